@@ -1,0 +1,8 @@
+import type { Command } from 'commander';
+
+export function register(program: Command): void {
+  program.command('capacity').description('(arrives with its issue)').action(() => {
+    process.stderr.write('peakdrill capacity: not available in this build yet\n');
+    process.exit(2);
+  });
+}

@@ -1,0 +1,163 @@
+// The plan: a validated, normalized scenario. Everything downstream (engine, controller,
+// dashboard, report) reads this shape, never the raw YAML. Pure data: it crosses threads
+// and machines as JSON, so no functions, no Maps, no class instances.
+//
+// Units are fixed: durations in milliseconds, rates in requests (or journeys) per second,
+// ratios as fractions (0.001 = 0.1%).
+
+/** Where in the scenario file a value came from; carried along so late errors can point at it. */
+export interface SourcePos {
+  file: string;
+  line: number;
+  col: number;
+}
+
+export interface Plan {
+  name: string;
+  description?: string;
+  /** Absolute path of the scenario file, or '<quick>' for quick mode. */
+  source: string;
+  /** target name → base URL (origin plus optional path prefix, no trailing slash). */
+  targets: Record<string, string>;
+  /** Hosts (besides loopback) that traffic may go to. Loopback is always allowed. */
+  allow: string[];
+  http: HttpSettings;
+  load: LoadModel;
+  journeys: Journey[];
+  data: Record<string, DataFeeder>;
+  shadow: ShadowSettings;
+  capacity: CapacitySettings;
+  abort: AbortRule[];
+  isolation: PostCheck[];
+  invariants: PostCheck[];
+}
+
+export interface HttpSettings {
+  /** Connections per origin per worker (undici Pool `connections`). */
+  connections: number;
+  pipelining: number;
+  timeoutMs: number;
+  headers: Record<string, string>;
+}
+
+export type LoadModel = OpenModel | ClosedModel;
+
+/**
+ * Open model: journeys start on a schedule (arrival rate) whether or not earlier ones
+ * returned. Stages ramp linearly from the previous stage's rate (or `startRate`) to `rate`.
+ */
+export interface OpenModel {
+  model: 'open';
+  startRate: number;
+  stages: Stage[];
+  /** Upper bound of journeys in flight per whole drill; starts beyond it are dropped and counted. */
+  maxInFlight: number;
+}
+
+export interface Stage {
+  durationMs: number;
+  /** Rate (open: journeys/s; closed: virtual users) reached at the end of the stage. */
+  target: number;
+}
+
+/** Closed model: `vus` virtual users, each looping over journeys with think time between them. */
+export interface ClosedModel {
+  model: 'closed';
+  stages: Stage[];
+  thinkTimeMs: ThinkTime;
+}
+
+export interface ThinkTime {
+  minMs: number;
+  maxMs: number;
+}
+
+export interface Journey {
+  name: string;
+  weight: number;
+  steps: Step[];
+}
+
+export interface Step {
+  /** The link name: its own histograms, counts and budgets. Unique across the scenario. */
+  name: string;
+  target: string;
+  method: string;
+  /** Path template relative to the target's base URL (may contain {{...}}). */
+  path: string;
+  headers: Record<string, string>;
+  /** Body template (already JSON-stringified when the scenario gave `json:`). */
+  body?: string;
+  captures: Capture[];
+  checks: Check[];
+  /** Statuses the scenario expects under overload (e.g. 429 sold out): counted as shed, not errors. */
+  shed: number[];
+  /** End the journey when this step fails (error or failed check). Default true. */
+  stopOnFailure: boolean;
+  thinkTimeMs: ThinkTime;
+  pos?: SourcePos;
+}
+
+export type Capture =
+  | { as: string; from: 'json'; path: string }
+  | { as: string; from: 'header'; name: string };
+
+export type Check =
+  | { kind: 'status'; oneOf: number[] }
+  | { kind: 'header'; name: string; equals?: string; exists?: boolean }
+  | { kind: 'json'; path: string; equals?: string | number | boolean | null; exists?: boolean }
+  | { kind: 'bodyContains'; text: string };
+
+export interface DataFeeder {
+  source: { kind: 'csv'; file: string; columns: string[] } | { kind: 'list'; rows: Record<string, string>[] };
+  mode: 'sequential' | 'random' | 'unique';
+}
+
+export interface ShadowSettings {
+  enabled: boolean;
+  /** Name of the environment variable holding the HMAC secret. Never the secret itself. */
+  secretEnv: string;
+  /** Fraction of tagged requests that must be acknowledged; below it the drill stops. */
+  coverageFloor: number;
+  /** Preflight: tagged requests per journey's first step before the ramp. 0 turns preflight off. */
+  preflightRequests: number;
+}
+
+export interface CapacitySettings {
+  growth: number;
+  links: Record<string, LinkTarget>;
+}
+
+export interface LinkTarget {
+  /** Throughput target in req/s: `rps`, or `baseline × growth`. */
+  rps?: number;
+  baseline?: number;
+  growth?: number;
+  budgets: Budget[];
+}
+
+export type Percentile = 'p50' | 'p90' | 'p95' | 'p99' | 'p999' | 'max';
+
+export type Budget =
+  | { kind: 'latency'; percentile: Percentile; maxMs: number; hop?: string }
+  | { kind: 'errorRate'; max: number }
+  | { kind: 'shedRate'; max: number };
+
+export type AbortRule =
+  | { kind: 'errorRate'; link?: string; above: number; forMs: number; text: string }
+  | { kind: 'latency'; link?: string; percentile: Percentile; aboveMs: number; forMs: number; text: string }
+  | { kind: 'health'; url: string; forMs: number; text: string }
+  | { kind: 'metric'; url: string; metric: string; above: number; forMs: number; text: string };
+
+export type PostCheck =
+  | { name: string; kind: 'http'; url: string; status: number; path?: string; expect: Expectation }
+  | { name: string; kind: 'sql'; urlEnv: string; query: string; expect: Expectation };
+
+/** An expected value: exact, or an inclusive range; `equalsVar` compares with a drill figure. */
+export interface Expectation {
+  equals?: string | number | boolean | null;
+  min?: number;
+  max?: number;
+  /** Name of a drill figure, e.g. `journeys.checkout.completed` or `link.order.create.ok`. */
+  equalsFigure?: string;
+}

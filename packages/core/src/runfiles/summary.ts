@@ -1,0 +1,157 @@
+// summary.json and timeseries.ndjson: the contract every consumer of a run reads
+// (CLI, dashboard, report, compare, CI). Fields are only ever added, never renamed.
+
+import type { Percentile, Plan } from '../plan.js';
+
+export type RunStatus = 'running' | 'passed' | 'failed' | 'aborted' | 'error';
+
+export interface LatencySummary {
+  p50: number;
+  p90: number;
+  p95: number;
+  p99: number;
+  p999: number;
+  max: number;
+  mean: number;
+}
+
+/** Outcome classes, by error code, never by message text. */
+export const OUTCOME_CLASSES = [
+  'ok',
+  'http_4xx',
+  'http_5xx',
+  'shed',
+  'check_failed',
+  'timeout',
+  'connect_refused',
+  'reset',
+  'other',
+] as const;
+export type OutcomeClass = (typeof OUTCOME_CLASSES)[number];
+export type OutcomeCounts = Record<OutcomeClass, number>;
+
+export interface BudgetResult {
+  /** e.g. `p99 ≤ 250 ms`, `errors ≤ 0.1%`, `rps ≥ 15,000` */
+  budget: string;
+  measured: number;
+  /** Unit of `measured` and `allowed`: 'ms', 'ratio' or 'rps'. */
+  unit: 'ms' | 'ratio' | 'rps';
+  allowed: number;
+  passed: boolean;
+  /** One sentence a TPM understands. */
+  reason: string;
+}
+
+export interface LinkVerdict {
+  passed: boolean;
+  /** Seconds (from run start, [from, to)) the verdict was computed over: hold stages only. */
+  window: { fromS: number; toS: number };
+  targetRps?: number;
+  achievedRps: number;
+  /** achieved / target; absent without a throughput target. */
+  headroom?: number;
+  budgets: BudgetResult[];
+}
+
+export interface HopSummary {
+  name: string;
+  p50: number;
+  p99: number;
+  count: number;
+}
+
+export interface LinkSummary {
+  name: string;
+  journey?: string;
+  count: number;
+  errors: number;
+  shed: number;
+  outcomes: OutcomeCounts;
+  rps: number;
+  latencyMs: LatencySummary;
+  /** Latency from the actual send (coordinated-omission-prone; for diagnosis only). */
+  serviceTimeMs: LatencySummary;
+  /** Throughput target in req/s when the scenario set one. */
+  target: number | null;
+  verdict: LinkVerdict | null;
+  hops: HopSummary[];
+  /** Shadow tag coverage: acknowledged / sent, when tagging is on. */
+  tagCoverage?: { sent: number; acknowledged: number };
+}
+
+export interface PostCheckResult {
+  name: string;
+  kind: 'http' | 'sql';
+  passed: boolean;
+  expected: string;
+  actual: string;
+  error?: string;
+}
+
+export interface AbortInfo {
+  rule: string;
+  /** Seconds since run start when it fired. */
+  atS: number;
+  figures: Record<string, number>;
+  reason: string;
+}
+
+export interface Summary {
+  id: string;
+  scenario: string;
+  startedAt: string;
+  endedAt: string | null;
+  status: RunStatus;
+  durationS: number;
+  model: 'open' | 'closed';
+  /** The latency reference: `scheduled` (open model, CO-free) or `sent` (closed model). */
+  latencyFrom: 'scheduled' | 'sent';
+  plannedRps: number | null;
+  achievedRps: number;
+  workers: number;
+  links: LinkSummary[];
+  journeys: { name: string; started: number; completed: number; failed: number }[];
+  /** Journeys not started because maxInFlight was reached (open model). */
+  dropped: number;
+  maxInFlightHit: boolean;
+  shadow: { mode: 'tagged' | 'off'; secretEnv?: string };
+  isolation: PostCheckResult[];
+  invariants: PostCheckResult[];
+  abort: AbortInfo | null;
+  agents?: AgentSummary[];
+  /** Human-readable notes: dropped agents, requests outside the window, etc. */
+  notes: string[];
+  /** Error message when status is `error`. */
+  error?: string;
+  /** The plan as it ran, secrets never included (only the env variable's name). */
+  plan: Plan;
+  passed: boolean;
+}
+
+export interface AgentSummary {
+  name: string;
+  share: number;
+  achievedRps: number;
+  count: number;
+  lost?: { atS: number; reason: string };
+}
+
+/** One line of timeseries.ndjson: one second of one link. */
+export interface TimeseriesLine {
+  /** Second index since the run's start (0-based). */
+  t: number;
+  /** Wall clock of the second's start, epoch ms. */
+  ts: number;
+  link: string;
+  planned: number | null;
+  count: number;
+  errors: number;
+  shed: number;
+  outcomes: Partial<OutcomeCounts>;
+  rps: number;
+  latencyMs: { p50: number; p90: number; p99: number; max: number; mean: number };
+  inFlight: number;
+  hops?: Record<string, { p50: number; p99: number }>;
+}
+
+export type PercentileKey = Percentile;
