@@ -1,1 +1,6 @@
-export const packageName = 'controller';
+export { Drill, exitCodeFor, steadyWindowOf, assertRunnable, type DrillOptions, type DrillResult } from './drill.js';
+export { Aggregator, type SecondReport, type LinkTotals } from './aggregate.js';
+export { LocalFleet } from './local.js';
+export type { GeneratorFleet } from './generators.js';
+export { buildSummary, type SummaryInput } from './summary.js';
+export * from './format.js';

@@ -4,3 +4,7 @@ export * from './protocol.js';
 export * from './histogram.js';
 export * from './runfiles/summary.js';
 export * from './runfiles/hlog.js';
+export * from './runfiles/write.js';
+export * from './runfiles/read.js';
+export * from './verdict/index.js';
+export * from './scenario/index.js';

@@ -1,1 +1,14 @@
-export const packageName = 'engine';
+export { Generator, type Emit } from './generator.js';
+export { ArrivalSchedule, stageTargetAt, totalDurationMs } from './schedule.js';
+export { signRunId, shadowHeaders, SHADOW_HEADER, SHADOW_ACK_HEADER } from './shadow.js';
+export { classifyError } from './classify.js';
+export { parseCsv } from './feeder.js';
+export { parseServerTiming } from './server-timing.js';
+export type { WorkerTask } from './worker.js';
+
+import { createRequire } from 'node:module';
+
+/** Absolute path of the compiled worker entry, for piscina. */
+export function workerFilename(): string {
+  return createRequire(import.meta.url).resolve('@peakdrill/engine/worker');
+}

@@ -51,6 +51,12 @@ export interface LinkVerdict {
   /** achieved / target; absent without a throughput target. */
   headroom?: number;
   budgets: BudgetResult[];
+  /** `hold`: the plan's steady stage; `whole-run`: the plan never holds (or the run ended before it did). */
+  windowSource?: 'hold' | 'whole-run';
+  /** Why the window is not simply the plan's steady stage, in words. */
+  note?: string;
+  /** Requests started per second over the window: the load the drill offered the link. */
+  offeredRps?: number;
 }
 
 export interface HopSummary {

@@ -1,0 +1,97 @@
+// Runs a drill for the CLI: progress on stderr, signals, run files, exit code.
+
+import { cpus } from 'node:os';
+import { EXIT, type Plan, type Summary } from '@peakdrill/core';
+import { assertRunnable, Drill, formatProgress, formatSummaryTable, type SecondReport } from '@peakdrill/controller';
+import { numberFlag, type RunFlags } from './plan-flags.js';
+import { Terminal } from './terminal.js';
+
+export interface ExecuteHooks {
+  /** Called once the run directory exists (e.g. to print where the dashboard shows it). */
+  onStarted?: (drill: Drill) => void;
+}
+
+export async function executeDrill(plan: Plan, flags: RunFlags, hooks: ExecuteHooks = {}): Promise<number> {
+  const term = new Terminal({ quiet: flags.quiet === true, ci: flags.ci === true });
+  let shadowSecret = plan.shadow.enabled ? process.env[plan.shadow.secretEnv] : undefined;
+  if (plan.source === '<quick>' && plan.shadow.enabled && !shadowSecret) {
+    // a quick run targets any server; without a secret it cannot sign, so it says it is untagged
+    plan.shadow.enabled = false;
+    shadowSecret = undefined;
+  }
+  assertRunnable(plan, shadowSecret);
+  const workers = flags.workers !== undefined ? Math.max(1, Math.floor(numberFlag('--workers', flags.workers))) : cpus().length;
+
+  const totalS = plan.load.stages.reduce((a, s) => a + s.durationMs, 0) / 1000;
+  let lastPlain = -Infinity;
+  const drill = new Drill({
+    plan,
+    outDir: flags.out,
+    workers,
+    ...(shadowSecret ? { shadowSecret } : {}),
+    onSecond: (s: SecondReport) => {
+      const line = formatProgress(s, totalS);
+      if (term.live) term.status(line);
+      else if (s.t - lastPlain >= 5 || s.t + 1 >= totalS) {
+        lastPlain = s.t;
+        term.line(line);
+      }
+    },
+    onNote: (n) => term.line(`note: ${n}`),
+  });
+
+  let signals = 0;
+  const onSignal = (sig: NodeJS.Signals): void => {
+    signals++;
+    if (signals === 1) {
+      term.line(`\n${sig}: stopping the drill (in-flight requests get 1 s); press Ctrl-C again to exit at once`);
+      drill.stop(sig, { rule: sig, atS: (Date.now() - drill.runStartMs) / 1000, figures: {}, reason: `stopped by ${sig}` });
+    } else {
+      process.stderr.write(`${sig} again: exiting now; the seconds already written are in ${drill.dir}\n`);
+      process.exit(EXIT.aborted);
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  term.line(`peakdrill: ${plan.name} · ${describeLoad(plan)} · ${workers} worker${workers === 1 ? '' : 's'} · run ${drill.runId}`);
+  let summary: Summary;
+  try {
+    const promise = drill.run();
+    hooks.onStarted?.(drill);
+    const result = await promise;
+    summary = result.summary;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    term.endStatus();
+  }
+  term.block(formatSummaryTable(summary));
+  for (const n of summary.notes) term.line(`note: ${n}`);
+  term.line(`run ${summary.status.toUpperCase()} · files in ${drill.dir}`);
+  if (flags.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
+  return exitCode(summary);
+}
+
+function exitCode(summary: Summary): number {
+  switch (summary.status) {
+    case 'passed':
+      return EXIT.ok;
+    case 'failed':
+      return EXIT.budgetMissed;
+    case 'aborted':
+      return EXIT.aborted;
+    default:
+      return EXIT.badInput;
+  }
+}
+
+export function describeLoad(plan: Plan): string {
+  const totalS = plan.load.stages.reduce((a, s) => a + s.durationMs, 0) / 1000;
+  if (plan.load.model === 'open') {
+    const peak = Math.max(plan.load.startRate, ...plan.load.stages.map((s) => s.target));
+    return `open model, up to ${peak.toLocaleString('en-US')}/s for ${totalS} s`;
+  }
+  const vus = Math.max(...plan.load.stages.map((s) => s.target));
+  return `closed model, ${vus} virtual users for ${totalS} s`;
+}

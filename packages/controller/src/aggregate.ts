@@ -1,0 +1,309 @@
+// Aggregation: merges the interval messages of every generator (local threads and remote
+// agents alike) into per-second, per-link figures and whole-run totals. A second is closed
+// when every generator still alive has reported it; it is then written to the run directory
+// at once. Histograms are merged with `add` (lossless); no raw samples are kept, and memory
+// stays flat: per link, one histogram per second in flight plus the run and window totals.
+
+import {
+  decodeHistogram,
+  newHistogram,
+  summarizeHistogram,
+  type Histogram,
+  type IntervalMessage,
+  type OutcomeCounts,
+  type TimeseriesLine,
+  OUTCOME_CLASSES,
+} from '@peakdrill/core';
+
+export interface LinkTotals {
+  name: string;
+  outcomes: OutcomeCounts;
+  started: number;
+  latency: Histogram;
+  service: Histogram;
+  hops: Map<string, Histogram>;
+  tagSent: number;
+  tagAcknowledged: number;
+  /** The same, over the verdict window only (hold stages). */
+  window: { outcomes: OutcomeCounts; latency: Histogram; hops: Map<string, Histogram>; seconds: Set<number> };
+}
+
+interface LinkSecond {
+  outcomes: OutcomeCounts;
+  started: number;
+  latency: Histogram;
+  service: Histogram;
+  hops: Map<string, Histogram>;
+  tagSent: number;
+  tagAcknowledged: number;
+}
+
+interface PendingSecond {
+  t: number;
+  reported: Set<string>;
+  links: Map<string, LinkSecond>;
+  journeys: Map<string, { started: number; completed: number; failed: number }>;
+  inFlight: number;
+  dropped: number;
+  lateP99Us: number;
+  notes: string[];
+}
+
+/** What the rest of the controller sees of one closed second. */
+export interface SecondReport {
+  t: number;
+  lines: TimeseriesLine[];
+  /** All links merged: for progress lines and drill-wide abort rules. */
+  all: { count: number; errors: number; shed: number; started: number; p50: number; p99: number };
+  perLink: Map<string, { count: number; errors: number; p99: number; p50: number; tagSent: number; tagAcknowledged: number }>;
+  plannedRps: number | null;
+  inFlight: number;
+  dropped: number;
+  lateP99Ms: number;
+  notes: string[];
+  histograms: { tag: string; fromMs: number; toMs: number; histogram: Histogram }[];
+}
+
+export function emptyOutcomes(): OutcomeCounts {
+  const o = {} as OutcomeCounts;
+  for (const k of OUTCOME_CLASSES) o[k] = 0;
+  return o;
+}
+
+export function addOutcomes(into: OutcomeCounts, from: Partial<OutcomeCounts>): void {
+  for (const k of OUTCOME_CLASSES) into[k] += from[k] ?? 0;
+}
+
+export function outcomeTotal(o: OutcomeCounts): number {
+  let n = 0;
+  for (const k of OUTCOME_CLASSES) n += o[k];
+  return n;
+}
+
+export function errorCount(o: OutcomeCounts): number {
+  return outcomeTotal(o) - o.ok - o.shed;
+}
+
+export interface AggregatorOptions {
+  startMs: number;
+  /** Seconds [fromS, toS) that count for verdicts; null = every second. */
+  window: { fromS: number; toS: number } | null;
+  /** Planned rate per link at second t (req/s), or null where it is not planned (closed model, later steps). */
+  plannedFor: (link: string, t: number) => number | null;
+  plannedTotal: (t: number) => number | null;
+  onSecond: (s: SecondReport) => void;
+}
+
+export class Aggregator {
+  readonly links = new Map<string, LinkTotals>();
+  readonly journeys = new Map<string, { started: number; completed: number; failed: number }>();
+  dropped = 0;
+  secondsClosed = 0;
+  private readonly pending = new Map<number, PendingSecond>();
+  private readonly alive = new Set<string>();
+  private nextT = 0;
+
+  constructor(private readonly opts: AggregatorOptions) {}
+
+  addGenerator(name: string): void {
+    this.alive.add(name);
+  }
+
+  /** A generator finished or was lost: seconds no longer wait for it. */
+  removeGenerator(name: string): void {
+    this.alive.delete(name);
+    this.closeReadySeconds();
+  }
+
+  accept(msg: IntervalMessage): void {
+    let p = this.pending.get(msg.t);
+    if (!p) {
+      if (msg.t < this.nextT) {
+        // a straggler for a second already written (a generator that caught up late):
+        // fold it into the next open second so that no count is lost.
+        msg = { ...msg, t: this.nextT };
+        return this.accept(msg);
+      }
+      p = { t: msg.t, reported: new Set(), links: new Map(), journeys: new Map(), inFlight: 0, dropped: 0, lateP99Us: 0, notes: [] };
+      this.pending.set(msg.t, p);
+    }
+    p.reported.add(msg.generator);
+    p.inFlight += msg.inFlight;
+    p.dropped += msg.dropped;
+    p.lateP99Us = Math.max(p.lateP99Us, msg.lateP99Us);
+    if (msg.notes) p.notes.push(...msg.notes);
+    for (const j of msg.journeys) {
+      const cur = p.journeys.get(j.name) ?? { started: 0, completed: 0, failed: 0 };
+      cur.started += j.started;
+      cur.completed += j.completed;
+      cur.failed += j.failed;
+      p.journeys.set(j.name, cur);
+    }
+    for (const l of msg.links) {
+      let s = p.links.get(l.name);
+      if (!s) {
+        s = { outcomes: emptyOutcomes(), started: 0, latency: newHistogram(), service: newHistogram(), hops: new Map(), tagSent: 0, tagAcknowledged: 0 };
+        p.links.set(l.name, s);
+      }
+      addOutcomes(s.outcomes, l.outcomes);
+      s.started += l.started;
+      s.tagSent += l.tagSent;
+      s.tagAcknowledged += l.tagAcknowledged;
+      addEncoded(s.latency, l.latency);
+      addEncoded(s.service, l.service);
+      for (const [hop, enc] of Object.entries(l.hops)) {
+        let h = s.hops.get(hop);
+        if (!h) {
+          h = newHistogram();
+          s.hops.set(hop, h);
+        }
+        addEncoded(h, enc);
+      }
+    }
+    this.closeReadySeconds();
+  }
+
+  /** Closes every second still pending (end of run). */
+  flush(): void {
+    const ts = [...this.pending.keys()].sort((a, b) => a - b);
+    for (const t of ts) {
+      this.nextT = t;
+      this.close(this.pending.get(t)!);
+    }
+  }
+
+  private closeReadySeconds(): void {
+    for (;;) {
+      const p = this.pending.get(this.nextT);
+      if (!p) return;
+      for (const g of this.alive) if (!p.reported.has(g)) return;
+      this.close(p);
+    }
+  }
+
+  private close(p: PendingSecond): void {
+    this.pending.delete(p.t);
+    this.nextT = p.t + 1;
+    this.secondsClosed = Math.max(this.secondsClosed, p.t + 1);
+    this.dropped += p.dropped;
+    const fromMs = this.opts.startMs + p.t * 1000;
+    const toMs = fromMs + 1000;
+    const inWindow = this.opts.window === null || (p.t >= this.opts.window.fromS && p.t < this.opts.window.toS);
+    const lines: TimeseriesLine[] = [];
+    const histograms: SecondReport['histograms'] = [];
+    const perLink: SecondReport['perLink'] = new Map();
+    const all = newHistogram();
+    let count = 0;
+    let errors = 0;
+    let shed = 0;
+    let started = 0;
+
+    for (const [name, s] of [...p.links].sort(([a], [b]) => a.localeCompare(b))) {
+      const tot = this.totalsFor(name);
+      addOutcomes(tot.outcomes, s.outcomes);
+      tot.started += s.started;
+      tot.tagSent += s.tagSent;
+      tot.tagAcknowledged += s.tagAcknowledged;
+      tot.latency.add(s.latency);
+      tot.service.add(s.service);
+      if (inWindow) {
+        addOutcomes(tot.window.outcomes, s.outcomes);
+        tot.window.latency.add(s.latency);
+        tot.window.seconds.add(p.t);
+      }
+      const hopLine: Record<string, { p50: number; p99: number }> = {};
+      for (const [hop, h] of s.hops) {
+        mergeInto(tot.hops, hop, h);
+        if (inWindow) mergeInto(tot.window.hops, hop, h);
+        const sum = summarizeHistogram(h);
+        hopLine[hop] = { p50: sum.p50, p99: sum.p99 };
+        histograms.push({ tag: `${name}|hop:${hop}`, fromMs, toMs, histogram: h });
+      }
+      all.add(s.latency);
+      const n = outcomeTotal(s.outcomes);
+      const e = errorCount(s.outcomes);
+      count += n;
+      errors += e;
+      shed += s.outcomes.shed;
+      started += s.started;
+      const lat = summarizeHistogram(s.latency);
+      perLink.set(name, { count: n, errors: e, p50: lat.p50, p99: lat.p99, tagSent: s.tagSent, tagAcknowledged: s.tagAcknowledged });
+      lines.push({
+        t: p.t,
+        ts: fromMs,
+        link: name,
+        planned: this.opts.plannedFor(name, p.t),
+        count: n,
+        errors: e,
+        shed: s.outcomes.shed,
+        outcomes: nonZero(s.outcomes),
+        rps: n,
+        latencyMs: { p50: lat.p50, p90: lat.p90, p99: lat.p99, max: lat.max, mean: lat.mean },
+        inFlight: p.inFlight,
+        ...(s.hops.size > 0 ? { hops: hopLine } : {}),
+      });
+      histograms.push({ tag: name, fromMs, toMs, histogram: s.latency });
+      histograms.push({ tag: `${name}|service`, fromMs, toMs, histogram: s.service });
+    }
+    for (const [name, j] of p.journeys) {
+      const cur = this.journeys.get(name) ?? { started: 0, completed: 0, failed: 0 };
+      cur.started += j.started;
+      cur.completed += j.completed;
+      cur.failed += j.failed;
+      this.journeys.set(name, cur);
+    }
+    const allSum = summarizeHistogram(all);
+    this.opts.onSecond({
+      t: p.t,
+      lines,
+      all: { count, errors, shed, started, p50: allSum.p50, p99: allSum.p99 },
+      perLink,
+      plannedRps: this.opts.plannedTotal(p.t),
+      inFlight: p.inFlight,
+      dropped: p.dropped,
+      lateP99Ms: p.lateP99Us / 1000,
+      notes: p.notes,
+      histograms,
+    });
+  }
+
+  private totalsFor(name: string): LinkTotals {
+    let t = this.links.get(name);
+    if (!t) {
+      t = {
+        name,
+        outcomes: emptyOutcomes(),
+        started: 0,
+        latency: newHistogram(),
+        service: newHistogram(),
+        hops: new Map(),
+        tagSent: 0,
+        tagAcknowledged: 0,
+        window: { outcomes: emptyOutcomes(), latency: newHistogram(), hops: new Map(), seconds: new Set() },
+      };
+      this.links.set(name, t);
+    }
+    return t;
+  }
+}
+
+function addEncoded(into: Histogram, encoded: string): void {
+  const h = decodeHistogram(encoded);
+  into.add(h);
+  h.destroy();
+}
+
+function mergeInto(map: Map<string, Histogram>, key: string, h: Histogram): void {
+  let into = map.get(key);
+  if (!into) {
+    into = newHistogram();
+    map.set(key, into);
+  }
+  into.add(h);
+}
+
+function nonZero(o: OutcomeCounts): Partial<OutcomeCounts> {
+  const out: Partial<OutcomeCounts> = {};
+  for (const k of OUTCOME_CLASSES) if (o[k] > 0) out[k] = o[k];
+  return out;
+}

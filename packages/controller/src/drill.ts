@@ -1,0 +1,247 @@
+// A drill from plan to run directory: split the load over generators, start them at one
+// instant, merge their seconds, write each second as it closes, watch the abort rules, and
+// at the end write the summary with its verdicts and checks.
+
+import { cpus } from 'node:os';
+import {
+  EXIT,
+  makeRunId,
+  RunDirWriter,
+  UserError,
+  type AbortInfo,
+  type GeneratorMessage,
+  type Plan,
+  type RunStatus,
+  type Summary,
+  type WorkerAssignment,
+} from '@peakdrill/core';
+import { ArrivalSchedule, totalDurationMs } from '@peakdrill/engine';
+import { Aggregator, type SecondReport } from './aggregate.js';
+import type { GeneratorFleet } from './generators.js';
+import { LocalFleet } from './local.js';
+import { buildSummary, type SummaryInput } from './summary.js';
+
+/** Headroom before second 0 so every generator (thread or agent) is up and waiting. */
+const START_DELAY_MS = 400;
+
+export interface DrillOptions {
+  plan: Plan;
+  outDir: string;
+  /** Local worker threads; default: one per core. */
+  workers?: number;
+  /** A fleet of remote agents instead of local threads. */
+  fleet?: (runId: string) => Promise<GeneratorFleet>;
+  shadowSecret?: string;
+  runId?: string;
+  onSecond?: (s: SecondReport, drill: Drill) => void;
+  onNote?: (note: string) => void;
+  /** Extra checks after every second (abort rules); return an AbortInfo to stop the drill. */
+  watchers?: ((s: SecondReport) => AbortInfo | null | Promise<AbortInfo | null>)[];
+  /** After the drill: isolation/invariant checks, verdicts; may amend the summary. */
+  finalize?: (summary: Summary, input: SummaryInput) => Promise<void> | void;
+}
+
+export interface DrillResult {
+  summary: Summary;
+  dir: string;
+  exitCode: number;
+}
+
+export class Drill {
+  readonly runId: string;
+  readonly plan: Plan;
+  readonly durationMs: number;
+  readonly startedAt = new Date();
+  writer!: RunDirWriter;
+  private fleet: GeneratorFleet | null = null;
+  private abortInfo: AbortInfo | null = null;
+  private stoppedBy: string | null = null;
+  private readonly notes: string[] = [];
+  private readonly failures: string[] = [];
+  private startMs = 0;
+
+  constructor(private readonly opts: DrillOptions) {
+    this.plan = opts.plan;
+    this.runId = opts.runId ?? makeRunId(opts.plan.name, this.startedAt);
+    this.durationMs = totalDurationMs(opts.plan.load.stages);
+  }
+
+  get dir(): string {
+    return this.writer.dir;
+  }
+
+  /** Stops sending (SIGINT, an abort rule, a lost controller link); the run is written as aborted. */
+  stop(reason: string, abort?: AbortInfo): void {
+    if (this.stoppedBy !== null) return;
+    this.stoppedBy = reason;
+    if (abort) this.abortInfo = abort;
+    this.fleet?.send({ type: 'stop', reason });
+  }
+
+  get stopped(): boolean {
+    return this.stoppedBy !== null;
+  }
+
+  async run(): Promise<DrillResult> {
+    const plan = this.plan;
+    const workers = Math.max(1, Math.floor(this.opts.workers ?? cpus().length));
+    this.startMs = Date.now() + START_DELAY_MS;
+    this.writer = new RunDirWriter(this.opts.outDir, this.runId, this.startMs);
+
+    const fleet = this.opts.fleet ? await this.opts.fleet(this.runId) : new LocalFleet(this.runId, workers);
+    this.fleet = fleet;
+    const planned = plannedRates(plan);
+    const aggregator = new Aggregator({
+      startMs: this.startMs,
+      window: steadyWindowOf(plan),
+      plannedFor: planned.forLink,
+      plannedTotal: planned.total,
+      onSecond: (s) => this.onSecond(s),
+    });
+    for (const name of fleet.names) aggregator.addGenerator(name);
+
+    const input: SummaryInput = { drill: this, aggregator, workers: fleet.names.length, notes: this.notes };
+    this.writer.writeSummary(buildSummary(input, 'running', null));
+
+    const assignments: WorkerAssignment[] = fleet.names.map((_, index) => ({
+      runId: this.runId,
+      plan,
+      index,
+      count: fleet.names.length,
+      share: 1 / fleet.names.length,
+      startAtMs: this.startMs,
+      ...(this.opts.shadowSecret ? { shadowSecret: this.opts.shadowSecret } : {}),
+      ...uniqueRangesFor(plan, index, fleet.names.length),
+    }));
+    const onMessage = (msg: GeneratorMessage): void => {
+      if (msg.type === 'interval') aggregator.accept(msg);
+      else if (msg.type === 'done') aggregator.removeGenerator(msg.generator);
+      else {
+        this.failures.push(`${msg.generator}: ${msg.message}`);
+        aggregator.removeGenerator(msg.generator);
+      }
+    };
+    try {
+      await fleet.start(assignments, onMessage);
+      await fleet.finished;
+    } finally {
+      await fleet.close().catch(() => undefined);
+    }
+    aggregator.flush();
+
+    let status: RunStatus;
+    if (this.failures.length === fleet.names.length) status = 'error';
+    else if (this.stoppedBy !== null) status = 'aborted';
+    else status = 'passed';
+    if (this.failures.length > 0) this.notes.push(...this.failures.map((f) => `generator failed: ${f}`));
+    const summary = buildSummary(input, status, this.abortInfo);
+    if (status === 'error') summary.error = this.failures[0] ?? 'every generator failed';
+    await this.opts.finalize?.(summary, input);
+    if (summary.status === 'passed' && !summary.passed) summary.status = 'failed';
+    this.writer.writeSummary(summary);
+    return { summary, dir: this.writer.dir, exitCode: exitCodeFor(summary.status) };
+  }
+
+  private onSecond(s: SecondReport): void {
+    this.writer.appendSecond(s.lines, s.histograms);
+    for (const n of s.notes) {
+      this.notes.push(`t=${s.t}s: ${n}`);
+      this.opts.onNote?.(n);
+    }
+    this.opts.onSecond?.(s, this);
+    if (this.stoppedBy !== null) return;
+    for (const watch of this.opts.watchers ?? []) {
+      const fired = watch(s);
+      const handle = (a: AbortInfo | null): void => {
+        if (a) this.stop(`abort rule: ${a.rule}`, a);
+      };
+      if (fired instanceof Promise) void fired.then(handle);
+      else handle(fired);
+    }
+  }
+
+  get runStartMs(): number {
+    return this.startMs;
+  }
+}
+
+export function exitCodeFor(status: RunStatus): number {
+  switch (status) {
+    case 'passed':
+      return EXIT.ok;
+    case 'failed':
+      return EXIT.budgetMissed;
+    case 'aborted':
+      return EXIT.aborted;
+    default:
+      return EXIT.badInput;
+  }
+}
+
+/** Planned rates per second: the whole drill and each journey's first link (open model only). */
+function plannedRates(plan: Plan): { total: (t: number) => number | null; forLink: (link: string, t: number) => number | null } {
+  if (plan.load.model !== 'open') return { total: () => null, forLink: () => null };
+  const schedule = new ArrivalSchedule(plan.load.startRate, plan.load.stages, 1);
+  const total = (t: number): number | null => {
+    if (t * 1000 >= schedule.totalMs) return null;
+    return round1(schedule.arrivalsBy((t + 1) * 1000) - schedule.arrivalsBy(t * 1000));
+  };
+  const weights = new Map<string, number>();
+  const sum = plan.journeys.reduce((a, j) => a + j.weight, 0);
+  for (const j of plan.journeys) {
+    const first = j.steps[0];
+    if (first) weights.set(first.name, (weights.get(first.name) ?? 0) + j.weight / sum);
+  }
+  return {
+    total,
+    forLink: (link, t) => {
+      const w = weights.get(link);
+      const tot = total(t);
+      return w === undefined || tot === null ? null : round1(tot * w);
+    },
+  };
+}
+
+const round1 = (x: number): number => Math.round(x * 10) / 10;
+
+/** Hold stages (start rate = end rate) as seconds [fromS, toS); null when the plan has none. */
+export function steadyWindowOf(plan: Plan): { fromS: number; toS: number } | null {
+  let from = 0;
+  let prev = plan.load.model === 'open' ? plan.load.startRate : 0;
+  let first: number | null = null;
+  let last = 0;
+  for (const s of plan.load.stages) {
+    const end = from + s.durationMs;
+    if (s.target === prev && s.target > 0) {
+      if (first === null) first = from;
+      last = end;
+    }
+    prev = s.target;
+    from = end;
+  }
+  if (first === null) return null;
+  return { fromS: Math.ceil(first / 1000), toS: Math.floor(last / 1000) };
+}
+
+function uniqueRangesFor(plan: Plan, index: number, count: number): Pick<WorkerAssignment, 'uniqueRanges'> {
+  const ranges: Record<string, [number, number]> = {};
+  for (const [name, f] of Object.entries(plan.data)) {
+    if (f.mode !== 'unique') continue;
+    const rows = f.source.kind === 'list' ? f.source.rows.length : (f.source as { rowCount?: number }).rowCount;
+    if (rows === undefined) continue;
+    const per = Math.floor(rows / count);
+    const extra = rows % count;
+    const from = index * per + Math.min(index, extra);
+    ranges[name] = [from, from + per + (index < extra ? 1 : 0)];
+  }
+  return Object.keys(ranges).length > 0 ? { uniqueRanges: ranges } : {};
+}
+
+export function assertRunnable(plan: Plan, shadowSecret: string | undefined): void {
+  if (plan.shadow.enabled && !shadowSecret) {
+    throw new UserError(
+      'SHADOW_SECRET_MISSING',
+      `shadow tagging is on but $${plan.shadow.secretEnv} is not set: set it to the secret the system under test verifies (or turn tagging off explicitly with \`shadow: { enabled: false }\`)`,
+    );
+  }
+}

@@ -1,0 +1,103 @@
+// summary.json from the aggregator's totals. Verdicts and post-drill checks are added by the
+// drill's finalize step; this builds the figures.
+
+import { summarizeHistogram, type AbortInfo, type LinkSummary, type RunStatus, type Summary } from '@peakdrill/core';
+import type { Aggregator } from './aggregate.js';
+import { errorCount, outcomeTotal } from './aggregate.js';
+import type { Drill } from './drill.js';
+
+export interface SummaryInput {
+  drill: Drill;
+  aggregator: Aggregator;
+  workers: number;
+  notes: string[];
+}
+
+export function buildSummary(input: SummaryInput, status: RunStatus, abort: AbortInfo | null): Summary {
+  const { drill, aggregator } = input;
+  const plan = drill.plan;
+  const ended = status === 'running' ? null : new Date();
+  const plannedS = drill.durationMs / 1000;
+  // rates are per second of the planned window (or of the seconds actually run when stopped early)
+  const seconds = Math.max(1, status === 'aborted' ? Math.min(aggregator.secondsClosed, plannedS) : plannedS);
+  const stepOrder = plan.journeys.flatMap((j) => j.steps.map((s) => ({ name: s.name, journey: j.name })));
+  const seen = new Set<string>();
+  const links: LinkSummary[] = [];
+  for (const { name, journey } of stepOrder) {
+    if (seen.has(name)) continue;
+    seen.add(name);
+    const t = aggregator.links.get(name);
+    const count = t ? outcomeTotal(t.outcomes) : 0;
+    const target = plan.capacity.links[name];
+    const targetRps = target?.rps ?? (target?.baseline !== undefined ? target.baseline * (target.growth ?? plan.capacity.growth) : undefined);
+    links.push({
+      name,
+      journey,
+      count,
+      errors: t ? errorCount(t.outcomes) : 0,
+      shed: t ? t.outcomes.shed : 0,
+      outcomes: t ? { ...t.outcomes } : emptyCounts(),
+      rps: Math.round((count / seconds) * 10) / 10,
+      latencyMs: t ? summarizeHistogram(t.latency) : summarizeHistogram(emptyHist()),
+      serviceTimeMs: t ? summarizeHistogram(t.service) : summarizeHistogram(emptyHist()),
+      target: targetRps ?? null,
+      verdict: null,
+      hops: t ? [...t.hops].map(([hop, h]) => ({ name: hop, ...pick(summarizeHistogram(h)), count: h.totalCount })).sort((a, b) => b.p99 - a.p99) : [],
+      ...(t && t.tagSent > 0 ? { tagCoverage: { sent: t.tagSent, acknowledged: t.tagAcknowledged } } : {}),
+    });
+  }
+  const total = links.reduce((a, l) => a + l.count, 0);
+  const journeys = plan.journeys.map((j) => ({ name: j.name, ...(aggregator.journeys.get(j.name) ?? { started: 0, completed: 0, failed: 0 }) }));
+  const plannedRps = plan.load.model === 'open' ? plannedAverage(plan) : null;
+  return {
+    id: drill.runId,
+    scenario: plan.name,
+    startedAt: new Date(drill.runStartMs || drill.startedAt.getTime()).toISOString(),
+    endedAt: ended ? ended.toISOString() : null,
+    status,
+    durationS: Math.round(seconds * 1000) / 1000,
+    model: plan.load.model,
+    latencyFrom: plan.load.model === 'open' ? 'scheduled' : 'sent',
+    plannedRps,
+    achievedRps: Math.round((total / seconds) * 10) / 10,
+    workers: input.workers,
+    links,
+    journeys,
+    dropped: aggregator.dropped,
+    maxInFlightHit: aggregator.dropped > 0,
+    shadow: plan.shadow.enabled ? { mode: 'tagged', secretEnv: plan.shadow.secretEnv } : { mode: 'off' },
+    isolation: [],
+    invariants: [],
+    abort,
+    notes: [...input.notes],
+    plan,
+    passed: status === 'passed' || status === 'running',
+  };
+}
+
+function plannedAverage(plan: Summary['plan']): number {
+  if (plan.load.model !== 'open') return 0;
+  let prev = plan.load.startRate;
+  let arrivals = 0;
+  let ms = 0;
+  for (const s of plan.load.stages) {
+    arrivals += ((prev + s.target) / 2) * (s.durationMs / 1000);
+    ms += s.durationMs;
+    prev = s.target;
+  }
+  return ms > 0 ? Math.round((arrivals / (ms / 1000)) * 10) / 10 : 0;
+}
+
+function pick(s: { p50: number; p99: number }): { p50: number; p99: number } {
+  return { p50: s.p50, p99: s.p99 };
+}
+
+import { newHistogram, OUTCOME_CLASSES, type OutcomeCounts } from '@peakdrill/core';
+function emptyHist() {
+  return newHistogram();
+}
+function emptyCounts(): OutcomeCounts {
+  const o = {} as OutcomeCounts;
+  for (const k of OUTCOME_CLASSES) o[k] = 0;
+  return o;
+}

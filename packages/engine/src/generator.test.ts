@@ -1,0 +1,169 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { decodeHistogram, newHistogram, quickPlan, summarizeHistogram, type GeneratorMessage, type IntervalMessage, type Plan } from '@peakdrill/core';
+import { Generator } from './generator.js';
+import { signRunId } from './shadow.js';
+import { startTarget, type Target } from './testing.fixture.js';
+
+interface Collected {
+  intervals: IntervalMessage[];
+  count: number;
+  outcomes: Record<string, number>;
+  p: (q: number) => number;
+  service: (q: number) => number;
+  started: number;
+  tagSent: number;
+  tagAck: number;
+}
+
+async function drive(plan: Plan, opts: { runId?: string; secret?: string; during?: (g: Generator) => void } = {}): Promise<Collected> {
+  const msgs: GeneratorMessage[] = [];
+  const g = new Generator({ runId: opts.runId ?? 'test-run', plan, index: 0, count: 1, share: 1, startAtMs: Date.now() + 50, ...(opts.secret ? { shadowSecret: opts.secret } : {}) }, (m) => msgs.push(m));
+  const running = g.run();
+  opts.during?.(g);
+  await running;
+  const intervals = msgs.filter((m): m is IntervalMessage => m.type === 'interval');
+  const lat = newHistogram();
+  const svc = newHistogram();
+  const outcomes: Record<string, number> = {};
+  let started = 0;
+  let tagSent = 0;
+  let tagAck = 0;
+  for (const i of intervals) {
+    for (const l of i.links) {
+      lat.add(decodeHistogram(l.latency));
+      svc.add(decodeHistogram(l.service));
+      started += l.started;
+      tagSent += l.tagSent;
+      tagAck += l.tagAcknowledged;
+      for (const [k, v] of Object.entries(l.outcomes)) outcomes[k] = (outcomes[k] ?? 0) + v;
+    }
+  }
+  return {
+    intervals,
+    count: lat.totalCount,
+    outcomes,
+    p: (q) => lat.getValueAtPercentile(q) / 1000,
+    service: (q) => svc.getValueAtPercentile(q) / 1000,
+    started,
+    tagSent,
+    tagAck,
+  };
+}
+
+let target: Target | null = null;
+afterEach(async () => {
+  await target?.close();
+  target = null;
+});
+
+describe('open model', () => {
+  it('sends exactly the planned number of requests and the target counts the same', async () => {
+    target = await startTarget();
+    const r = await drive(quickPlan({ url: `${target.url}/`, rate: 400, durationMs: 2000 }));
+    expect(r.count).toBe(800);
+    expect(r.started).toBe(800);
+    expect(target.received).toBe(800);
+    expect(r.outcomes.ok).toBe(800);
+    // one interval message per second, plus the final one
+    expect(r.intervals.map((i) => i.t)).toEqual([0, 1, 2]);
+  });
+
+  it('measures from the scheduled time, so a stall shows as users felt it (no coordinated omission)', async () => {
+    target = await startTarget();
+    const plan = quickPlan({ url: `${target.url}/`, rate: 200, durationMs: 3000 });
+    plan.http.connections = 10;
+    const r = await drive(plan, {
+      during: () => {
+        setTimeout(() => (target!.mode = 'stall'), 1050);
+        setTimeout(() => target!.release(), 2050);
+      },
+    });
+    expect(r.count).toBe(600);
+    // a third of the requests were due during the 1 s stall: they waited up to ~1 s
+    expect(r.p(90)).toBeGreaterThan(400);
+    expect(r.p(99)).toBeGreaterThan(850);
+    // service time (from the actual send) hides most of it: requests queued behind the stall
+    // were sent only after it ended
+    expect(r.service(90)).toBeLessThan(r.p(90));
+  });
+});
+
+describe('closed model', () => {
+  it('records latency from the send: the same stall is seen by a handful of requests only', async () => {
+    target = await startTarget();
+    const plan = quickPlan({ url: `${target.url}/`, connections: 5, durationMs: 3000 });
+    plan.http.connections = 5;
+    const r = await drive(plan, {
+      during: () => {
+        setTimeout(() => (target!.mode = 'stall'), 1050);
+        setTimeout(() => target!.release(), 2050);
+      },
+    });
+    expect(r.count).toBeGreaterThan(1000);
+    expect(r.count).toBe(target.received);
+    // five requests waited ~1 s; everything else was fast: p90 stays tiny
+    expect(r.p(90)).toBeLessThan(50);
+    expect(r.p(100)).toBeGreaterThan(850);
+  });
+});
+
+describe('failures are classified and the run ends on time', () => {
+  it('connect refused after the target dies', async () => {
+    target = await startTarget();
+    const t0 = Date.now();
+    const r = await drive(quickPlan({ url: `${target.url}/`, rate: 200, durationMs: 2000 }), {
+      during: () => setTimeout(() => void target!.kill(), 900),
+    });
+    expect(Date.now() - t0).toBeLessThan(4000);
+    expect(r.outcomes.ok).toBeGreaterThan(100);
+    expect(r.outcomes.connect_refused).toBeGreaterThan(100);
+    expect(r.count).toBe(400);
+  });
+
+  it('resets, garbage and timeouts', async () => {
+    target = await startTarget({ mode: 'reset' });
+    let r = await drive(quickPlan({ url: `${target.url}/`, rate: 100, durationMs: 1000 }));
+    expect(r.outcomes.reset).toBe(100);
+    target.mode = 'garbage';
+    r = await drive(quickPlan({ url: `${target.url}/`, rate: 100, durationMs: 1000 }));
+    expect(r.outcomes.other).toBe(100);
+    target.mode = 'stall';
+    const t0 = Date.now();
+    r = await drive(quickPlan({ url: `${target.url}/`, rate: 50, durationMs: 1000, timeoutMs: 300 }));
+    expect(r.outcomes.timeout).toBe(50);
+    expect(Date.now() - t0).toBeLessThan(3000);
+  });
+
+  it('counts HTTP errors by class and declared shed statuses apart', async () => {
+    target = await startTarget({ status: 503 });
+    const plan = quickPlan({ url: `${target.url}/`, rate: 100, durationMs: 1000 });
+    let r = await drive(plan);
+    expect(r.outcomes.http_5xx).toBe(100);
+    plan.journeys[0]!.steps[0]!.shed = [503];
+    r = await drive(plan);
+    expect(r.outcomes.shed).toBe(100);
+  });
+});
+
+describe('shadow tagging', () => {
+  it('signs every request and counts acknowledgements', async () => {
+    target = await startTarget({ headers: { 'x-peakdrill-shadow-ack': 'run-42' } });
+    const plan = quickPlan({ url: `${target.url}/`, rate: 50, durationMs: 1000 });
+    plan.shadow.enabled = true;
+    const r = await drive(plan, { runId: 'run-42', secret: 's3cret' });
+    expect(target.lastHeaders?.['x-peakdrill-shadow']).toBe(signRunId('run-42', 's3cret'));
+    expect(target.lastHeaders?.baggage).toBe('peakdrill-shadow=run-42');
+    expect(r.tagSent).toBe(50);
+    expect(r.tagAck).toBe(50);
+  });
+});
+
+describe('summaries', () => {
+  it('percentiles come out in ms', () => {
+    const h = newHistogram();
+    for (let i = 1; i <= 1000; i++) h.recordValue(i * 1000);
+    const s = summarizeHistogram(h);
+    expect(s.p50).toBeCloseTo(500, -1);
+    expect(s.max).toBeCloseTo(1000, -1);
+  });
+});

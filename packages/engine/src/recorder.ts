@@ -1,0 +1,68 @@
+// Per-link recording for one interval (one second). The hot path only increments counters and
+// records into preallocated histograms; encoding happens once a second in `flush`.
+
+import { encodeHistogram, newHistogram, recordMicros, type Histogram, type IntervalLink, type OutcomeClass, type OutcomeCounts, OUTCOME_CLASSES } from '@peakdrill/core';
+
+export function emptyOutcomes(): OutcomeCounts {
+  const o = {} as OutcomeCounts;
+  for (const k of OUTCOME_CLASSES) o[k] = 0;
+  return o;
+}
+
+export class LinkRecorder {
+  readonly name: string;
+  outcomes: OutcomeCounts = emptyOutcomes();
+  started = 0;
+  tagSent = 0;
+  tagAcknowledged = 0;
+  private readonly latency: Histogram = newHistogram();
+  private readonly service: Histogram = newHistogram();
+  private readonly hops = new Map<string, Histogram>();
+
+  constructor(name: string) {
+    this.name = name;
+  }
+
+  record(outcome: OutcomeClass, latencyUs: number, serviceUs: number): void {
+    this.outcomes[outcome]++;
+    recordMicros(this.latency, latencyUs);
+    if (serviceUs >= 0) recordMicros(this.service, serviceUs);
+  }
+
+  recordHop(hop: string, us: number): void {
+    let h = this.hops.get(hop);
+    if (h === undefined) {
+      h = newHistogram();
+      this.hops.set(hop, h);
+    }
+    recordMicros(h, us);
+  }
+
+  /** Encodes and resets; returns null when nothing happened on this link in the interval. */
+  flush(): IntervalLink | null {
+    const total = this.latency.totalCount;
+    if (total === 0 && this.started === 0 && this.tagSent === 0) return null;
+    const hops: Record<string, string> = {};
+    for (const [name, h] of this.hops) {
+      if (h.totalCount > 0) hops[name] = encodeHistogram(h);
+      h.reset();
+    }
+    const out: IntervalLink = {
+      name: this.name,
+      outcomes: this.outcomes,
+      started: this.started,
+      latency: encodeHistogram(this.latency),
+      service: encodeHistogram(this.service),
+      hops,
+      tagSent: this.tagSent,
+      tagAcknowledged: this.tagAcknowledged,
+    };
+    this.latency.reset();
+    this.service.reset();
+    this.outcomes = emptyOutcomes();
+    this.started = 0;
+    this.tagSent = 0;
+    this.tagAcknowledged = 0;
+    return out;
+  }
+}

@@ -1,0 +1,133 @@
+// A step compiled once before the run: its pool, its link recorder, its request parts as
+// closures (or a prebuilt request when nothing in it varies), and what the response handling
+// needs (body? which headers?).
+
+import { Pool } from 'undici';
+import { parseJsonPath, type Capture, type Check, type Plan, type Step, type ThinkTime } from '@peakdrill/core';
+import { LinkRecorder } from './recorder.js';
+import { compileTemplate, isStatic, type Render, type TemplateScope } from './template.js';
+
+export interface RequestOptions {
+  path: string;
+  method: string;
+  headers: string[];
+  body: string | null;
+}
+
+export interface CompiledCapture {
+  as: string;
+  header?: string;
+  json?: (string | number)[];
+}
+
+export interface CompiledCheck {
+  check: Check;
+  json?: (string | number)[];
+}
+
+export interface CompiledStep {
+  name: string;
+  link: LinkRecorder;
+  pool: Pool;
+  staticRequest: RequestOptions | null;
+  render: (scope: TemplateScope) => RequestOptions;
+  needsBody: boolean;
+  /** Lower-case names of response headers captures or checks read. */
+  headerNames: string[];
+  captures: CompiledCapture[];
+  checks: CompiledCheck[];
+  /** Status codes that count as success (from a status check), or null for 2xx/3xx. */
+  okStatuses: Set<number> | null;
+  shed: Set<number>;
+  stopOnFailure: boolean;
+  think: ThinkTime;
+}
+
+export class Pools {
+  private readonly byOrigin = new Map<string, Pool>();
+
+  constructor(private readonly plan: Plan) {}
+
+  get(origin: string): Pool {
+    let pool = this.byOrigin.get(origin);
+    if (!pool) {
+      const { connections, pipelining, timeoutMs } = this.plan.http;
+      pool = new Pool(origin, {
+        connections,
+        pipelining,
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+        connectTimeout: Math.min(timeoutMs, 10_000),
+        keepAliveTimeout: 60_000,
+        keepAliveMaxTimeout: 600_000,
+      });
+      this.byOrigin.set(origin, pool);
+    }
+    return pool;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.byOrigin.values()].map((p) => p.close().catch(() => undefined)));
+  }
+
+  async destroy(): Promise<void> {
+    await Promise.all([...this.byOrigin.values()].map((p) => p.destroy().catch(() => undefined)));
+  }
+}
+
+export function compileStep(step: Step, plan: Plan, pools: Pools, extraHeaders: Record<string, string>, link: LinkRecorder): CompiledStep {
+  const base = plan.targets[step.target];
+  if (base === undefined) throw new Error(`step ${step.name}: unknown target ${step.target}`);
+  const baseUrl = new URL(base);
+  const prefix = baseUrl.pathname.replace(/\/$/, '');
+  const headerSources: [string, string][] = Object.entries({ ...plan.http.headers, ...step.headers });
+  const fixedHeaders: string[] = [];
+  for (const [k, v] of Object.entries(extraHeaders)) fixedHeaders.push(k, v);
+
+  const pathRender = compileTemplate(step.path.startsWith('/') ? prefix + step.path : `${prefix}/${step.path}`);
+  const headerRenders: [string, Render][] = headerSources.map(([k, v]) => [k, compileTemplate(v)]);
+  const bodyRender = step.body === undefined ? null : compileTemplate(step.body);
+  const method = step.method.toUpperCase();
+
+  const render = (scope: TemplateScope): RequestOptions => {
+    const headers = fixedHeaders.slice();
+    for (const [k, r] of headerRenders) headers.push(k, r(scope));
+    return { path: pathRender(scope), method, headers, body: bodyRender ? bodyRender(scope) : null };
+  };
+  const allStatic = isStatic(step.path) && headerSources.every(([, v]) => isStatic(v)) && (step.body === undefined || isStatic(step.body));
+  const staticRequest = allStatic ? render(NO_SCOPE) : null;
+
+  const captures: CompiledCapture[] = step.captures.map((c: Capture) =>
+    c.from === 'header' ? { as: c.as, header: c.name.toLowerCase() } : { as: c.as, json: parseJsonPath(c.path) },
+  );
+  const checks: CompiledCheck[] = step.checks.map((check) => (check.kind === 'json' ? { check, json: parseJsonPath(check.path) } : { check }));
+  const statusCheck = step.checks.find((c) => c.kind === 'status');
+  const headerNames = [
+    ...captures.filter((c) => c.header).map((c) => c.header!),
+    ...step.checks.filter((c) => c.kind === 'header').map((c) => (c as { name: string }).name.toLowerCase()),
+  ];
+  return {
+    name: step.name,
+    link,
+    pool: pools.get(baseUrl.origin),
+    staticRequest,
+    render,
+    needsBody: captures.some((c) => c.json) || step.checks.some((c) => c.kind === 'json' || c.kind === 'bodyContains'),
+    headerNames,
+    captures,
+    checks,
+    okStatuses: statusCheck && statusCheck.kind === 'status' ? new Set(statusCheck.oneOf) : null,
+    shed: new Set(step.shed),
+    stopOnFailure: step.stopOnFailure,
+    think: step.thinkTimeMs,
+  };
+}
+
+const NO_SCOPE: TemplateScope = {
+  runId: '',
+  journeyIndex: 0,
+  vu: 0,
+  vars: {},
+  feeder: () => '',
+  nextSeq: () => 0,
+};

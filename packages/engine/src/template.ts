@@ -1,0 +1,75 @@
+// Templates are compiled once, before the run, into closures over parts; per request they only
+// concatenate. The parser (and the validation of names) lives in core, shared with `validate`.
+
+import { randomUUID } from 'node:crypto';
+import { parseTemplate, type TemplatePart } from '@peakdrill/core';
+
+/** What a template can read while a journey runs. */
+export interface TemplateScope {
+  runId: string;
+  journeyIndex: number;
+  vu: number;
+  vars: Record<string, string>;
+  /** Column of the current row of a data feeder. */
+  feeder(name: string, column: string): string;
+  nextSeq(): number;
+}
+
+export type Render = (scope: TemplateScope) => string;
+
+export function isStatic(source: string): boolean {
+  return !source.includes('{{');
+}
+
+export function compileTemplate(source: string): Render {
+  if (isStatic(source)) return () => source;
+  const pieces = parseTemplate(source).map(compilePart);
+  if (pieces.length === 1) return pieces[0]!;
+  return (scope) => {
+    let s = '';
+    for (let i = 0; i < pieces.length; i++) s += pieces[i]!(scope);
+    return s;
+  };
+}
+
+function compilePart(part: TemplatePart): Render {
+  switch (part.kind) {
+    case 'text': {
+      const text = part.text;
+      return () => text;
+    }
+    case 'var': {
+      const name = part.name;
+      return (s) => s.vars[name] ?? '';
+    }
+    case 'feeder': {
+      const { feeder, column } = part;
+      return (s) => s.feeder(feeder, column);
+    }
+    case 'builtin':
+      switch (part.name) {
+        case 'run.id':
+          return (s) => s.runId;
+        case 'journey.index':
+          return (s) => String(s.journeyIndex);
+        case 'vu.id':
+          return (s) => String(s.vu);
+        case 'seq':
+          return (s) => String(s.nextSeq());
+        case 'now':
+          return () => String(Date.now());
+      }
+      break;
+    case 'randomInt': {
+      const { min, max } = part;
+      return () => String(min + Math.floor(Math.random() * (max - min + 1)));
+    }
+    case 'randomUuid':
+      return () => randomUUID();
+    case 'randomPick': {
+      const choices = part.choices.length > 0 ? part.choices : [''];
+      return () => choices[Math.floor(Math.random() * choices.length)]!;
+    }
+  }
+  return () => '';
+}

@@ -1,0 +1,107 @@
+// A local target for tests: a real HTTP server on 127.0.0.1, port 0, that counts what it
+// answers and can misbehave on demand (stall, reset, answer garbage, die). Test-only: exported
+// as `@peakdrill/engine/testing`, never imported by product code.
+
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+
+export type TargetMode = 'ok' | 'stall' | 'reset' | 'garbage' | 'slow';
+
+export interface Target {
+  url: string;
+  port: number;
+  /** Requests received (each counted once, whatever the answer). */
+  received: number;
+  /** Requests answered with a complete HTTP response. */
+  answered: number;
+  byPath: Map<string, number>;
+  lastHeaders: IncomingMessage['headers'] | null;
+  mode: TargetMode;
+  slowMs: number;
+  status: number;
+  /** Extra response headers. */
+  headers: Record<string, string>;
+  body: string;
+  /** Answers every stalled request now and returns to `ok`. */
+  release(): void;
+  /** Closes the listener and destroys every open connection. */
+  kill(): Promise<void>;
+  close(): Promise<void>;
+  handler?: (req: IncomingMessage, res: ServerResponse, body: string) => boolean;
+}
+
+export async function startTarget(init: Partial<Pick<Target, 'mode' | 'slowMs' | 'status' | 'headers' | 'body'>> = {}): Promise<Target> {
+  const sockets = new Set<Socket>();
+  const stalled: ServerResponse[] = [];
+  let server: Server;
+  const t: Target = {
+    url: '',
+    port: 0,
+    received: 0,
+    answered: 0,
+    byPath: new Map(),
+    lastHeaders: null,
+    mode: init.mode ?? 'ok',
+    slowMs: init.slowMs ?? 0,
+    status: init.status ?? 200,
+    headers: init.headers ?? {},
+    body: init.body ?? 'ok',
+    release() {
+      t.mode = 'ok';
+      for (const res of stalled.splice(0)) answer(res);
+    },
+    async kill() {
+      await new Promise<void>((r) => {
+        server.close(() => r());
+        for (const s of sockets) s.destroy();
+      });
+    },
+    async close() {
+      for (const res of stalled.splice(0)) res.destroy();
+      await t.kill();
+    },
+  };
+  const answer = (res: ServerResponse): void => {
+    if (res.destroyed) return;
+    res.writeHead(t.status, { 'content-type': 'text/plain', ...t.headers });
+    res.end(t.body, () => t.answered++);
+  };
+  server = createServer((req, res) => {
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (c: string) => (body += c));
+    req.on('end', () => {
+      t.received++;
+      t.lastHeaders = req.headers;
+      const path = (req.url ?? '/').split('?')[0]!;
+      t.byPath.set(path, (t.byPath.get(path) ?? 0) + 1);
+      if (t.handler && t.handler(req, res, body)) return;
+      switch (t.mode) {
+        case 'stall':
+          stalled.push(res);
+          return;
+        case 'reset':
+          req.socket.destroy();
+          return;
+        case 'garbage':
+          req.socket.end('HTTP/1.1 2OO NOT-A-STATUS\r\n\r\n\x00\x01garbage');
+          return;
+        case 'slow':
+          setTimeout(() => answer(res), t.slowMs);
+          return;
+        default:
+          answer(res);
+      }
+    });
+  });
+  server.keepAliveTimeout = 60_000;
+  server.on('connection', (s: Socket) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const addr = server.address();
+  t.port = typeof addr === 'object' && addr ? addr.port : 0;
+  t.url = `http://127.0.0.1:${t.port}`;
+  return t;
+}
