@@ -1,7 +1,8 @@
 // Runs a drill for the CLI: progress on stderr, signals, run files, exit code.
 
 import { cpus } from 'node:os';
-import { EXIT, type Plan, type Summary } from '@peakdrill/core';
+import { appendFileSync } from 'node:fs';
+import { exitCodeOf, formatVerdictMarkdown, formatVerdictTable, type Plan, type Summary } from '@peakdrill/core';
 import { assertRunnable, Drill, formatProgress, formatSummaryTable, type SecondReport } from '@peakdrill/controller';
 import { numberFlag, type RunFlags } from './plan-flags.js';
 import { Terminal } from './terminal.js';
@@ -40,15 +41,19 @@ export async function executeDrill(plan: Plan, flags: RunFlags, hooks: ExecuteHo
     onNote: (n) => term.line(`note: ${n}`),
   });
 
-  let signals = 0;
+  let firstSignalAt = 0;
   const onSignal = (sig: NodeJS.Signals): void => {
-    signals++;
-    if (signals === 1) {
+    const now = Date.now();
+    // One Ctrl-C can arrive twice (the terminal signals the whole process group, and npx
+    // forwards its own copy): a repeat within a second is the same request to stop.
+    if (firstSignalAt > 0 && now - firstSignalAt < 1_000) return;
+    if (firstSignalAt === 0) {
+      firstSignalAt = now;
       term.line(`\n${sig}: stopping the drill (in-flight requests get 1 s); press Ctrl-C again to exit at once`);
       drill.stop(sig, { rule: sig, atS: (Date.now() - drill.runStartMs) / 1000, figures: {}, reason: `stopped by ${sig}` });
     } else {
       process.stderr.write(`${sig} again: exiting now; the seconds already written are in ${drill.dir}\n`);
-      process.exit(EXIT.aborted);
+      process.exit(3);
     }
   };
   process.on('SIGINT', onSignal);
@@ -67,23 +72,12 @@ export async function executeDrill(plan: Plan, flags: RunFlags, hooks: ExecuteHo
     term.endStatus();
   }
   term.block(formatSummaryTable(summary));
+  if (summary.links.some((l) => l.verdict !== null) || summary.isolation.length + summary.invariants.length > 0) term.block(formatVerdictTable(summary));
+  if (flags.ci && process.env.GITHUB_STEP_SUMMARY) appendFileSync(process.env.GITHUB_STEP_SUMMARY, formatVerdictMarkdown(summary) + '\n');
   for (const n of summary.notes) term.line(`note: ${n}`);
   term.line(`run ${summary.status.toUpperCase()} · files in ${drill.dir}`);
   if (flags.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
-  return exitCode(summary);
-}
-
-function exitCode(summary: Summary): number {
-  switch (summary.status) {
-    case 'passed':
-      return EXIT.ok;
-    case 'failed':
-      return EXIT.budgetMissed;
-    case 'aborted':
-      return EXIT.aborted;
-    default:
-      return EXIT.badInput;
-  }
+  return exitCodeOf(summary);
 }
 
 export function describeLoad(plan: Plan): string {

@@ -25,7 +25,7 @@ export interface LinkTotals {
   tagSent: number;
   tagAcknowledged: number;
   /** The same, over the verdict window only (hold stages). */
-  window: { outcomes: OutcomeCounts; latency: Histogram; hops: Map<string, Histogram>; seconds: Set<number> };
+  window: { outcomes: OutcomeCounts; started: number; latency: Histogram; hops: Map<string, Histogram>; seconds: Set<number> };
 }
 
 interface LinkSecond {
@@ -208,6 +208,7 @@ export class Aggregator {
       tot.service.add(s.service);
       if (inWindow) {
         addOutcomes(tot.window.outcomes, s.outcomes);
+        tot.window.started += s.started;
         tot.window.latency.add(s.latency);
         tot.window.seconds.add(p.t);
       }
@@ -279,7 +280,7 @@ export class Aggregator {
         hops: new Map(),
         tagSent: 0,
         tagAcknowledged: 0,
-        window: { outcomes: emptyOutcomes(), latency: newHistogram(), hops: new Map(), seconds: new Set() },
+        window: { outcomes: emptyOutcomes(), started: 0, latency: newHistogram(), hops: new Map(), seconds: new Set() },
       };
       this.links.set(name, t);
     }

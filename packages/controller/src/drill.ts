@@ -4,19 +4,25 @@
 
 import { cpus } from 'node:os';
 import {
-  EXIT,
+  applyVerdicts,
+  computeVerdicts,
+  exitCodeOf,
   makeRunId,
+  renderJUnit,
+  RUN_FILES,
+  verdictWindow,
   RunDirWriter,
   UserError,
   type AbortInfo,
   type GeneratorMessage,
+  type LinkSecond,
   type Plan,
   type RunStatus,
   type Summary,
   type WorkerAssignment,
 } from '@peakdrill/core';
 import { ArrivalSchedule, totalDurationMs } from '@peakdrill/engine';
-import { Aggregator, type SecondReport } from './aggregate.js';
+import { Aggregator, errorCount, outcomeTotal, type SecondReport } from './aggregate.js';
 import type { GeneratorFleet } from './generators.js';
 import { LocalFleet } from './local.js';
 import { buildSummary, type SummaryInput } from './summary.js';
@@ -93,7 +99,7 @@ export class Drill {
     const planned = plannedRates(plan);
     const aggregator = new Aggregator({
       startMs: this.startMs,
-      window: steadyWindowOf(plan),
+      window: verdictWindow(plan.load, this.durationMs / 1000),
       plannedFor: planned.forLink,
       plannedTotal: planned.total,
       onSecond: (s) => this.onSecond(s),
@@ -134,12 +140,14 @@ export class Drill {
     else if (this.stoppedBy !== null) status = 'aborted';
     else status = 'passed';
     if (this.failures.length > 0) this.notes.push(...this.failures.map((f) => `generator failed: ${f}`));
-    const summary = buildSummary(input, status, this.abortInfo);
+    let summary = buildSummary(input, status, this.abortInfo);
     if (status === 'error') summary.error = this.failures[0] ?? 'every generator failed';
+    summary = applyVerdicts(summary, computeVerdicts({ plan, intervals: windowTotals(aggregator, plan, summary.durationS), durationS: summary.durationS }));
     await this.opts.finalize?.(summary, input);
-    if (summary.status === 'passed' && !summary.passed) summary.status = 'failed';
+    summary = applyVerdicts(summary, new Map());
     this.writer.writeSummary(summary);
-    return { summary, dir: this.writer.dir, exitCode: exitCodeFor(summary.status) };
+    this.writer.writeFile(RUN_FILES.junit, renderJUnit(summary));
+    return { summary, dir: this.writer.dir, exitCode: exitCodeOf(summary) };
   }
 
   private onSecond(s: SecondReport): void {
@@ -165,17 +173,30 @@ export class Drill {
   }
 }
 
-export function exitCodeFor(status: RunStatus): number {
-  switch (status) {
-    case 'passed':
-      return EXIT.ok;
-    case 'failed':
-      return EXIT.budgetMissed;
-    case 'aborted':
-      return EXIT.aborted;
-    default:
-      return EXIT.badInput;
+/**
+ * The verdict input: one pre-merged entry per link. The aggregator accumulates the planned
+ * steady window as seconds close; when the run ended before its hold stage, the verdict covers
+ * the whole run instead (verdictWindow says which), so the whole-run totals are passed.
+ */
+function windowTotals(aggregator: Aggregator, plan: Plan, durationS: number): LinkSecond[] {
+  const w = verdictWindow(plan.load, durationS);
+  const out: LinkSecond[] = [];
+  for (const [name, t] of aggregator.links) {
+    const useWindow = w.source === 'hold';
+    const outcomes = useWindow ? t.window.outcomes : t.outcomes;
+    const hops = useWindow ? t.window.hops : t.hops;
+    out.push({
+      t: w.fromS,
+      link: name,
+      count: outcomeTotal(outcomes),
+      errors: errorCount(outcomes),
+      shed: outcomes.shed,
+      started: useWindow ? t.window.started : t.started,
+      latency: useWindow ? t.window.latency : t.latency,
+      hops: Object.fromEntries(hops),
+    });
   }
+  return out;
 }
 
 /** Planned rates per second: the whole drill and each journey's first link (open model only). */
@@ -203,25 +224,6 @@ function plannedRates(plan: Plan): { total: (t: number) => number | null; forLin
 }
 
 const round1 = (x: number): number => Math.round(x * 10) / 10;
-
-/** Hold stages (start rate = end rate) as seconds [fromS, toS); null when the plan has none. */
-export function steadyWindowOf(plan: Plan): { fromS: number; toS: number } | null {
-  let from = 0;
-  let prev = plan.load.model === 'open' ? plan.load.startRate : 0;
-  let first: number | null = null;
-  let last = 0;
-  for (const s of plan.load.stages) {
-    const end = from + s.durationMs;
-    if (s.target === prev && s.target > 0) {
-      if (first === null) first = from;
-      last = end;
-    }
-    prev = s.target;
-    from = end;
-  }
-  if (first === null) return null;
-  return { fromS: Math.ceil(first / 1000), toS: Math.floor(last / 1000) };
-}
 
 function uniqueRangesFor(plan: Plan, index: number, count: number): Pick<WorkerAssignment, 'uniqueRanges'> {
   const ranges: Record<string, [number, number]> = {};

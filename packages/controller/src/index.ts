@@ -1,4 +1,4 @@
-export { Drill, exitCodeFor, steadyWindowOf, assertRunnable, type DrillOptions, type DrillResult } from './drill.js';
+export { Drill, assertRunnable, type DrillOptions, type DrillResult } from './drill.js';
 export { Aggregator, type SecondReport, type LinkTotals } from './aggregate.js';
 export { LocalFleet } from './local.js';
 export type { GeneratorFleet } from './generators.js';

@@ -13,6 +13,7 @@ export class LocalFleet implements GeneratorFleet {
   private readonly pool: Piscina;
   private readonly ports: MessagePort[] = [];
   private resolveFinished!: () => void;
+  private tasks: Promise<void> = Promise.resolve();
 
   constructor(runId: string, private readonly workers: number) {
     this.names = Array.from({ length: workers }, (_, i) => `${runId}/g${i}`);
@@ -29,19 +30,38 @@ export class LocalFleet implements GeneratorFleet {
   }
 
   async start(assignments: WorkerAssignment[], onMessage: (msg: GeneratorMessage) => void): Promise<void> {
+    const pending = new Set(this.names);
+    const settle = (name: string): void => {
+      if (pending.delete(name) && pending.size === 0) this.resolveFinished();
+    };
     const tasks = assignments.map((assignment) => {
+      const name = this.names[assignment.index]!;
       const { port1, port2 } = new MessageChannel();
-      port1.on('message', onMessage);
+      port1.on('message', (msg: GeneratorMessage) => {
+        onMessage(msg);
+        if (msg.type === 'done' || msg.type === 'failed') settle(name);
+      });
       this.ports.push(port1);
       const task: WorkerTask = { assignment, port: port2 };
-      return this.pool.run(task, { transferList: [port2] }).catch((err: Error) => {
-        onMessage({ type: 'failed', generator: `${assignment.runId}/g${assignment.index}`, code: 'WORKER_CRASHED', message: err.message });
-      });
+      return this.pool.run(task, { transferList: [port2] }).then(
+        () => {
+          // The task's result and the port's messages travel on different channels: give the
+          // port time to deliver `done` before declaring the generator lost.
+          setTimeout(() => {
+            if (pending.has(name)) {
+              onMessage({ type: 'failed', generator: name, code: 'WORKER_SILENT', message: 'the worker ended without reporting its last interval' });
+              settle(name);
+            }
+          }, 2_000).unref();
+        },
+        (err: Error) => {
+          if (!pending.has(name)) return; // already reported done: this is the pool shutting down
+          onMessage({ type: 'failed', generator: name, code: 'WORKER_CRASHED', message: err.message });
+          settle(name);
+        },
+      );
     });
-    void Promise.all(tasks).then(() => {
-      // let the last messages on the ports drain before saying we are finished
-      setImmediate(() => this.resolveFinished());
-    });
+    this.tasks = Promise.allSettled(tasks).then(() => undefined);
   }
 
   send(msg: ControlMessage): void {
@@ -49,6 +69,8 @@ export class LocalFleet implements GeneratorFleet {
   }
 
   async close(): Promise<void> {
+    // let the tasks return (they close their ports right after `done`) before tearing down
+    await Promise.race([this.tasks, new Promise((r) => setTimeout(r, 2_000).unref())]);
     for (const p of this.ports) p.close();
     await this.pool.destroy();
   }

@@ -63,6 +63,11 @@ export interface Stage {
 /** Closed model: `vus` virtual users, each looping over journeys with think time between them. */
 export interface ClosedModel {
   model: 'closed';
+  /**
+   * Virtual users at the start of the first stage (the first stage ramps from here to its
+   * `target`). Scenarios always set it; when absent, the first stage starts at its own target.
+   */
+  startVus?: number;
   stages: Stage[];
   thinkTimeMs: ThinkTime;
 }
@@ -75,6 +80,11 @@ export interface ThinkTime {
 export interface Journey {
   name: string;
   weight: number;
+  /**
+   * Journey variables: name → template, rendered once when the journey starts (after its
+   * feeder rows are drawn) and usable as `{{name}}` in every step. Optional; absent = none.
+   */
+  vars?: Record<string, string>;
   steps: Step[];
 }
 
@@ -88,6 +98,11 @@ export interface Step {
   headers: Record<string, string>;
   /** Body template (already JSON-stringified when the scenario gave `json:`). */
   body?: string;
+  /**
+   * 'json' when the body came from `json:` (values rendered into it sit inside JSON strings
+   * and should be JSON-escaped); 'text' for `body:`. Absent when there is no body.
+   */
+  bodyKind?: 'json' | 'text';
   captures: Capture[];
   checks: Check[];
   /** Statuses the scenario expects under overload (e.g. 429 sold out): counted as shed, not errors. */

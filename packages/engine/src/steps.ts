@@ -83,6 +83,8 @@ export function compileStep(step: Step, plan: Plan, pools: Pools, extraHeaders: 
   const headerSources: [string, string][] = Object.entries({ ...plan.http.headers, ...step.headers });
   const fixedHeaders: string[] = [];
   for (const [k, v] of Object.entries(extraHeaders)) fixedHeaders.push(k, v);
+  // Identify ourselves, so a target's logs can tell drill traffic from anything else.
+  if (!headerSources.some(([k]) => k.toLowerCase() === 'user-agent')) fixedHeaders.push('user-agent', USER_AGENT);
 
   const pathRender = compileTemplate(step.path.startsWith('/') ? prefix + step.path : `${prefix}/${step.path}`);
   const headerRenders: [string, Render][] = headerSources.map(([k, v]) => [k, compileTemplate(v)]);
@@ -122,6 +124,8 @@ export function compileStep(step: Step, plan: Plan, pools: Pools, extraHeaders: 
     think: step.thinkTimeMs,
   };
 }
+
+export const USER_AGENT = 'peakdrill/0.1.0';
 
 const NO_SCOPE: TemplateScope = {
   runId: '',

@@ -1,0 +1,25 @@
+// Verdicts against capacity targets and budgets, and everything that reports them: the
+// terminal table, GitHub step-summary markdown, JUnit XML, the CI exit code, and `compare`.
+export { steadyWindow, verdictWindow, type SteadyWindow, type VerdictWindow } from './window.js';
+export { linkSecondFromInterval, tallyOutcomes, NON_ERROR_OUTCOMES, type LinkSecond } from './seconds.js';
+export {
+  budgetLabel,
+  budgetMetric,
+  throughputLabel,
+  resolveTarget,
+  percentileMs,
+  evaluateBudget,
+  evaluateThroughput,
+  budgetFailureMessage,
+  formatMeasured,
+  formatAllowed,
+  type WindowFacts,
+} from './budget.js';
+export { computeVerdicts, describeWindow, THROUGHPUT_TOLERANCE, type VerdictInput } from './verdicts.js';
+export { readRunSeconds, rebuildVerdictsFromRunDir, rebuildVerdicts } from './run-dir.js';
+export { budgetsPassed, exitCodeOf, applyVerdicts } from './gate.js';
+export { formatVerdictTable, verdictRows, overallLine, alignColumns, displayWidth, type VerdictRow } from './table.js';
+export { formatVerdictMarkdown } from './markdown.js';
+export { renderJUnit, xmlText, xmlAttr } from './junit.js';
+export { compareRuns, formatCompare, type Change, type LinkComparison, type RunRef, type CompareResult, type CompareOptions } from './compare.js';
+export { formatMs, formatRatio, formatRps, formatCount, formatNumber, formatChange } from './figures.js';

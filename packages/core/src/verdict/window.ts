@@ -1,0 +1,101 @@
+// Which seconds of a run a verdict is computed over: the steady (hold) stages, never the ramp.
+//
+// A hold stage is one whose rate at its start equals its rate at its end. A stage ramps
+// linearly from the previous stage's target; the first one from `startRate` (open model) or
+// `startVus` (closed model; when absent, the first stage starts at its own target, so holds).
+//
+// A plan may hold at several levels (hold 1,000 req/s, spike to 3,000 for a flash sale, hold,
+// come back down). Capacity targets are about the peak, and averaging two levels would give a
+// throughput that no stage ever planned, so the window is the hold at the highest rate:
+// adjacent holds at that rate merge into one span; among equal spans the longest, then the
+// first, wins. Holds at rate 0 (pauses) never count.
+//
+// Only whole seconds count: a hold over [2.5 s, 12.5 s) yields seconds [3, 12), because the
+// per-second data is bucketed by whole seconds and a half-ramped second is not steady.
+
+import type { LoadModel } from '../plan.js';
+
+/** Seconds since the run's start, [fromS, toS). */
+export interface SteadyWindow {
+  fromS: number;
+  toS: number;
+}
+
+export interface VerdictWindow extends SteadyWindow {
+  /** `hold`: the steady stage; `whole-run`: no usable hold stage, so every second of the run. */
+  source: 'hold' | 'whole-run';
+  /** Why the window is not simply the plan's steady stage, in words for the verdict reason. */
+  note?: string;
+}
+
+/** The seconds of the plan's peak hold stage, or null when the plan never holds. */
+export function steadyWindow(load: LoadModel): SteadyWindow | null {
+  let atMs = 0;
+  let prev = load.model === 'open' ? load.startRate : (load.startVus ?? load.stages[0]?.target ?? 0);
+  let best: { fromMs: number; toMs: number; rate: number } | null = null;
+  let span: { fromMs: number; toMs: number; rate: number } | null = null;
+  const consider = (s: { fromMs: number; toMs: number; rate: number } | null): void => {
+    if (!s || s.rate <= 0 || s.toMs <= s.fromMs) return;
+    if (!best || s.rate > best.rate || (s.rate === best.rate && s.toMs - s.fromMs > best.toMs - best.fromMs)) best = s;
+  };
+  for (const stage of load.stages) {
+    if (stage.durationMs <= 0) {
+      prev = stage.target; // an instant jump: the next stage starts from here
+      continue;
+    }
+    const fromMs = atMs;
+    atMs += stage.durationMs;
+    const hold = stage.target === prev;
+    prev = stage.target;
+    if (hold && span && span.rate === stage.target && span.toMs === fromMs) {
+      span.toMs = atMs;
+      continue;
+    }
+    consider(span);
+    span = hold ? { fromMs, toMs: atMs, rate: stage.target } : null;
+  }
+  consider(span);
+  const b = best as { fromMs: number; toMs: number; rate: number } | null;
+  if (!b) return null;
+  const fromS = Math.ceil(b.fromMs / 1000);
+  const toS = Math.floor(b.toMs / 1000);
+  return toS > fromS ? { fromS, toS } : null;
+}
+
+/** Timer slack tolerated at the end of a run: a 30 s run that lasted 29.95 s still has 30 seconds. */
+const END_SLACK_S = 0.1;
+
+/**
+ * The window a verdict uses for a run that lasted `durationS`: the steady window clipped to the
+ * run, or — when the plan never holds, or the run ended before its hold began — the whole run,
+ * with a note that says so (the verdict's reasons carry it, so nobody mistakes a ramp for a hold).
+ */
+export function verdictWindow(load: LoadModel, durationS: number): VerdictWindow {
+  const ranS = Math.max(1, Math.floor(durationS + END_SLACK_S));
+  const steady = steadyWindow(load);
+  if (!steady) {
+    return {
+      fromS: 0,
+      toS: ranS,
+      source: 'whole-run',
+      note: 'the plan has no hold stage (a stage whose rate stays the same), so this verdict covers the whole run, ramps included',
+    };
+  }
+  if (steady.fromS >= ranS) {
+    return {
+      fromS: 0,
+      toS: ranS,
+      source: 'whole-run',
+      note: `the run ended after ${ranS} s, before its steady stage (seconds ${steady.fromS}–${steady.toS}), so this verdict covers the whole run, ramps included`,
+    };
+  }
+  if (steady.toS > ranS) {
+    return {
+      fromS: steady.fromS,
+      toS: ranS,
+      source: 'hold',
+      note: `the run ended after ${ranS} s, inside its steady stage (planned seconds ${steady.fromS}–${steady.toS})`,
+    };
+  }
+  return { ...steady, source: 'hold' };
+}
