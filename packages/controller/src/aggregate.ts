@@ -10,6 +10,7 @@ import {
   summarizeHistogram,
   type Histogram,
   type IntervalMessage,
+  type LatencySummary,
   type OutcomeCounts,
   type TimeseriesLine,
   OUTCOME_CLASSES,
@@ -54,14 +55,20 @@ export interface SecondReport {
   t: number;
   lines: TimeseriesLine[];
   /** All links merged: for progress lines and drill-wide abort rules. */
-  all: { count: number; errors: number; shed: number; started: number; p50: number; p99: number };
-  perLink: Map<string, { count: number; errors: number; p99: number; p50: number; tagSent: number; tagAcknowledged: number }>;
+  all: SecondFigures & { shed: number; started: number; p50: number; p99: number };
+  perLink: Map<string, SecondFigures & { p50: number; p99: number; tagSent: number; tagAcknowledged: number }>;
   plannedRps: number | null;
   inFlight: number;
   dropped: number;
   lateP99Ms: number;
   notes: string[];
   histograms: { tag: string; fromMs: number; toMs: number; histogram: Histogram }[];
+}
+
+export interface SecondFigures {
+  count: number;
+  errors: number;
+  latency: LatencySummary;
 }
 
 export function emptyOutcomes(): OutcomeCounts {
@@ -99,6 +106,8 @@ export class Aggregator {
   readonly journeys = new Map<string, { started: number; completed: number; failed: number }>();
   dropped = 0;
   secondsClosed = 0;
+  /** Worst per-second scheduler lateness p99 (µs) over the run. */
+  lateP99Us = 0;
   private readonly pending = new Map<number, PendingSecond>();
   private readonly alive = new Set<string>();
   private nextT = 0;
@@ -186,6 +195,7 @@ export class Aggregator {
     this.nextT = p.t + 1;
     this.secondsClosed = Math.max(this.secondsClosed, p.t + 1);
     this.dropped += p.dropped;
+    this.lateP99Us = Math.max(this.lateP99Us, p.lateP99Us);
     const fromMs = this.opts.startMs + p.t * 1000;
     const toMs = fromMs + 1000;
     const inWindow = this.opts.window === null || (p.t >= this.opts.window.fromS && p.t < this.opts.window.toS);
@@ -228,7 +238,7 @@ export class Aggregator {
       shed += s.outcomes.shed;
       started += s.started;
       const lat = summarizeHistogram(s.latency);
-      perLink.set(name, { count: n, errors: e, p50: lat.p50, p99: lat.p99, tagSent: s.tagSent, tagAcknowledged: s.tagAcknowledged });
+      perLink.set(name, { count: n, errors: e, latency: lat, p50: lat.p50, p99: lat.p99, tagSent: s.tagSent, tagAcknowledged: s.tagAcknowledged });
       lines.push({
         t: p.t,
         ts: fromMs,
@@ -257,7 +267,7 @@ export class Aggregator {
     this.opts.onSecond({
       t: p.t,
       lines,
-      all: { count, errors, shed, started, p50: allSum.p50, p99: allSum.p99 },
+      all: { count, errors, shed, started, latency: allSum, p50: allSum.p50, p99: allSum.p99 },
       perLink,
       plannedRps: this.opts.plannedTotal(p.t),
       inFlight: p.inFlight,

@@ -21,10 +21,12 @@ import {
   type Summary,
   type WorkerAssignment,
 } from '@peakdrill/core';
-import { ArrivalSchedule, totalDurationMs } from '@peakdrill/engine';
+import { ArrivalSchedule, preflight, totalDurationMs, type PreflightResult } from '@peakdrill/engine';
 import { Aggregator, errorCount, outcomeTotal, type SecondReport } from './aggregate.js';
 import type { GeneratorFleet } from './generators.js';
 import { LocalFleet } from './local.js';
+import { watchAbortRules, type AbortWatch } from './abort.js';
+import { runPostChecks } from './post-checks.js';
 import { buildSummary, type SummaryInput } from './summary.js';
 
 /** Headroom before second 0 so every generator (thread or agent) is up and waiting. */
@@ -41,10 +43,8 @@ export interface DrillOptions {
   runId?: string;
   onSecond?: (s: SecondReport, drill: Drill) => void;
   onNote?: (note: string) => void;
-  /** Extra checks after every second (abort rules); return an AbortInfo to stop the drill. */
-  watchers?: ((s: SecondReport) => AbortInfo | null | Promise<AbortInfo | null>)[];
-  /** After the drill: isolation/invariant checks, verdicts; may amend the summary. */
-  finalize?: (summary: Summary, input: SummaryInput) => Promise<void> | void;
+  /** Called when the preflight passed (or was not needed), before the run directory exists. */
+  onPreflight?: (results: PreflightResult[]) => void;
 }
 
 export interface DrillResult {
@@ -65,6 +65,7 @@ export class Drill {
   private readonly notes: string[] = [];
   private readonly failures: string[] = [];
   private startMs = 0;
+  private abortWatch: AbortWatch = watchAbortRules([]);
 
   constructor(private readonly opts: DrillOptions) {
     this.plan = opts.plan;
@@ -91,11 +92,13 @@ export class Drill {
   async run(): Promise<DrillResult> {
     const plan = this.plan;
     const workers = Math.max(1, Math.floor(this.opts.workers ?? cpus().length));
-    this.startMs = Date.now() + START_DELAY_MS;
-    this.writer = new RunDirWriter(this.opts.outDir, this.runId, this.startMs);
-
-    const fleet = this.opts.fleet ? await this.opts.fleet(this.runId) : new LocalFleet(this.runId, workers);
+    // the fleet first: remote agents may take a while to gather, and second 0 is picked after
+    await this.preflight();
+    const fleet: GeneratorFleet = this.opts.fleet ? await this.opts.fleet(this.runId) : new LocalFleet(this.runId, workers);
     this.fleet = fleet;
+    this.startMs = Date.now() + Math.max(START_DELAY_MS, fleet.startDelayMs ?? 0);
+    this.writer = new RunDirWriter(this.opts.outDir, this.runId, this.startMs);
+    this.abortWatch = watchAbortRules(plan.abort, this.opts.shadowSecret && plan.shadow.enabled ? { floor: plan.shadow.coverageFloor } : undefined);
     const planned = plannedRates(plan);
     const aggregator = new Aggregator({
       startMs: this.startMs,
@@ -128,9 +131,10 @@ export class Drill {
       }
     };
     try {
-      await fleet.start(assignments, onMessage);
+      await fleet.start(assignments, onMessage, this);
       await fleet.finished;
     } finally {
+      this.abortWatch.close();
       await fleet.close().catch(() => undefined);
     }
     aggregator.flush();
@@ -141,9 +145,14 @@ export class Drill {
     else status = 'passed';
     if (this.failures.length > 0) this.notes.push(...this.failures.map((f) => `generator failed: ${f}`));
     let summary = buildSummary(input, status, this.abortInfo);
+    const agents = fleet.agents?.(summary.durationS);
+    if (agents) summary.agents = agents;
     if (status === 'error') summary.error = this.failures[0] ?? 'every generator failed';
     summary = applyVerdicts(summary, computeVerdicts({ plan, intervals: windowTotals(aggregator, plan, summary.durationS), durationS: summary.durationS }));
-    await this.opts.finalize?.(summary, input);
+    if (status !== 'error') {
+      summary.isolation = await runPostChecks(plan.isolation, summary);
+      summary.invariants = await runPostChecks(plan.invariants, summary);
+    }
     summary = applyVerdicts(summary, new Map());
     this.writer.writeSummary(summary);
     this.writer.writeFile(RUN_FILES.junit, renderJUnit(summary));
@@ -158,14 +167,27 @@ export class Drill {
     }
     this.opts.onSecond?.(s, this);
     if (this.stoppedBy !== null) return;
-    for (const watch of this.opts.watchers ?? []) {
-      const fired = watch(s);
-      const handle = (a: AbortInfo | null): void => {
-        if (a) this.stop(`abort rule: ${a.rule}`, a);
-      };
-      if (fired instanceof Promise) void fired.then(handle);
-      else handle(fired);
+    const fired = this.abortWatch.check(s);
+    if (fired) {
+      this.opts.onNote?.(`abort: ${fired.reason}`);
+      this.stop(`abort rule: ${fired.rule}`, fired);
     }
+  }
+
+  /** Fail closed: the target must acknowledge the shadow tag on every journey's first step. */
+  private async preflight(): Promise<void> {
+    const plan = this.plan;
+    if (!plan.shadow.enabled || plan.shadow.preflightRequests <= 0 || !this.opts.shadowSecret) return;
+    const results = await preflight(plan, this.runId, this.opts.shadowSecret);
+    const failing = results.filter((r) => r.acknowledged < r.sent);
+    if (failing.length > 0) {
+      const lines = failing.map((r) => `  ${r.link}: ${r.acknowledged} of ${r.sent} tagged requests acknowledged${r.error ? ` (${r.error})` : r.statuses.length ? ` (HTTP ${[...new Set(r.statuses)].join(', ')})` : ''}`);
+      throw new UserError(
+        'SHADOW_NOT_ACKNOWLEDGED',
+        `the target did not acknowledge the shadow tag, so the drill did not start (test traffic could reach production data):\n${lines.join('\n')}\nThe system under test must verify x-peakdrill-shadow with the same secret ($${plan.shadow.secretEnv}) and answer x-peakdrill-shadow-ack: <run-id>.`,
+      );
+    }
+    this.opts.onPreflight?.(results);
   }
 
   get runStartMs(): number {

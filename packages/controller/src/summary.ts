@@ -64,6 +64,7 @@ export function buildSummary(input: SummaryInput, status: RunStatus, abort: Abor
     links,
     journeys,
     dropped: aggregator.dropped,
+    ...(plan.load.model === 'open' ? { schedulerLateP99Ms: aggregator.lateP99Us / 1000 } : {}),
     maxInFlightHit: aggregator.dropped > 0,
     shadow: plan.shadow.enabled ? { mode: 'tagged', secretEnv: plan.shadow.secretEnv } : { mode: 'off' },
     isolation: [],

@@ -27,7 +27,7 @@ import { ArrivalSchedule, stageTargetAt, totalDurationMs } from './schedule.js';
 import { parseServerTiming } from './server-timing.js';
 import { SHADOW_ACK_HEADER, shadowHeaders } from './shadow.js';
 import { compileStep, Pools, type CompiledStep } from './steps.js';
-import type { TemplateScope } from './template.js';
+import { compileTemplate, type Render, type TemplateScope } from './template.js';
 
 const SERVER_TIMING = 'server-timing';
 /** How long in-flight requests may finish after the window (or a stop) before the pools are torn down. */
@@ -39,6 +39,8 @@ const CLOSED_MODEL_TICK_MS = 100;
 interface CompiledJourney {
   name: string;
   steps: CompiledStep[];
+  /** Journey variables, rendered once when the journey starts. */
+  vars: [string, Render][];
   started: number;
   completed: number;
   failed: number;
@@ -223,7 +225,8 @@ export class Generator {
       }
       return compileStep(s, this.a.plan, this.pools, extra, link);
     });
-    return { name: j.name, steps, started: 0, completed: 0, failed: 0 };
+    const vars = Object.entries(j.vars ?? {}).map(([k, v]): [string, Render] => [k, compileTemplate(v)]);
+    return { name: j.name, steps, vars, started: 0, completed: 0, failed: 0 };
   }
 
   /** Runs the drill; resolves after the last interval was emitted and the pools are closed. */
@@ -272,10 +275,8 @@ export class Generator {
     const schedule = this.schedule!;
     const now = performance.now();
     const elapsed = now - this.perfStart;
-    if (elapsed >= this.durationMs) {
-      this.endWindow(this.drainMs());
-      return;
-    }
+    // Fire everything due by now (and inside the window) before looking at the window's end:
+    // a timer that wakes a little after the end must not lose the last arrivals.
     for (;;) {
       const due = schedule.timeOf(this.nextArrival + this.phase);
       if (due > elapsed || due >= this.durationMs) break;
@@ -289,7 +290,12 @@ export class Generator {
       this.startJourney(this.acquireRun(), dueAt);
     }
     const next = schedule.timeOf(this.nextArrival + this.phase);
-    const delay = Math.min(Math.max(next, 0), this.durationMs) - (performance.now() - this.perfStart);
+    if (elapsed >= this.durationMs || next >= this.durationMs) {
+      if (elapsed >= this.durationMs) this.endWindow(this.drainMs());
+      else this.scheduleTimer = setTimeout(this.openTick, Math.max(1, this.durationMs - elapsed));
+      return;
+    }
+    const delay = next - (performance.now() - this.perfStart);
     this.scheduleTimer = setTimeout(this.openTick, Math.max(1, Math.min(50, delay)));
   };
 
@@ -303,7 +309,9 @@ export class Generator {
       this.endWindow(this.drainMs());
       return;
     }
-    const total = Math.round(stageTargetAt(0, this.a.plan.load.stages, elapsed));
+    const load = this.a.plan.load;
+    const startVus = load.model === 'closed' ? (load.startVus ?? load.stages[0]?.target ?? 0) : 0;
+    const total = Math.round(stageTargetAt(startVus, load.stages, elapsed));
     this.desiredVus = this.vusFor(total);
     for (let id = 0; id < this.desiredVus; id++) {
       let run = this.vuRuns[id];
@@ -357,6 +365,17 @@ export class Generator {
     for (const k in run.vars) delete run.vars[k];
     journey.started++;
     this.inFlight++;
+    if (journey.vars.length > 0) {
+      try {
+        for (const [k, render] of journey.vars) run.vars[k] = render(run);
+      } catch (err) {
+        if (!(err instanceof FeederExhausted)) throw err;
+        this.noteOnce(err.feeder, `${err.message}; journeys that need it are counted as failed`);
+        run.failed = true;
+        this.endJourney(run, false);
+        return;
+      }
+    }
     this.runStep(run, dueAt);
   }
 

@@ -12,3 +12,5 @@ import { createRequire } from 'node:module';
 export function workerFilename(): string {
   return createRequire(import.meta.url).resolve('@peakdrill/engine/worker');
 }
+export { preflight, type PreflightResult } from './preflight.js';
+export { dryRun, formatDryRun, type DryRequest } from './dry-run.js';

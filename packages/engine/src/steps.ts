@@ -88,7 +88,7 @@ export function compileStep(step: Step, plan: Plan, pools: Pools, extraHeaders: 
 
   const pathRender = compileTemplate(step.path.startsWith('/') ? prefix + step.path : `${prefix}/${step.path}`);
   const headerRenders: [string, Render][] = headerSources.map(([k, v]) => [k, compileTemplate(v)]);
-  const bodyRender = step.body === undefined ? null : compileTemplate(step.body);
+  const bodyRender = step.body === undefined ? null : compileTemplate(step.body, step.bodyKind === 'json' ? 'json' : 'none');
   const method = step.method.toUpperCase();
 
   const render = (scope: TemplateScope): RequestOptions => {

@@ -21,9 +21,14 @@ export function isStatic(source: string): boolean {
   return !source.includes('{{');
 }
 
-export function compileTemplate(source: string): Render {
+/** `json`: expression values land inside JSON strings, so they are JSON-escaped. */
+export function compileTemplate(source: string, escape: 'none' | 'json' = 'none'): Render {
   if (isStatic(source)) return () => source;
-  const pieces = parseTemplate(source).map(compilePart);
+  const pieces = parseTemplate(source).map((part) => {
+    const render = compilePart(part);
+    if (escape === 'none' || part.kind === 'text') return render;
+    return (scope: TemplateScope) => JSON.stringify(render(scope)).slice(1, -1);
+  });
   if (pieces.length === 1) return pieces[0]!;
   return (scope) => {
     let s = '';

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
-import { UserError, type Plan } from '@peakdrill/core';
-import { planFromFlags, runFlags, type RunFlags } from '../plan-flags.js';
+import { makeRunId, UserError, type Plan } from '@peakdrill/core';
+import { dryRun, formatDryRun } from '@peakdrill/engine';
+import { numberFlag, planFromFlags, runFlags, type RunFlags } from '../plan-flags.js';
 import { executeDrill } from '../execute.js';
 
 export function register(program: Command): void {
@@ -20,7 +21,13 @@ Examples:
   runFlags(cmd);
   cmd.action(async (scenario: string | undefined, flags: RunFlags) => {
     const plan: Plan = planFromFlags(scenario, flags);
-    if (flags.dryRun !== undefined) throw new UserError('DRY_RUN_UNAVAILABLE', '--dry-run is not available yet');
+    if (flags.dryRun !== undefined) {
+      const n = typeof flags.dryRun === 'string' ? numberFlag('--dry-run', flags.dryRun) : 3;
+      if (!Number.isInteger(n) || n < 1 || n > 10_000) throw new UserError('BAD_FLAG', `--dry-run takes a number of journeys from 1 to 10000, got ${flags.dryRun}`);
+      const requests = await dryRun(plan, makeRunId(plan.name), n, { tagged: plan.shadow.enabled });
+      process.stdout.write(formatDryRun(requests) + '\n');
+      return;
+    }
     const code = await executeDrill(plan, flags);
     process.exitCode = code;
   });

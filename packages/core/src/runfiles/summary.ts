@@ -119,6 +119,8 @@ export interface Summary {
   journeys: { name: string; started: number; completed: number; failed: number }[];
   /** Journeys not started because maxInFlight was reached (open model). */
   dropped: number;
+  /** Open model: how late the scheduler started requests vs their plan, worst per-second p99 (ms). */
+  schedulerLateP99Ms?: number;
   maxInFlightHit: boolean;
   shadow: { mode: 'tagged' | 'off'; secretEnv?: string };
   isolation: PostCheckResult[];
