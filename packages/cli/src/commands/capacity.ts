@@ -1,8 +1,99 @@
+import { cpus } from 'node:os';
 import type { Command } from 'commander';
+import { EXIT, parseDuration, UserError } from '@peakdrill/core';
+import { assertRunnable, searchCapacity, stopCapacitySearch, table, type CapacityStep } from '@peakdrill/controller';
+import { numberFlag, planFromFlags, runFlags, type RunFlags } from '../plan-flags.js';
+import { Terminal } from '../terminal.js';
+
+interface CapacityFlags extends RunFlags {
+  link?: string;
+  maxRate: string;
+  startRate?: string;
+  stepDuration: string;
+  warmup: string;
+  growth: string;
+  precision: string;
+  maxSteps: string;
+}
 
 export function register(program: Command): void {
-  program.command('capacity').description('(arrives with its issue)').action(() => {
-    process.stderr.write('peakdrill capacity: not available in this build yet\n');
-    process.exit(2);
+  const cmd = program
+    .command('capacity')
+    .argument('[scenario]', 'scenario YAML file (or --url for quick mode)')
+    .description('search the highest arrival rate a link sustains within its budgets, and compare it with the target')
+    .option('--link <name>', 'the link to search (default: the only link of a quick run)')
+    .option('--max-rate <r>', 'never offer more than this (journeys/s)', '20000')
+    .option('--start-rate <r>', 'first step (default: an eighth of the target, or of --max-rate)')
+    .option('--step-duration <d>', 'how long each step holds its rate', '10s')
+    .option('--warmup <d>', 'the first part of each step that does not count', '2s')
+    .option('--growth <x>', 'multiplier between climbing steps', '2')
+    .option('--precision <p>', 'stop when passing and failing rates are this close (fraction)', '0.05')
+    .option('--max-steps <n>', 'the most steps to try', '20')
+    .addHelpText('after', '\nExit codes: 0 target met (or none set) · 1 target not met · 2 bad input · 3 stopped');
+  runFlags(cmd);
+  cmd.action(async (scenario: string | undefined, flags: CapacityFlags) => {
+    if (flags.url && flags.rate === undefined && flags.connections === undefined) flags.rate = '1';
+    if (flags.url && flags.duration === undefined) flags.duration = flags.stepDuration;
+    const plan = planFromFlags(scenario, flags);
+    const links = plan.journeys.flatMap((j) => j.steps.map((s) => s.name));
+    const link = flags.link ?? (links.length === 1 ? links[0]! : undefined);
+    if (!link) throw new UserError('LINK_REQUIRED', `give --link NAME (one of ${links.join(', ')})`);
+    const shadowSecret = plan.shadow.enabled ? process.env[plan.shadow.secretEnv] : undefined;
+    if (plan.source === '<quick>' && !shadowSecret) plan.shadow.enabled = false;
+    assertRunnable(plan, shadowSecret);
+    const stepMs = parseDuration(flags.stepDuration);
+    const warmupMs = parseDuration(flags.warmup);
+    if (warmupMs >= stepMs - 1000) throw new UserError('BAD_FLAG', '--warmup must leave at least 1 s of each step to measure');
+    const maxRate = numberFlag('--max-rate', flags.maxRate);
+    if (!(maxRate > 0 && maxRate <= 1_000_000)) throw new UserError('BAD_FLAG', `--max-rate must be between 0 and 1,000,000, got ${flags.maxRate}`);
+    const growth = numberFlag('--growth', flags.growth);
+    if (!(growth > 1 && growth <= 10)) throw new UserError('BAD_FLAG', '--growth must be more than 1 and at most 10');
+
+    const term = new Terminal({ quiet: flags.quiet === true, ci: flags.ci === true });
+    let signals = 0;
+    const onSignal = (): void => {
+      if (++signals > 1) process.exit(EXIT.aborted);
+      term.line('stopping the capacity search after this step…');
+      stopped = true;
+      stopCapacitySearch('SIGINT');
+    };
+    let stopped = false;
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    term.line(`peakdrill capacity: ${plan.name} · link ${link} · up to ${maxRate.toLocaleString('en-US')}/s · steps of ${flags.stepDuration} (${flags.warmup} warm-up)`);
+    const result = await searchCapacity({
+      plan,
+      link,
+      outDir: flags.out,
+      workers: flags.workers !== undefined ? numberFlag('--workers', flags.workers) : cpus().length,
+      ...(shadowSecret ? { shadowSecret } : {}),
+      maxRate,
+      ...(flags.startRate !== undefined ? { startRate: numberFlag('--start-rate', flags.startRate) } : {}),
+      stepMs,
+      warmupMs,
+      growth,
+      precision: numberFlag('--precision', flags.precision),
+      maxSteps: numberFlag('--max-steps', flags.maxSteps),
+      onStepStart: (rate, i) => term.status(`step ${i + 1}: ${rate.toLocaleString('en-US')}/s …`),
+      onStep: (s) => term.line(stepLine(s)),
+    }).finally(() => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      term.endStatus();
+    });
+    term.block(
+      table(
+        ['step', 'rate', 'link planned', 'achieved', 'p99', 'errors', 'result'],
+        result.steps.map((s) => [String(s.index + 1), fmt(s.rate), fmt(s.linkPlannedRps), fmt(s.achievedRps), `${s.p99Ms} ms`, `${(s.errorRate * 100).toFixed(2)}%`, s.passed ? 'pass' : 'FAIL']),
+      ) + `\n\n${result.sentence}\n(${result.stoppedBecause}; steps in ${result.dir})`,
+    );
+    if (flags.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+    process.exitCode = stopped ? EXIT.aborted : result.met === false ? EXIT.budgetMissed : EXIT.ok;
   });
 }
+
+function stepLine(s: CapacityStep): string {
+  return `step ${s.index + 1}: ${fmt(s.rate)}/s → ${fmt(s.achievedRps)} req/s, p99 ${s.p99Ms} ms, errors ${(s.errorRate * 100).toFixed(2)}%: ${s.passed ? 'pass' : `FAIL (${s.reasons.join('; ')})`}`;
+}
+
+const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
