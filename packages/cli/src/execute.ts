@@ -2,17 +2,29 @@
 
 import { cpus } from 'node:os';
 import { appendFileSync } from 'node:fs';
-import { exitCodeOf, formatVerdictMarkdown, formatVerdictTable, type Plan, type Summary } from '@peakdrill/core';
+import { join } from 'node:path';
+import { exitCodeOf, formatVerdictMarkdown, formatVerdictTable, RUN_FILES, type Plan, type Summary } from '@peakdrill/core';
+import { LiveHub, serveDashboard, writeReport } from '@peakdrill/dashboard';
 import { assertRunnable, Drill, formatProgress, formatSummaryTable, type SecondReport } from '@peakdrill/controller';
 import { numberFlag, type RunFlags } from './plan-flags.js';
 import { Terminal } from './terminal.js';
 
 export interface ExecuteHooks {
-  /** Called once the run directory exists (e.g. to print where the dashboard shows it). */
-  onStarted?: (drill: Drill) => void;
+  /** A dashboard already serving `flags.out` (the demo's): the run is published to it live. */
+  dashboard?: LiveDashboard;
+}
+
+export interface ExecuteResult {
+  exitCode: number;
+  summary: Summary;
+  dir: string;
 }
 
 export async function executeDrill(plan: Plan, flags: RunFlags, hooks: ExecuteHooks = {}): Promise<number> {
+  return (await runDrill(plan, flags, hooks)).exitCode;
+}
+
+export async function runDrill(plan: Plan, flags: RunFlags, hooks: ExecuteHooks = {}): Promise<ExecuteResult> {
   const term = new Terminal({ quiet: flags.quiet === true, ci: flags.ci === true });
   let shadowSecret = plan.shadow.enabled ? process.env[plan.shadow.secretEnv] : undefined;
   if (plan.source === '<quick>' && plan.shadow.enabled && !shadowSecret) {
@@ -25,12 +37,14 @@ export async function executeDrill(plan: Plan, flags: RunFlags, hooks: ExecuteHo
 
   const totalS = plan.load.stages.reduce((a, s) => a + s.durationMs, 0) / 1000;
   let lastPlain = -Infinity;
+  const served = hooks.dashboard ?? (flags.dashboard !== undefined ? await serveLive(flags) : null);
   const drill = new Drill({
     plan,
     outDir: flags.out,
     workers,
     ...(shadowSecret ? { shadowSecret } : {}),
     onSecond: (s: SecondReport) => {
+      served?.hub.publish(drill.runId, { type: 'seconds', lines: s.lines });
       const line = formatProgress(s, totalS);
       if (term.live) term.status(line);
       else if (s.t - lastPlain >= 5 || s.t + 1 >= totalS) {
@@ -60,12 +74,10 @@ export async function executeDrill(plan: Plan, flags: RunFlags, hooks: ExecuteHo
   process.on('SIGTERM', onSignal);
 
   term.line(`peakdrill: ${plan.name} · ${describeLoad(plan)} · ${workers} worker${workers === 1 ? '' : 's'} · run ${drill.runId}`);
+  if (served) term.line(`live: ${runUrl(served.url, drill.runId)}`);
   let summary: Summary;
   try {
-    const promise = drill.run();
-    hooks.onStarted?.(drill);
-    const result = await promise;
-    summary = result.summary;
+    summary = (await drill.run()).summary;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
@@ -75,9 +87,34 @@ export async function executeDrill(plan: Plan, flags: RunFlags, hooks: ExecuteHo
   if (summary.links.some((l) => l.verdict !== null) || summary.isolation.length + summary.invariants.length > 0) term.block(formatVerdictTable(summary));
   if (flags.ci && process.env.GITHUB_STEP_SUMMARY) appendFileSync(process.env.GITHUB_STEP_SUMMARY, formatVerdictMarkdown(summary) + '\n');
   for (const n of summary.notes) term.line(`note: ${n}`);
-  term.line(`run ${summary.status.toUpperCase()} · files in ${drill.dir}`);
+  writeReport(drill.dir);
+  served?.hub.publish(drill.runId, { type: 'end', summary });
+  term.line(`run ${summary.status.toUpperCase()} · files in ${drill.dir} · report ${join(drill.dir, RUN_FILES.report)}`);
+  term.line(served ? `dashboard: ${runUrl(served.url, drill.runId)}` : `dashboard: peakdrill dashboard --runs ${flags.out}  → http://127.0.0.1:${DEFAULT_DASHBOARD_PORT}/runs/${drill.runId}`);
   if (flags.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
-  return exitCodeOf(summary);
+  if (served && !hooks.dashboard) await served.close();
+  return { exitCode: exitCodeOf(summary), summary, dir: drill.dir };
+}
+
+export const DEFAULT_DASHBOARD_PORT = 4600;
+
+export interface LiveDashboard {
+  url: string;
+  hub: LiveHub;
+  close(): Promise<void>;
+}
+
+export function runUrl(base: string, runId: string): string {
+  const u = new URL(base);
+  u.pathname = `/runs/${encodeURIComponent(runId)}`;
+  return u.toString();
+}
+
+async function serveLive(flags: RunFlags): Promise<LiveDashboard> {
+  const hub = new LiveHub();
+  const port = typeof flags.dashboard === 'string' ? numberFlag('--dashboard', flags.dashboard) : 0;
+  const d = await serveDashboard({ runsDir: flags.out, port, live: hub });
+  return { url: d.url, hub, close: () => d.close() };
 }
 
 export function describeLoad(plan: Plan): string {

@@ -52,7 +52,7 @@ export function runFlags(cmd: Command): Command {
     .option('--budget <b>', 'quick mode: a budget such as "p99<250ms" or "errors<0.1%" (repeatable)', collect, [])
     .option('--target-rps <n>', 'quick mode: throughput target in req/s')
     .option('--timeout <d>', 'quick mode: request timeout', '10s')
-    .option('--allow <host>', 'quick mode: allow a non-loopback host (repeatable)', collect, [])
+    .option('--allow <host>', 'allow a non-loopback host besides the scenario\'s `allow:` (repeatable)', collect, [])
     .option('--dry-run [n]', 'print the requests of the first N journeys instead of running');
 }
 
@@ -78,6 +78,7 @@ export function planFromFlags(scenario: string | undefined, flags: RunFlags): Pl
     if (!scenario) throw new UserError('SCENARIO_REQUIRED', 'give a scenario file (peakdrill run scenario.yaml) or quick mode flags (--url URL --rate R --duration D)');
     plan = loadScenario(scenario, {
       targets: parseTargets(flags.target),
+      allow: flags.allow,
       ...(flags.rate !== undefined ? { rate: numberFlag('--rate', flags.rate) } : {}),
       ...(flags.duration !== undefined ? { durationMs: parseDuration(flags.duration) } : {}),
     });

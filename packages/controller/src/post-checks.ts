@@ -11,15 +11,15 @@ const CHECK_TIMEOUT_MS = 10_000;
 export async function runPostChecks(checks: PostCheck[], summary: Summary): Promise<PostCheckResult[]> {
   const figures = drillFigures(summary);
   const out: PostCheckResult[] = [];
-  for (const check of checks) out.push(await runOne(check, figures));
+  for (const check of checks) out.push(await runOne(check, figures, summary.id));
   return out;
 }
 
-async function runOne(check: PostCheck, figures: Map<string, number>): Promise<PostCheckResult> {
+async function runOne(check: PostCheck, figures: Map<string, number>, runId: string): Promise<PostCheckResult> {
   const expected = describeExpectation(check.expect, figures);
   const base = { name: check.name, kind: check.kind, expected } as const;
   try {
-    const actual = check.kind === 'http' ? await httpValue(check) : await sqlValue(check);
+    const actual = check.kind === 'http' ? await httpValue(check, runId) : await sqlValue(check);
     if (actual.error) return { ...base, passed: false, actual: actual.shown, error: actual.error };
     const problem = unmet(check.expect, actual.value, figures);
     return { ...base, passed: problem === null, actual: actual.shown, ...(problem ? { error: problem } : {}) };
@@ -34,8 +34,10 @@ interface Observed {
   error?: string;
 }
 
-async function httpValue(check: Extract<PostCheck, { kind: 'http' }>): Promise<Observed> {
-  const res = await fetch(check.url, { signal: AbortSignal.timeout(CHECK_TIMEOUT_MS), headers: { accept: 'application/json' } });
+async function httpValue(check: Extract<PostCheck, { kind: 'http' }>, runId: string): Promise<Observed> {
+  // `{{run.id}}` lets a check ask about this run only (e.g. /admin/audit?run={{run.id}})
+  const url = check.url.replaceAll('{{run.id}}', encodeURIComponent(runId));
+  const res = await fetch(url, { signal: AbortSignal.timeout(CHECK_TIMEOUT_MS), headers: { accept: 'application/json' } });
   const text = await res.text();
   if (res.status !== check.status) return { value: undefined, shown: `HTTP ${res.status}`, error: `expected HTTP ${check.status}, got ${res.status}` };
   if (!check.path) return { value: res.status, shown: `HTTP ${res.status}` };

@@ -86,3 +86,168 @@ export type ControlMessage =
   | { type: 'rescale'; share: number };
 
 export type { OutcomeCounts };
+
+// ------------------------------------------------------------------ agents over NATS
+// Controller ⇄ agent messages. Every one carries `v: PROTOCOL_VERSION`; a peer that reads
+// another version refuses it with a `refused` message saying both versions. The subjects
+// (see controller/src/distributed/subjects.ts) carry no version on purpose: peers of different
+// versions must still meet, or a mismatch would look like "no agents" instead of a clear refusal.
+//
+//   <prefix>.discover          controller → all agents   discover
+//   <prefix>.agents            agents → controllers      announce (on start, on discover, when idle again), heartbeat (1/s)
+//   <prefix>.agent.<id>        controller → one agent    claim → claimed · assign (parts) → assigned · release · refused
+//   <prefix>.run.<run>.control controller → its agents   start · control (stop, rescale) · controller-heartbeat
+//   <prefix>.run.<run>.data    agents → controller       generator (each worker's interval/done/failed, as is) · done
+
+/** What an agent brings: one generator (worker thread) per worker. */
+export interface AgentCapacity {
+  cores: number;
+  workers: number;
+}
+
+export interface AgentPresenceMessage {
+  v: number;
+  type: 'announce' | 'heartbeat';
+  /** The name people read (`--name`); `id` is what subjects address (unique per process). */
+  agent: string;
+  id: string;
+  capacity: AgentCapacity;
+  /** The run it is claimed for or running, or null when idle. */
+  busy: string | null;
+  /** The agent only takes sealed assignments (it holds a shared token). */
+  sealed: boolean;
+  /** peakdrill version of the agent, for the refusal message. */
+  release: string;
+}
+
+export interface DiscoverMessage {
+  v: number;
+  type: 'discover';
+  controller: string;
+}
+
+/** Reserves an idle agent for one run; the reply carries the agent's clock to align the start instant. */
+export interface ClaimMessage {
+  v: number;
+  type: 'claim';
+  runId: string;
+  controller: string;
+  /** Subject of the run's control messages (heartbeat, start, stop, rescale). */
+  controlSubject: string;
+  /** Subject the agent publishes its generators' messages and its `done` on. */
+  dataSubject: string;
+}
+
+export interface ClaimedMessage {
+  v: number;
+  type: 'claimed';
+  /** The agent's Date.now() when it answered (the controller derives the clock offset from it). */
+  nowMs: number;
+}
+
+/**
+ * One part of the assignment payload (NATS caps a message at ~1 MB; CSV files may be larger).
+ * The parts, joined, are the JSON of `AgentAssignPayload`, or with `sealed` the JSON of a
+ * `SealedBox` whose plaintext is that JSON (AES-256-GCM, key derived from the shared token).
+ */
+export interface AssignMessage {
+  v: number;
+  type: 'assign';
+  runId: string;
+  part: number;
+  parts: number;
+  sealed: boolean;
+  data: string;
+}
+
+export interface AgentAssignPayload {
+  /** One per generator this agent runs; `startAtMs` already in the agent's clock. */
+  assignments: WorkerAssignment[];
+  /** CSV contents by feeder name, shipped once per agent (attached to every assignment there). */
+  dataFiles?: Record<string, string>;
+}
+
+export interface SealedBox {
+  iv: string;
+  tag: string;
+  data: string;
+}
+
+export interface AssignedMessage {
+  v: number;
+  type: 'assigned';
+  /** Parts received so far (the last part's reply means the agent is ready). */
+  part: number;
+}
+
+export interface ReleaseMessage {
+  v: number;
+  type: 'release';
+  runId: string;
+  reason: string;
+}
+
+/** A refusal: another protocol version, busy, a token mismatch. Sent as a reply or on the agent's subject. */
+export interface RefusedMessage {
+  v: number;
+  type: 'refused';
+  code: 'VERSION_MISMATCH' | 'AGENT_BUSY' | 'TOKEN_MISMATCH' | 'BAD_MESSAGE' | 'UNKNOWN_RUN';
+  reason: string;
+  /** Set when a controller refuses an agent (so the agent can say who refused it). */
+  controller?: string;
+}
+
+export interface StartMessage {
+  v: number;
+  type: 'start';
+  runId: string;
+}
+
+export interface AgentControlMessage {
+  v: number;
+  type: 'control';
+  runId: string;
+  control: ControlMessage;
+}
+
+/** The controller is alive; an agent that hears none for a few seconds stops sending load. */
+export interface ControllerHeartbeatMessage {
+  v: number;
+  type: 'controller-heartbeat';
+  runId: string;
+}
+
+/** One message of one of the agent's generators, forwarded as is (not merged on the agent). */
+export interface AgentGeneratorMessage {
+  v: number;
+  type: 'generator';
+  runId: string;
+  /** Agent id. */
+  agent: string;
+  msg: GeneratorMessage;
+}
+
+/** The agent's generators have all finished; its own count, to check against what arrived. */
+export interface AgentDoneMessage {
+  v: number;
+  type: 'done';
+  runId: string;
+  agent: string;
+  /** Requests completed by this agent's generators, counted from the intervals it published. */
+  count: number;
+  /** Interval messages it published. */
+  intervals: number;
+}
+
+/** Everything agents send. */
+export type AgentToController = AgentPresenceMessage | ClaimedMessage | AssignedMessage | RefusedMessage | AgentGeneratorMessage | AgentDoneMessage;
+/** Everything controllers send. */
+export type ControllerToAgent =
+  | DiscoverMessage
+  | ClaimMessage
+  | AssignMessage
+  | ReleaseMessage
+  | RefusedMessage
+  | StartMessage
+  | AgentControlMessage
+  | ControllerHeartbeatMessage;

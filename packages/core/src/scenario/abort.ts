@@ -17,6 +17,7 @@ import type { UrlUse } from './post-checks.js';
 import type { Ranged } from './problems.js';
 import { duration, fields, isEmpty, list, str, type Ctx, type Val } from './reader.js';
 import { didYouMean } from './suggest.js';
+import { resolveTargetUrl } from './target-url.js';
 
 export interface AbortRuleInput {
   when?: string;
@@ -89,7 +90,7 @@ export function scanAbortRule(input: string | AbortRuleInput): Scan {
     if (p !== undefined) return { problem: `\`${when}\`: ${p}` };
     return { rule: { kind: 'latency', ...linkPart, percentile: measure, aboveMs: parseDuration(value!), forMs: ms, text } };
   }
-  return { problem: `\`${when}\`: unknown measure \`${measure}\`; measures: error_rate, p50, p90, p95, p99, p999, max` };
+  return { problem: `\`${when}\`: unknown measure \`${measure}\`${didYouMean(measure!, ['error_rate', 'p50', 'p90', 'p95', 'p99', 'p999', 'max'])}; measures: error_rate, p50, p90, p95, p99, p999, max` };
 }
 
 /** Throws UserError `BAD_ABORT_RULE` when the rule is malformed. */
@@ -100,7 +101,7 @@ export function parseAbortRule(input: string | AbortRuleInput): AbortRule {
 }
 
 /** Reads the `abort:` list: each item a string or `{when|health|metric, url, for}`. */
-export function readAbort(ctx: Ctx, v: Val, links: ReadonlyMap<string, Ranged | null>, urls: UrlUse[]): AbortRule[] {
+export function readAbort(ctx: Ctx, v: Val, links: ReadonlyMap<string, Ranged | null>, urls: UrlUse[], targets: Readonly<Record<string, string>> = {}): AbortRule[] {
   const out: AbortRule[] = [];
   for (const item of list(ctx, v) ?? []) {
     let input: string | AbortRuleInput;
@@ -110,7 +111,7 @@ export function readAbort(ctx: Ctx, v: Val, links: ReadonlyMap<string, Ranged | 
       input = item.node.value;
       whenV = item;
     } else {
-      const f = fields(ctx, item, { keys: ['when', 'health', 'metric', 'url', 'for'] });
+      const f = fields(ctx, item, { keys: ['when', 'health', 'metric', 'url', 'target', 'for'] });
       if (!f) continue;
       const obj: AbortRuleInput = {};
       let ok = true;
@@ -126,6 +127,17 @@ export function readAbort(ctx: Ctx, v: Val, links: ReadonlyMap<string, Ranged | 
         const ms = duration(ctx, forV, { zero: true });
         if (ms === undefined) ok = false;
         else obj.for = isScalar(forV.node) && typeof forV.node.value === 'string' ? forV.node.value : '0s';
+      }
+      const targetV = f.get('target');
+      const target = targetV && !isEmpty(targetV) ? str(ctx, targetV) : undefined;
+      for (const k of ['health', 'url'] as const) {
+        const u = obj[k];
+        if (u === undefined) continue;
+        const r = resolveTargetUrl(u, target, targets);
+        if ('problem' in r) {
+          ctx.p.add('BAD_URL', `${item.path}.${k}: ${r.problem}`, f.get(k)!.at);
+          ok = false;
+        } else obj[k] = r.url;
       }
       if (!ok) continue;
       whenV = f.get('when') ?? f.get('metric');

@@ -4,6 +4,7 @@
 
 import { UserError } from '../errors.js';
 import type { Budget, Percentile } from '../plan.js';
+import { didYouMean } from './suggest.js';
 import { durationProblem, fractionProblem, parseDuration, parsePercent } from './units.js';
 
 export const PERCENTILES: readonly Percentile[] = ['p50', 'p90', 'p95', 'p99', 'p999', 'max'];
@@ -22,7 +23,7 @@ export function scanBudget(s: string): { budget: Budget } | { problem: string } 
   const [, hop, hopMetric, metric, , value] = m;
   const what = (hopMetric ?? metric)!;
   if (!(METRICS as readonly string[]).includes(what)) {
-    return { problem: `\`${s}\`: unknown measure \`${what}\`; measures: p50, p90, p95, p99, p999, max, errors, shed` };
+    return { problem: `\`${s}\`: unknown measure \`${what}\`${didYouMean(what, ['p50', 'p90', 'p95', 'p99', 'p999', 'max', 'errors', 'shed'])}; measures: p50, p90, p95, p99, p999, max, errors, shed` };
   }
   if (isPercentile(what)) {
     const problem = durationProblem(value!);

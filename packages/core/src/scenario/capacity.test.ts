@@ -27,7 +27,6 @@ describe('capacity', () => {
     expect(p.capacity.growth).toBe(1.5);
     expect(p.capacity.links['order.create']).toEqual({
       baseline: 10_000,
-      rps: 15_000,
       budgets: [
         { kind: 'latency', percentile: 'p99', maxMs: 250 },
         { kind: 'errorRate', max: 0.001 },
@@ -45,7 +44,7 @@ describe('capacity', () => {
     });
   });
   it('uses a link growth over the scenario growth', () => {
-    expect(plan('growth: 2\nlinks: { order.create: { baseline: 100, growth: 3 } }').capacity.links['order.create']).toEqual({ baseline: 100, growth: 3, rps: 300, budgets: [] });
+    expect(plan('growth: 2\nlinks: { order.create: { baseline: 100, growth: 3 } }').capacity.links['order.create']).toEqual({ baseline: 100, growth: 3, budgets: [] });
   });
   it('refuses unknown links, conflicting targets and bad budgets', () => {
     expect(codes('links: { order.creat: { p99: 1s } }')).toEqual(['UNKNOWN_LINK@6:12']);

@@ -47,7 +47,7 @@ export function readCapacity(ctx: Ctx, v: Val, links: ReadonlyMap<string, Ranged
       const gr = num(ctx, growV, { above: 0, max: 1000 });
       if (gr !== undefined) t.growth = gr;
     }
-    if (t.baseline !== undefined && t.rps === undefined) t.rps = t.baseline * (t.growth ?? out.growth);
+    // `baseline` stays as given (no derived `rps`): the verdict shows "1.5 × last peak 10,000".
     for (const pct of PERCENTILES) {
       const pv = get(pct);
       if (!pv) continue;

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -47,7 +47,8 @@ describe('loadScenario', () => {
     expect(create.headers['content-type']).toBe('application/json');
     expect(JSON.parse(checkout.steps[0]!.body!)).toEqual({ userId: '{{users.id}}', sku: '{{sku}}', qty: 1 });
     expect(plan.data.users!.source).toEqual({ kind: 'csv', file: join(FIXTURES, 'users.csv'), columns: ['id', 'name', 'token'] });
-    expect(plan.capacity.links['order.create']).toMatchObject({ baseline: 10_000, rps: 15_000 });
+    expect(plan.capacity.links['order.create']).toMatchObject({ baseline: 10_000 });
+    expect(plan.capacity.links['order.create']!.rps).toBeUndefined();
     expect(plan.shadow).toEqual({ enabled: true, secretEnv: 'PEAKDRILL_SHADOW_SECRET', coverageFloor: 1, preflightRequests: 3 });
     expect(plan.abort).toHaveLength(5);
     expect(plan.isolation[0]).toMatchObject({ kind: 'http', path: '$.leaked.total', expect: { equals: 0 } });
@@ -88,7 +89,7 @@ describe('loadScenario', () => {
       expect(p.pos?.file).toBe('bad.yaml');
     }
     const dup = fail('name: a\nname: b\n');
-    expect(dup.problems[0]).toMatchObject({ code: 'YAML_SYNTAX', pos: { line: 2, col: 1 } });
+    expect(dup.problems[0]).toMatchObject({ code: 'YAML_SYNTAX', message: 'YAML: key `name` appears twice in the same mapping', pos: { line: 2, col: 1 } });
     const tab = fail('name: x\n\ttargets: {}\n');
     expect(tab.problems[0]!.code).toBe('YAML_SYNTAX');
   });
@@ -158,5 +159,22 @@ describe('loadScenario', () => {
     const t0 = Date.now();
     expect(() => parseScenario(bomb, 'bomb.yaml')).toThrowError(UserError);
     expect(Date.now() - t0).toBeLessThan(5000);
+  });
+});
+
+describe('docs/scenario.md', () => {
+  const doc = readFileSync(join(import.meta.dirname, '../../../../docs/scenario.md'), 'utf8');
+
+  it('shows the double11 fixture, verbatim, as its complete example', () => {
+    const m = /<!-- complete-example -->\n```yaml\n([\s\S]*?)```/.exec(doc);
+    expect(m).not.toBeNull();
+    expect(m![1]).toBe(readFileSync(join(FIXTURES, 'double11.yaml'), 'utf8'));
+  });
+
+  it('has only examples that validate (or are fragments of one)', () => {
+    const blocks = [...doc.matchAll(/```yaml\n([\s\S]*?)```/g)].map((b) => b[1]!);
+    const whole = blocks.filter((b) => /^name: /m.test(b) && /^targets:/m.test(b) && !b.includes('<origin'));
+    expect(whole.length).toBeGreaterThanOrEqual(2);
+    for (const b of whole) expect(() => parseScenario(b, join(FIXTURES, 'doc.yaml'))).not.toThrow();
   });
 });

@@ -58,7 +58,11 @@ export function parseScenario(text: string, file: string, overrides: ScenarioOve
     throw err;
   }
   for (const e of doc.errors) {
-    const msg = /call stack/i.test(e.message) ? 'the YAML nests too deeply to parse' : e.message.replace(/\s+at line \d+, column \d+:?[\s\S]*$/, '');
+    let msg = /call stack/i.test(e.message) ? 'the YAML nests too deeply to parse' : e.message.replace(/\s+at line \d+, column \d+:?[\s\S]*$/, '');
+    if (e.code === 'DUPLICATE_KEY') {
+      const m = /^("(?:[^"\\\n]|\\.)*"|'[^'\n]*'|[^:\n,{}[\]]+?)\s*:/.exec(text.slice(e.pos[0], e.pos[0] + 200));
+      if (m) msg = `key \`${m[1]!.replace(/^["']|["']$/g, '')}\` appears twice in the same mapping`;
+    }
     problems.add('YAML_SYNTAX', `YAML: ${msg}`, e.pos[0]);
   }
   problems.throwIfAny('SCENARIO_INVALID', file);

@@ -11,6 +11,7 @@ import { jsonPathProblem } from './jsonpath.js';
 import type { Ranged } from './problems.js';
 import { fields, isEmpty, list, num, str, wrongType, type Ctx, type Val } from './reader.js';
 import { didYouMean } from './suggest.js';
+import { resolveTargetUrl } from './target-url.js';
 
 const EXPECT_KEYS = ['equals', 'min', 'max', 'equalsFigure'] as const;
 const JOURNEY_FIGURES = ['started', 'completed', 'failed'] as const;
@@ -96,7 +97,7 @@ function readExpectation(ctx: Ctx, f: Map<string, Val>, at: Val, refs: CheckRefs
   return e;
 }
 
-export function readPostChecks(ctx: Ctx, v: Val, refs: CheckRefs, urls: UrlUse[]): PostCheck[] {
+export function readPostChecks(ctx: Ctx, v: Val, refs: CheckRefs, urls: UrlUse[], targets: Readonly<Record<string, string>> = {}): PostCheck[] {
   const out: PostCheck[] = [];
   const names = new Set<string>();
   for (const item of list(ctx, v) ?? []) {
@@ -115,12 +116,21 @@ export function readPostChecks(ctx: Ctx, v: Val, refs: CheckRefs, urls: UrlUse[]
       continue;
     }
     if (httpV) {
-      const g = fields(ctx, httpV, { keys: ['url', 'status', 'json', ...EXPECT_KEYS], required: ['url'] });
+      const g = fields(ctx, httpV, { keys: ['url', 'target', 'status', 'json', ...EXPECT_KEYS], required: ['url'] });
       if (!g) continue;
       const urlV = g.get('url');
-      const url = urlV && !isEmpty(urlV) ? str(ctx, urlV) : undefined;
+      const targetV = g.get('target');
+      const target = targetV && !isEmpty(targetV) ? str(ctx, targetV) : undefined;
+      let url = urlV && !isEmpty(urlV) ? str(ctx, urlV) : undefined;
       if (url !== undefined) {
-        const p = urlProblem(url);
+        const r = resolveTargetUrl(url, target, targets);
+        if ('problem' in r) {
+          ctx.p.add('BAD_URL', `${urlV!.path}: ${r.problem}`, urlV!.at);
+          url = undefined;
+        } else url = r.url;
+      }
+      if (url !== undefined) {
+        const p = urlProblem(url.replaceAll('{{run.id}}', 'run-id'));
         if (p !== undefined) ctx.p.add('BAD_URL', `${urlV!.path}: ${p}`, urlV!.at);
         else urls.push({ url, what: `check \`${name ?? '?'}\``, at: urlV!.at });
       }

@@ -183,7 +183,7 @@ describe('property: every input is a Plan or positioned problems', () => {
     expect(outcomes.plan).toBeGreaterThan(20);
   }, 30_000);
 
-  it('holds under textual mutations (garbage bytes, cuts, duplicated slices, deep nesting)', () => {
+  it('holds under textual mutations (garbage bytes, cuts, duplicated slices, YAML syntax)', () => {
     const outcomes = { plan: 0, problems: 0 };
     fc.assert(
       fc.property(fc.integer({ min: 0, max: SEEDS.length - 1 }), fc.array(textMutation, { minLength: 1, maxLength: 3 }), (seed, ms) => {

@@ -1,7 +1,6 @@
 // Quick mode: `peakdrill run --url URL ...` without a scenario file becomes a one-link plan.
 // Same Plan as a scenario, so the engine has one input.
 
-import { UserError } from '../errors.js';
 import type { Budget, LoadModel, Plan, Step } from '../plan.js';
 import { checkAllowlist, allowEntryProblem, urlProblem } from './allowlist.js';
 import { scanBudget } from './budget.js';

@@ -56,7 +56,7 @@ export function isEmpty(v: Val | undefined): boolean {
   return v === undefined || v.node === null || (isScalar(v.node) && v.node.value === null);
 }
 
-function describe(ctx: Ctx, v: Val): string {
+function describe(v: Val): string {
   const n = v.node;
   if (n === null) return 'nothing';
   if (isMap(n)) return 'a mapping';
@@ -69,12 +69,11 @@ function describe(ctx: Ctx, v: Val): string {
     if (typeof x === 'boolean') return `\`${x}\``;
     return 'a value of another type';
   }
-  void ctx;
   return 'a value of another type';
 }
 
 export function wrongType(ctx: Ctx, v: Val, want: string): void {
-  ctx.p.add('WRONG_TYPE', `${v.path} must be ${want}, got ${describe(ctx, v)}`, v.at);
+  ctx.p.add('WRONG_TYPE', `${v.path} must be ${want}, got ${describe(v)}`, v.at);
 }
 
 export type Fields = Map<string, Val>;

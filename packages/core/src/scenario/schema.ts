@@ -117,7 +117,7 @@ function readShadow(ctx: Ctx, v: Val | undefined): ShadowSettings {
 export function readScenario(ctx: Ctx, root: Val, opts: ReadOptions): Plan | undefined {
   const o = opts.overrides;
   if (!isMap(root.node)) {
-    ctx.p.add('WRONG_TYPE', `a scenario is a mapping of keys such as \`name:\`, \`targets:\`, \`load:\` and \`requests:\`; this file holds ${isScalar(root.node) ? 'a single value' : 'a list'}`, root.at);
+    ctx.p.add('WRONG_TYPE', `a scenario is a mapping of keys such as \`name:\`, \`targets:\`, \`load:\` and \`requests:\`; this file holds ${isScalar(root.node) ? 'a single value' : root.node === null ? 'nothing usable' : 'a list'}`, root.at);
     return undefined;
   }
   const needLoad = !(o.rate !== undefined && o.durationMs !== undefined);
@@ -220,12 +220,12 @@ export function readScenario(ctx: Ctx, root: Val, opts: ReadOptions): Plan | und
   const capacity = capacityV ? readCapacity(ctx, capacityV, jr.links) : { growth: 1, links: {} };
   const urls: UrlUse[] = [];
   const abortV = get('abort');
-  const abort = abortV ? readAbort(ctx, abortV, jr.links, urls) : [];
+  const abort = abortV ? readAbort(ctx, abortV, jr.links, urls, targets) : [];
   const refs = { links: jr.links, journeys: jr.journeyNames };
   const isolationV = get('isolation');
-  const isolation = isolationV ? readPostChecks(ctx, isolationV, refs, urls) : [];
+  const isolation = isolationV ? readPostChecks(ctx, isolationV, refs, urls, targets) : [];
   const invariantsV = get('invariants');
-  const invariants = invariantsV ? readPostChecks(ctx, invariantsV, refs, urls) : [];
+  const invariants = invariantsV ? readPostChecks(ctx, invariantsV, refs, urls, targets) : [];
 
   // Safety: every URL the drill touches must be loopback or allowed.
   for (const [tn, url] of Object.entries(targets)) urls.push({ url, what: `target \`${tn}\``, at: targetAt.get(tn) ?? null });
