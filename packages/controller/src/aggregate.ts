@@ -43,7 +43,7 @@ interface PendingSecond {
   t: number;
   reported: Set<string>;
   links: Map<string, LinkSecond>;
-  journeys: Map<string, { started: number; completed: number; failed: number }>;
+  journeys: Map<string, { started: number; completed: number; failed: number; shed: number }>;
   inFlight: number;
   dropped: number;
   lateP99Us: number;
@@ -103,7 +103,7 @@ export interface AggregatorOptions {
 
 export class Aggregator {
   readonly links = new Map<string, LinkTotals>();
-  readonly journeys = new Map<string, { started: number; completed: number; failed: number }>();
+  readonly journeys = new Map<string, { started: number; completed: number; failed: number; shed: number }>();
   dropped = 0;
   secondsClosed = 0;
   /** Worst per-second scheduler lateness p99 (µs) over the run. */
@@ -142,10 +142,11 @@ export class Aggregator {
     p.lateP99Us = Math.max(p.lateP99Us, msg.lateP99Us);
     if (msg.notes) p.notes.push(...msg.notes);
     for (const j of msg.journeys) {
-      const cur = p.journeys.get(j.name) ?? { started: 0, completed: 0, failed: 0 };
+      const cur = p.journeys.get(j.name) ?? { started: 0, completed: 0, failed: 0, shed: 0 };
       cur.started += j.started;
       cur.completed += j.completed;
       cur.failed += j.failed;
+      cur.shed += j.shed ?? 0;
       p.journeys.set(j.name, cur);
     }
     for (const l of msg.links) {
@@ -257,10 +258,11 @@ export class Aggregator {
       histograms.push({ tag: `${name}|service`, fromMs, toMs, histogram: s.service });
     }
     for (const [name, j] of p.journeys) {
-      const cur = this.journeys.get(name) ?? { started: 0, completed: 0, failed: 0 };
+      const cur = this.journeys.get(name) ?? { started: 0, completed: 0, failed: 0, shed: 0 };
       cur.started += j.started;
       cur.completed += j.completed;
       cur.failed += j.failed;
+      cur.shed += j.shed;
       this.journeys.set(name, cur);
     }
     const allSum = summarizeHistogram(all);

@@ -2,6 +2,7 @@
 // instant, merge their seconds, write each second as it closes, watch the abort rules, and
 // at the end write the summary with its verdicts and checks.
 
+import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import {
   applyVerdicts,
@@ -21,7 +22,7 @@ import {
   type Summary,
   type WorkerAssignment,
 } from '@peakdrill/core';
-import { ArrivalSchedule, preflight, totalDurationMs, type PreflightResult } from '@peakdrill/engine';
+import { ArrivalSchedule, parseCsv, preflight, totalDurationMs, type PreflightResult } from '@peakdrill/engine';
 import { Aggregator, errorCount, outcomeTotal, type SecondReport } from './aggregate.js';
 import type { GeneratorFleet } from './generators.js';
 import { LocalFleet } from './local.js';
@@ -251,8 +252,7 @@ function uniqueRangesFor(plan: Plan, index: number, count: number): Pick<WorkerA
   const ranges: Record<string, [number, number]> = {};
   for (const [name, f] of Object.entries(plan.data)) {
     if (f.mode !== 'unique') continue;
-    const rows = f.source.kind === 'list' ? f.source.rows.length : (f.source as { rowCount?: number }).rowCount;
-    if (rows === undefined) continue;
+    const rows = f.source.kind === 'list' ? f.source.rows.length : parseCsv(readFileSync(f.source.file, 'utf8')).length;
     const per = Math.floor(rows / count);
     const extra = rows % count;
     const from = index * per + Math.min(index, extra);

@@ -47,7 +47,10 @@ export function buildSummary(input: SummaryInput, status: RunStatus, abort: Abor
     });
   }
   const total = links.reduce((a, l) => a + l.count, 0);
-  const journeys = plan.journeys.map((j) => ({ name: j.name, ...(aggregator.journeys.get(j.name) ?? { started: 0, completed: 0, failed: 0 }) }));
+  const journeys = plan.journeys.map((j) => {
+    const t = aggregator.journeys.get(j.name) ?? { started: 0, completed: 0, failed: 0, shed: 0 };
+    return { name: j.name, ...t, interrupted: Math.max(0, t.started - t.completed - t.failed - t.shed) };
+  });
   const plannedRps = plan.load.model === 'open' ? plannedAverage(plan) : null;
   return {
     id: drill.runId,

@@ -48,6 +48,8 @@ export interface IntervalJourney {
   started: number;
   completed: number;
   failed: number;
+  /** Ended by a declared shed status (sold out, rate limited). */
+  shed?: number;
 }
 
 /** One second of one generator. */

@@ -13,11 +13,18 @@ export class FeederExhausted extends Error {
 }
 
 export class Feeder {
-  private next = 0;
+  private next: number;
   private readonly rows: Record<string, string>[];
+  private readonly step: number;
 
-  constructor(readonly name: string, private readonly mode: DataFeeder['mode'], rows: Record<string, string>[], range?: [number, number]) {
+  /**
+   * `stride` interleaves `sequential` feeders across generators: generator i of n takes rows
+   * i, i+n, i+2n… so two generators never work on the same row at the same moment.
+   */
+  constructor(readonly name: string, private readonly mode: DataFeeder['mode'], rows: Record<string, string>[], range?: [number, number], stride?: { offset: number; step: number }) {
     this.rows = range ? rows.slice(range[0], range[1]) : rows;
+    this.next = mode === 'sequential' && stride && this.rows.length > 0 ? stride.offset % this.rows.length : 0;
+    this.step = mode === 'sequential' && stride ? Math.max(1, stride.step) : 1;
   }
 
   /** A row for a new journey; throws FeederExhausted in unique mode when none are left. */
@@ -30,14 +37,14 @@ export class Feeder {
       return this.rows[this.next++]!;
     }
     const row = this.rows[this.next]!;
-    this.next = (this.next + 1) % n;
+    this.next = (this.next + this.step) % n;
     return row;
   }
 }
 
-export function loadFeeder(name: string, spec: DataFeeder, shippedText?: string, range?: [number, number]): Feeder {
+export function loadFeeder(name: string, spec: DataFeeder, shippedText?: string, range?: [number, number], stride?: { offset: number; step: number }): Feeder {
   const rows = spec.source.kind === 'list' ? spec.source.rows : parseCsv(shippedText ?? readFileSync(spec.source.file, 'utf8'));
-  return new Feeder(name, spec.mode, rows, range);
+  return new Feeder(name, spec.mode, rows, range, stride);
 }
 
 /** RFC 4180 CSV with a header row (quoted fields, doubled quotes, CRLF or LF). */

@@ -38,6 +38,7 @@ const CLOSED_MODEL_TICK_MS = 100;
 
 interface CompiledJourney {
   name: string;
+  shed: number;
   steps: CompiledStep[];
   /** Journey variables, rendered once when the journey starts. */
   vars: [string, Render][];
@@ -201,7 +202,7 @@ export class Generator {
     const extra = this.tagged ? shadowHeaders(this.runId, secret!) : {};
 
     for (const [name, spec] of Object.entries(plan.data)) {
-      this.feeders.set(name, loadFeeder(name, spec, assignment.dataFiles?.[name], assignment.uniqueRanges?.[name]));
+      this.feeders.set(name, loadFeeder(name, spec, assignment.dataFiles?.[name], assignment.uniqueRanges?.[name], { offset: assignment.index, step: assignment.count }));
     }
     let cum = 0;
     for (const j of plan.journeys) {
@@ -226,7 +227,7 @@ export class Generator {
       return compileStep(s, this.a.plan, this.pools, extra, link);
     });
     const vars = Object.entries(j.vars ?? {}).map(([k, v]): [string, Render] => [k, compileTemplate(v)]);
-    return { name: j.name, steps, vars, started: 0, completed: 0, failed: 0 };
+    return { name: j.name, steps, vars, started: 0, completed: 0, failed: 0, shed: 0 };
   }
 
   /** Runs the drill; resolves after the last interval was emitted and the pools are closed. */
@@ -372,7 +373,7 @@ export class Generator {
         if (!(err instanceof FeederExhausted)) throw err;
         this.noteOnce(err.feeder, `${err.message}; journeys that need it are counted as failed`);
         run.failed = true;
-        this.endJourney(run, false);
+        this.endJourney(run, 'failed');
         return;
       }
     }
@@ -387,7 +388,7 @@ export class Generator {
     } catch (err) {
       if (err instanceof FeederExhausted) {
         this.noteOnce(err.feeder, `${err.message}; journeys that need it are counted as failed`);
-        this.endJourney(run, false);
+        this.endJourney(run, 'failed');
         return;
       }
       throw err;
@@ -434,10 +435,10 @@ export class Generator {
     const ok = outcome === 'ok' || outcome === 'shed';
     if (!ok) run.failed = true;
     const last = run.stepIndex === run.journey.steps.length - 1;
-    if (last || (!ok && step.stopOnFailure) || outcome === 'shed' || !this.canContinue()) {
-      this.endJourney(run, ok && last);
-      return;
-    }
+    if (outcome === 'shed') return this.endJourney(run, 'shed');
+    if (!ok && (step.stopOnFailure || last)) return this.endJourney(run, 'failed');
+    if (last) return this.endJourney(run, run.failed ? 'failed' : 'completed');
+    if (!this.canContinue()) return this.endJourney(run, 'interrupted');
     run.stepIndex++;
     const think = thinkMs(step.think);
     if (think > 0) setTimeout(() => this.continueJourney(run), think);
@@ -446,7 +447,7 @@ export class Generator {
 
   private continueJourney(run: JourneyRun): void {
     if (!this.canContinue()) {
-      this.endJourney(run, false);
+      this.endJourney(run, 'interrupted');
       return;
     }
     this.runStep(run, performance.now());
@@ -493,11 +494,15 @@ export class Generator {
     return true;
   }
 
-  private endJourney(run: JourneyRun, completed: boolean): void {
+  /**
+   * `interrupted`: cut off by the end of the window or a stop, neither completed nor failed;
+   * `shed`: turned away by a declared shed status (e.g. sold out), the system's designed answer.
+   */
+  private endJourney(run: JourneyRun, end: 'completed' | 'failed' | 'shed' | 'interrupted'): void {
     const j = run.journey;
-    if (completed) j.completed++;
-    else if (run.failed || run.stepIndex < j.steps.length - 1) j.failed++;
-    else j.completed++;
+    if (end === 'completed') j.completed++;
+    else if (end === 'failed') j.failed++;
+    else if (end === 'shed') j.shed++;
     this.inFlight--;
     if (this.schedule) {
       this.freeRuns.push(run);
@@ -583,8 +588,8 @@ export class Generator {
     }
     const journeys: IntervalJourney[] = [];
     for (const j of this.journeys) {
-      if (j.started || j.completed || j.failed) journeys.push({ name: j.name, started: j.started, completed: j.completed, failed: j.failed });
-      j.started = j.completed = j.failed = 0;
+      if (j.started || j.completed || j.failed || j.shed) journeys.push({ name: j.name, started: j.started, completed: j.completed, failed: j.failed, shed: j.shed });
+      j.started = j.completed = j.failed = j.shed = 0;
     }
     const late = this.lateness.totalCount > 0 ? this.lateness.getValueAtPercentile(99) : 0;
     this.lateness.reset();

@@ -116,7 +116,8 @@ export interface Summary {
   achievedRps: number;
   workers: number;
   links: LinkSummary[];
-  journeys: { name: string; started: number; completed: number; failed: number }[];
+  /** started = completed + failed + shed + interrupted (cut off by the window's end or a stop). */
+  journeys: { name: string; started: number; completed: number; failed: number; shed?: number; interrupted?: number }[];
   /** Journeys not started because maxInFlight was reached (open model). */
   dropped: number;
   /** Open model: how late the scheduler started requests vs their plan, worst per-second p99 (ms). */
