@@ -28,6 +28,7 @@ import type { GeneratorFleet } from './generators.js';
 import { LocalFleet } from './local.js';
 import { watchAbortRules, type AbortWatch } from './abort.js';
 import { runPostChecks } from './post-checks.js';
+import { assertTargetsReachable } from './reachability.js';
 import { buildSummary, type SummaryInput } from './summary.js';
 
 /** Headroom before second 0 so every generator (thread or agent) is up and waiting. */
@@ -94,6 +95,7 @@ export class Drill {
     const plan = this.plan;
     const workers = Math.max(1, Math.floor(this.opts.workers ?? cpus().length));
     // the fleet first: remote agents may take a while to gather, and second 0 is picked after
+    await assertTargetsReachable(plan);
     await this.preflight();
     const fleet: GeneratorFleet = this.opts.fleet ? await this.opts.fleet(this.runId) : new LocalFleet(this.runId, workers);
     this.fleet = fleet;

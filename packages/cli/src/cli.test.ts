@@ -1,0 +1,168 @@
+// The binary as a user runs it: exit codes, run files, JUnit, errors without stack traces.
+
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startTarget, type Target } from '@peakdrill/engine/testing';
+
+const BIN = fileURLToPath(new URL('../bin/peakdrill.js', import.meta.url));
+
+interface Ran {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function peakdrill(args: string[], opts: { signalAfterMs?: number; env?: Record<string, string> } = {}): Promise<Ran> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d));
+    child.stderr.on('data', (d: Buffer) => (stderr += d));
+    if (opts.signalAfterMs) setTimeout(() => child.kill('SIGINT'), opts.signalAfterMs);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+const tmp = (): string => mkdtempSync(join(tmpdir(), 'peakdrill-cli-'));
+const onlyRun = (out: string): string => join(out, readdirSync(out)[0]!);
+const noStack = (s: string): void => expect(s).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m);
+
+let target: Target | null = null;
+afterEach(async () => {
+  await target?.close();
+  target = null;
+});
+
+describe('peakdrill run --url', () => {
+  it('exit 0, the run files, counts equal to what the target received, --json on stdout', async () => {
+    target = await startTarget();
+    const out = tmp();
+    const r = await peakdrill(['run', '--url', `${target.url}/x`, '--rate', '200', '--duration', '2s', '--out', out, '--json', '--workers', '1']);
+    expect(r.code).toBe(0);
+    const dir = onlyRun(out);
+    for (const f of ['summary.json', 'timeseries.ndjson', 'histograms.hlog', 'junit.xml', 'report.html']) expect(existsSync(join(dir, f)), f).toBe(true);
+    const summary = JSON.parse(r.stdout);
+    expect(summary.links[0].count).toBe(400);
+    expect(target.received).toBe(400);
+    expect(r.stderr).toMatch(/GET \/x\s+400/);
+  });
+
+  it('exit 1 and a JUnit failure carrying the measured figure when a budget is missed', async () => {
+    target = await startTarget();
+    const out = tmp();
+    const r = await peakdrill(['run', '--url', `${target.url}/`, '--rate', '100', '--duration', '2s', '--out', out, '--budget', 'p99<0.001ms', '--budget', 'errors<1%', '--ci']);
+    expect(r.code).toBe(1);
+    const junit = readFileSync(join(onlyRun(out), 'junit.xml'), 'utf8');
+    expect(junit.match(/<testcase /g)).toHaveLength(2);
+    expect(junit).toMatch(/<failure message="[^"]*p99 [\d.]+ ms[^"]*budget/);
+    expect(r.stderr).toMatch(/FAIL/);
+  });
+
+  it('exit 3 on SIGINT with the run written as aborted', async () => {
+    target = await startTarget();
+    const out = tmp();
+    const r = await peakdrill(['run', '--url', `${target.url}/`, '--rate', '100', '--duration', '30s', '--out', out, '--workers', '1'], { signalAfterMs: 2500 });
+    expect(r.code).toBe(3);
+    const summary = JSON.parse(readFileSync(join(onlyRun(out), 'summary.json'), 'utf8'));
+    expect(summary.status).toBe('aborted');
+    expect(summary.links[0].count).toBe(target.received);
+    expect(readFileSync(join(onlyRun(out), 'timeseries.ndjson'), 'utf8').trim().split('\n').length).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe('bad input: one clear message, exit 2, nothing sent', () => {
+  it.each([
+    [['--rate', '-5'], /rate/],
+    [['--rate', '1e12'], /1,000,000/],
+    [['--rate', '10', '--connections', '5'], /exactly one/],
+  ])('quick mode %j', async (extra, message) => {
+    target = await startTarget();
+    const r = await peakdrill(['run', '--url', `${target.url}/`, '--duration', '1s', '--out', tmp(), ...extra]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    noStack(r.stderr);
+    expect(target.received).toBe(0);
+  });
+
+  it('a host outside the allowlist is refused before a single request', async () => {
+    const r = await peakdrill(['run', '--url', 'http://example.com/', '--rate', '10', '--duration', '1s', '--out', tmp()]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/TARGET_NOT_ALLOWED|not allowed|loopback/i);
+    noStack(r.stderr);
+  });
+
+  it('an unreachable target', async () => {
+    const r = await peakdrill(['run', '--url', 'http://127.0.0.1:1/', '--rate', '10', '--duration', '1s', '--out', tmp()]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/not reachable: connection refused/);
+    noStack(r.stderr);
+  });
+
+  it('a broken scenario: every problem with file:line:col', async () => {
+    const dir = tmp();
+    const file = join(dir, 'broken.yaml');
+    writeFileSync(file, 'name: broken\ntargets:\n  api: "not a url"\nload:\n  model: open\n  stages:\n    - { duration: -5s, rate: 1e12 }\n  bogusKey: 3\n');
+    for (const cmd of ['validate', 'run']) {
+      const r = await peakdrill([cmd, file]);
+      expect(r.code).toBe(2);
+      expect(r.stderr.match(/broken\.yaml:\d+:\d+/g)!.length).toBeGreaterThanOrEqual(4);
+      expect(r.stderr).toMatch(/did you mean|known keys/);
+      noStack(r.stderr);
+    }
+  });
+
+  it('a shadow-tagged scenario without the secret', async () => {
+    target = await startTarget();
+    const dir = tmp();
+    const file = join(dir, 's.yaml');
+    writeFileSync(file, `name: s\ntargets: { api: "${target.url}" }\nload: { rate: 10, duration: 1s }\nrequests: [{ url: / }]\n`);
+    const env = { PEAKDRILL_SHADOW_SECRET: '' };
+    const r = await peakdrill(['run', file, '--out', tmp()], { env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/PEAKDRILL_SHADOW_SECRET is not set/);
+    expect(target.received).toBe(0);
+  });
+
+  it('a target that does not acknowledge the shadow tag: the drill does not start', async () => {
+    target = await startTarget();
+    const dir = tmp();
+    const file = join(dir, 's.yaml');
+    writeFileSync(file, `name: s\ntargets: { api: "${target.url}" }\nload: { rate: 10, duration: 1s }\nrequests: [{ name: home, url: / }]\n`);
+    const r = await peakdrill(['run', file, '--out', tmp()], { env: { PEAKDRILL_SHADOW_SECRET: 'k' } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/home: 0 of 3 tagged requests acknowledged/);
+    expect(target.received).toBe(3); // the preflight only
+  });
+});
+
+describe('abort rules from a scenario', () => {
+  it('exit 3 when the target degrades', async () => {
+    target = await startTarget({ status: 500 });
+    const dir = tmp();
+    const file = join(dir, 'a.yaml');
+    writeFileSync(file, `name: a\ntargets: { api: "${target.url}" }\nshadow: { enabled: false }\nload: { rate: 50, duration: 20s }\nrequests: [{ url: / }]\nabort:\n  - { when: "error_rate > 50%", for: 1s }\n`);
+    const out = tmp();
+    const t0 = Date.now();
+    const r = await peakdrill(['run', file, '--out', out]);
+    expect(r.code).toBe(3);
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    const summary = JSON.parse(readFileSync(join(onlyRun(out), 'summary.json'), 'utf8'));
+    expect(summary.abort.rule).toMatch(/error_rate/);
+    expect(r.stderr).toMatch(/abort: error rate/);
+  });
+});
+
+describe('--dry-run', () => {
+  it('prints the requests without sending any', async () => {
+    target = await startTarget();
+    const r = await peakdrill(['run', '--url', `${target.url}/items/{{random.int 1 9}}`, '--rate', '10', '--duration', '1s', '--dry-run', '2']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/journey #0[\s\S]*GET http:\/\/127\.0\.0\.1:\d+\/items\/[1-9]\n/);
+    expect(target.received).toBe(0);
+  });
+});
