@@ -1,0 +1,71 @@
+// The isolation audit: per table, how many rows real and test traffic wrote, and how many
+// production rows carry a run id (a leak). Each service counts the tables it writes; the
+// gateway merges them into one answer, so the audit works whether the services share one
+// store or each has its own.
+
+import { type Ctx, HttpError, requireAdmin, type Route } from './http.js';
+import { RUN_ID_RE } from './shadow.js';
+import type { AuditedTable } from './schema.js';
+
+export interface TableAudit {
+  production: number;
+  shadow: number;
+  leaked: number;
+  /** Shadow rows of the run asked for with `?run=`. */
+  run?: number;
+}
+
+export interface Audit {
+  tables: Partial<Record<AuditedTable, TableAudit>>;
+  leaked: { total: number };
+  production: Partial<Record<AuditedTable, number>>;
+  shadow: Partial<Record<AuditedTable, number>>;
+  run?: { id: string; rows: Partial<Record<AuditedTable, number>> };
+}
+
+export function runParam(ctx: Ctx): string | null {
+  const run = ctx.query().get('run');
+  if (run === null || run === '') return null;
+  if (!RUN_ID_RE.test(run)) throw new HttpError(400, 'BAD_QUERY', `"run" must match ${RUN_ID_RE.source}.`, { param: 'run' });
+  return run;
+}
+
+/** `GET /admin/audit` of one service, over the tables it writes. */
+export function auditRoute(tables: readonly AuditedTable[]): Route {
+  return {
+    method: 'GET',
+    pattern: '/admin/audit',
+    async handler(ctx) {
+      requireAdmin(ctx);
+      const run = runParam(ctx);
+      const out: Partial<Record<AuditedTable, TableAudit>> = {};
+      for (const t of tables) {
+        const [row] = await ctx.sql<{ p: number; s: number; l: number; r: number }>(
+          `SELECT (SELECT count(*)::int FROM public.${t}) AS p,
+                  (SELECT count(*)::int FROM shadow.${t}) AS s,
+                  (SELECT count(*)::int FROM public.${t} WHERE run_id IS NOT NULL) AS l,
+                  (SELECT count(*)::int FROM shadow.${t} WHERE run_id = $1) AS r`,
+          [run ?? ''],
+        );
+        out[t] = { production: row?.p ?? 0, shadow: row?.s ?? 0, leaked: row?.l ?? 0, ...(run ? { run: row?.r ?? 0 } : {}) };
+      }
+      return { status: 200, body: { tables: out } };
+    },
+  };
+}
+
+/** Folds the per-service table counts into the documented audit shape. */
+export function mergeAudit(parts: ReadonlyArray<Partial<Record<AuditedTable, TableAudit>>>, run: string | null): Audit {
+  const tables: Partial<Record<AuditedTable, TableAudit>> = {};
+  for (const p of parts) Object.assign(tables, p);
+  const audit: Audit = { tables, leaked: { total: 0 }, production: {}, shadow: {} };
+  const rows: Partial<Record<AuditedTable, number>> = {};
+  for (const [name, t] of Object.entries(tables) as Array<[AuditedTable, TableAudit]>) {
+    audit.leaked.total += t.leaked;
+    audit.production[name] = t.production;
+    audit.shadow[name] = t.shadow;
+    if (run !== null) rows[name] = t.run ?? 0;
+  }
+  if (run !== null) audit.run = { id: run, rows };
+  return audit;
+}

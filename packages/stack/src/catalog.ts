@@ -1,0 +1,154 @@
+// catalog — item detail and listing. Item answers are cached in process for a short TTL (the
+// hot-key defence of peak days: a flash-sale item is read thousands of times a second), and
+// reads per SKU are counted to report the hottest keys on /hot.
+
+import type { Schema } from './db.js';
+import { type Ctx, ok, pathParam, queryInt, type Reply, requireAdmin, type Service, SKU_RE } from './http.js';
+import { Metrics } from './metrics.js';
+import type { Kv } from './redis.js';
+
+export interface CatalogOptions {
+  kv: Kv | null;
+  /** How long an item answer is served from memory (default 1000 ms). */
+  cacheTtlMs?: number;
+}
+
+interface ItemRow {
+  sku: string;
+  name: string;
+  category: string;
+  price_cents: number;
+  flash: boolean;
+}
+
+interface Cached {
+  at: number;
+  reply: Reply;
+}
+
+const CACHE_MAX = 50_000;
+
+export function catalog(opts: CatalogOptions): Service {
+  const metrics = new Metrics('catalog');
+  const ttl = opts.cacheTtlMs ?? 1000;
+  const cache: Record<Schema, Map<string, Cached>> = { public: new Map(), shadow: new Map() };
+  const hits: Record<Schema, Map<string, number>> = { public: new Map(), shadow: new Map() };
+  const pending: Record<Schema, Map<string, number>> = { public: new Map(), shadow: new Map() };
+  let cacheHits = 0;
+  let cacheMisses = 0;
+  // One coarse clock for all cache checks instead of a clock read per request.
+  let now = Date.now();
+  const clock = setInterval(() => {
+    now = Date.now();
+  }, 50);
+  clock.unref();
+  const flush = opts.kv
+    ? setInterval(() => {
+        for (const s of ['public', 'shadow'] as const) {
+          const p = pending[s];
+          if (p.size === 0) continue;
+          pending[s] = new Map();
+          opts.kv?.zincr(opts.kv.key(s, 'hot'), p).catch(() => {});
+        }
+      }, 1000)
+    : null;
+  flush?.unref();
+  metrics.gauge('catalog_cache_entries', 'Item answers held in the in-process cache.', () => [
+    [{ kind: 'production' }, cache.public.size],
+    [{ kind: 'shadow' }, cache.shadow.size],
+  ]);
+  metrics.gauge('catalog_cache_lookups', 'Item cache lookups since start, by result.', () => [
+    [{ result: 'hit' }, cacheHits],
+    [{ result: 'miss' }, cacheMisses],
+  ]);
+
+  function count(schema: Schema, sku: string): void {
+    const h = hits[schema];
+    h.set(sku, (h.get(sku) ?? 0) + 1);
+    if (opts.kv) {
+      const p = pending[schema];
+      p.set(sku, (p.get(sku) ?? 0) + 1);
+    }
+  }
+
+  async function item(ctx: Ctx): Promise<Reply> {
+    const sku = pathParam(ctx, 'sku', SKU_RE);
+    const schema = ctx.schema;
+    const c = cache[schema].get(sku);
+    if (c && now - c.at < ttl) {
+      cacheHits++;
+      if (c.reply.status === 200) count(schema, sku);
+      return c.reply;
+    }
+    cacheMisses++;
+    const [row] = await ctx.sql<ItemRow>(`SELECT sku, name, category, price_cents, flash FROM ${schema}.items WHERE sku = $1`, [sku]);
+    // Unknown SKUs are cached too, so a flood of bad keys cannot reach the database either.
+    const reply: Reply = row
+      ? ok({ sku: row.sku, name: row.name, category: row.category, priceCents: row.price_cents, flash: row.flash })
+      : { status: 404, body: { code: 'ITEM_NOT_FOUND', message: `No item ${sku}.`, sku } };
+    if (cache[schema].size >= CACHE_MAX) cache[schema].clear();
+    cache[schema].set(sku, { at: now, reply });
+    if (row) count(schema, sku);
+    return reply;
+  }
+
+  async function list(ctx: Ctx): Promise<Reply> {
+    const q = ctx.query();
+    const page = queryInt(q, 'page', 1, 1, 1_000_000);
+    const size = queryInt(q, 'size', 20, 1, 100);
+    const rows = await ctx.sql<ItemRow & { total: number }>(
+      `SELECT sku, name, category, price_cents, flash, count(*) OVER ()::int AS total
+         FROM ${ctx.schema}.items ORDER BY sku LIMIT $1 OFFSET $2`,
+      [size, (page - 1) * size],
+    );
+    let total = rows[0]?.total;
+    if (total === undefined) [{ total } = { total: 0 }] = await ctx.sql<{ total: number }>(`SELECT count(*)::int AS total FROM ${ctx.schema}.items`);
+    return ok({
+      page,
+      size,
+      total,
+      items: rows.map((r) => ({ sku: r.sku, name: r.name, category: r.category, priceCents: r.price_cents, flash: r.flash })),
+    });
+  }
+
+  async function hot(ctx: Ctx): Promise<Reply> {
+    const limit = queryInt(ctx.query(), 'limit', 10, 1, 100);
+    const schema = ctx.schema;
+    if (opts.kv) {
+      try {
+        const top = await opts.kv.top(opts.kv.key(schema, 'hot'), limit);
+        return ok({ source: 'redis', items: top.map((t) => ({ sku: t.member, requests: t.score })) });
+      } catch {
+        // Redis unavailable: fall back to this process's own counts.
+      }
+    }
+    const top = [...hits[schema]].sort((a, b) => b[1] - a[1]).slice(0, limit);
+    return ok({ source: 'process', items: top.map(([sku, requests]) => ({ sku, requests })) });
+  }
+
+  return {
+    name: 'catalog',
+    metrics,
+    routes: [
+      { method: 'GET', pattern: '/items/:sku', handler: item },
+      { method: 'GET', pattern: '/items', handler: list },
+      { method: 'GET', pattern: '/hot', handler: hot },
+      {
+        method: 'POST',
+        pattern: '/admin/shadow/reset',
+        handler: async (ctx) => {
+          requireAdmin(ctx);
+          hits.shadow.clear();
+          pending.shadow.clear();
+          cache.shadow.clear();
+          if (opts.kv) await opts.kv.clear('shadow', 'hot');
+          return ok({ reset: true });
+        },
+      },
+    ],
+    async close() {
+      clearInterval(clock);
+      if (flush) clearInterval(flush);
+    },
+  };
+}

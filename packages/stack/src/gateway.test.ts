@@ -1,0 +1,199 @@
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signShadowTag } from './shadow.js';
+import { startStack } from './stack.js';
+import { call, hasPg, metric, SECRET, shadowHeaders, type StoreKind, type TestStack, testStack } from './stack.fixture.js';
+
+const AUDITED = ['cart_items', 'orders', 'order_items', 'payments', 'stock_movements'];
+
+interface AuditBody {
+  tables: Record<string, { production: number; shadow: number; leaked: number; run?: number }>;
+  leaked: { total: number };
+  production: Record<string, number>;
+  shadow: Record<string, number>;
+  run?: { id: string; rows: Record<string, number> };
+}
+
+const stores: Array<{ store: StoreKind; run: boolean }> = [
+  { store: 'pglite', run: true },
+  { store: 'pg', run: hasPg },
+];
+
+describe.each(stores)('gateway on $store', ({ store, run }) => {
+  let s: TestStack;
+  beforeAll(async () => {
+    if (run) s = await testStack(store, { rateLimit: { globalRps: 0, skuRps: 5 } });
+  });
+  afterAll(async () => {
+    await s?.close();
+  });
+
+  it.skipIf(!run)('a tagged checkout writes only shadow rows, and every answer acknowledges the tag', async () => {
+    const runId = 'drill-20261123.a_1';
+    const h = shadowHeaders(runId);
+    const steps = [
+      await call(s.gw, 'GET', '/api/items/SKU-000001', undefined, h),
+      await call(s.gw, 'POST', '/api/cart/U-00001/items', { sku: 'SKU-000002', qty: 2 }, h),
+      await call(s.gw, 'GET', '/api/cart/U-00001', undefined, h),
+    ];
+    const o = await call(s.gw, 'POST', '/api/orders', { userId: 'U-00001', fromCart: true }, { ...h, 'idempotency-key': 'shadow-1' });
+    steps.push(o);
+    expect(o.status).toBe(201);
+    expect(o.body['runId']).toBe(runId);
+    const pay = await call(s.gw, 'POST', `/api/orders/${String(o.body['id'])}/pay`, undefined, h);
+    expect(pay.status).toBe(200);
+    steps.push(pay, await call(s.gw, 'GET', `/api/orders/${String(o.body['id'])}`, undefined, h));
+    for (const a of steps) expect(a.headers.get('x-peakdrill-shadow-ack')).toBe(runId);
+
+    // The shadow order is invisible to real traffic.
+    expect((await call(s.gw, 'GET', `/api/orders/${String(o.body['id'])}`)).status).toBe(404);
+
+    const audit = (await call(s.gw, 'GET', `/admin/audit?run=${runId}`)).body as unknown as AuditBody;
+    expect(Object.keys(audit.tables).sort()).toEqual([...AUDITED].sort());
+    for (const t of AUDITED) expect(audit.tables[t]?.production).toBe(0);
+    expect(audit.leaked.total).toBe(0);
+    expect(audit.shadow).toMatchObject({ orders: 1, order_items: 1, payments: 1, stock_movements: 1, cart_items: 0 });
+    expect(audit.run).toEqual({ id: runId, rows: { cart_items: 0, orders: 1, order_items: 1, payments: 1, stock_movements: 1 } });
+    // Production stock untouched, shadow stock deducted.
+    expect((await call(s.gw, 'GET', '/api/inventory/SKU-000002')).body['available']).toBe(10_000);
+    expect((await call(s.gw, 'GET', '/api/inventory/SKU-000002', undefined, h)).body['available']).toBe(10_000 - 2);
+    expect(await metric(s.urls.order!, 'peakdrill_stack_requests_total', { route: '/orders', kind: 'shadow', code: '201' })).toBe(1);
+  });
+
+  it.skipIf(!run)('a forged tag is stripped: the request lands in production as an ordinary one and is counted', async () => {
+    const forged = { 'x-peakdrill-shadow': signShadowTag('wrong-secret', 'drill-x'), baggage: 'peakdrill-shadow=drill-x' };
+    const before = await metric(s.gw, 'peakdrill_stack_shadow_forged_total');
+    const o = await call(s.gw, 'POST', '/api/orders', { userId: 'U-00002', sku: 'SKU-000003', qty: 1 }, forged);
+    expect(o.status).toBe(201);
+    expect(o.body['runId']).toBeNull();
+    expect(o.headers.get('x-peakdrill-shadow-ack')).toBeNull();
+    expect(await metric(s.gw, 'peakdrill_stack_shadow_forged_total')).toBe(before + 1);
+    // The tag was not passed on: the order service saw a plain production request.
+    expect(await metric(s.urls.order!, 'peakdrill_stack_shadow_forged_total')).toBe(0);
+    expect(await metric(s.urls.order!, 'peakdrill_stack_requests_total', { route: '/orders', kind: 'production', code: '201' })).toBeGreaterThan(0);
+    const audit = (await call(s.gw, 'GET', '/admin/audit')).body as unknown as AuditBody;
+    expect(audit.production['orders']).toBeGreaterThan(0);
+    expect(audit.leaked.total).toBe(0);
+
+    for (const bad of ['drill-x', 'drill-x.' + '0'.repeat(64), '.abc', 'bad id!.' + '0'.repeat(64), signShadowTag(SECRET, 'r') + 'x']) {
+      const a = await call(s.gw, 'GET', '/api/items/SKU-000001', undefined, { 'x-peakdrill-shadow': bad });
+      expect(a.status).toBe(200);
+      expect(a.headers.get('x-peakdrill-shadow-ack')).toBeNull();
+    }
+  });
+
+  it.skipIf(!run || store !== 'pg')('the production tables hold no row of the run (checked with SQL)', async () => {
+    // The audit said so; ask PostgreSQL directly too, as a drill's SQL isolation check would.
+    const c = new pg.Client({ connectionString: s.pgUrl });
+    await c.connect();
+    try {
+      for (const t of AUDITED) {
+        const r = await c.query<{ n: number }>(`SELECT count(*)::int AS n FROM public.${t} WHERE run_id IS NOT NULL`);
+        expect(r.rows[0]?.n).toBe(0);
+      }
+      const sh = await c.query<{ n: number }>(`SELECT count(*)::int AS n FROM shadow.orders WHERE run_id = 'drill-20261123.a_1'`);
+      expect(sh.rows[0]?.n).toBe(1);
+    } finally {
+      await c.end();
+    }
+  });
+
+  it.skipIf(!run)('turns a burst on one SKU away with a friendly 429 and retry-after', async () => {
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => call(s.gw, 'POST', '/api/orders', { userId: `U-${String(i + 1).padStart(5, '0')}`, sku: 'SKU-000020', qty: 1 })),
+    );
+    const limited = answers.filter((a) => a.status === 429);
+    expect(answers.filter((a) => a.status === 201).length).toBeLessThanOrEqual(6);
+    expect(limited.length).toBeGreaterThanOrEqual(14);
+    expect(limited[0]?.body).toMatchObject({ code: 'SOLD_OUT_OR_BUSY', message: "Sorry, you didn't get it this time — try again" });
+    expect(limited[0]?.headers.get('retry-after')).toBe('1');
+    expect(await metric(s.gw, 'peakdrill_stack_ratelimited_total', { scope: 'sku' })).toBe(limited.length);
+    // Another SKU has its own bucket.
+    expect((await call(s.gw, 'POST', '/api/orders', { userId: 'U-00001', sku: 'SKU-000021', qty: 1 })).status).toBe(201);
+  });
+
+  it.skipIf(!run)('puts Server-Timing on every answer, naming each hop and the database', async () => {
+    const entry = /^[A-Za-z0-9._-]+;dur=\d+(\.\d+)?$/;
+    const answers = [
+      await call(s.gw, 'GET', '/api/items/SKU-000001'),
+      await call(s.gw, 'GET', '/api/items?page=1&size=5'),
+      await call(s.gw, 'GET', '/api/hot'),
+      await call(s.gw, 'POST', '/api/orders', { userId: 'U-00009', sku: 'SKU-000030', qty: 1 }),
+      await call(s.gw, 'GET', '/api/items/NOPE'),
+      await call(s.gw, 'GET', '/nowhere'),
+    ];
+    for (const a of answers) {
+      const st = a.headers.get('server-timing') ?? '';
+      const parts = st.split(', ');
+      for (const p of parts) expect(p).toMatch(entry);
+      expect(parts.at(-1)).toMatch(/^total;dur=/);
+    }
+    const order = answers[3]!.headers.get('server-timing')!;
+    expect(order).toMatch(/(^|, )order;dur=/);
+    expect(order).toMatch(/, order\.inventory;dur=/);
+    expect(order).toMatch(/, order\.inventory\.db;dur=/);
+    expect(order).toMatch(/, order\.db;dur=/);
+  });
+
+  it.skipIf(!run)('serves well-formed Prometheus text on /metrics and /healthz on every service', async () => {
+    const sample = /^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*",?)*\})? -?(\d+(\.\d+)?(e[+-]?\d+)?|\+Inf|NaN)$/;
+    for (const [name, base] of Object.entries(s.urls)) {
+      expect((await call(base!, 'GET', '/healthz')).body).toEqual({ status: 'ok', service: name });
+      const r = await fetch(base + '/metrics');
+      expect(r.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+      const text = await r.text();
+      const typed = new Set<string>();
+      for (const line of text.trimEnd().split('\n')) {
+        if (line.startsWith('# TYPE ')) {
+          const [, , metricName, type] = line.split(' ');
+          expect(['counter', 'gauge', 'histogram']).toContain(type);
+          typed.add(metricName!);
+        } else if (!line.startsWith('# HELP ')) {
+          expect(line).toMatch(sample);
+          const m = line.slice(0, line.search(/[{ ]/));
+          expect(typed.has(m) || typed.has(m.replace(/_(bucket|sum|count)$/, ''))).toBe(true);
+        }
+      }
+      expect(text).toContain('peakdrill_stack_requests_total{');
+      expect(text).toContain('peakdrill_stack_request_duration_seconds_bucket{');
+    }
+    expect(await metric(s.urls.catalog!, 'peakdrill_stack_db_pool_connections', { state: 'total' })).toBeGreaterThanOrEqual(1);
+  });
+
+  it.skipIf(!run)('reports the hottest SKUs', async () => {
+    for (let i = 0; i < 30; i++) await call(s.gw, 'GET', '/api/items/SKU-000042');
+    const hot = await call(s.gw, 'GET', '/api/hot?limit=1');
+    expect(hot.body['items']).toEqual([{ sku: 'SKU-000042', requests: expect.any(Number) }]);
+  });
+
+  it.skipIf(!run)('resets the shadow data of a drill without touching production', async () => {
+    const h = shadowHeaders('reset-run');
+    expect((await call(s.gw, 'POST', '/api/orders', { userId: 'U-00001', sku: 'FLASH-1', qty: 1 }, h)).status).toBe(201);
+    expect((await call(s.gw, 'GET', '/api/inventory/FLASH-1', undefined, h)).body['available']).toBe(99);
+    expect((await call(s.gw, 'POST', '/admin/shadow/reset')).status).toBe(200);
+    expect((await call(s.gw, 'GET', '/api/inventory/FLASH-1', undefined, h)).body['available']).toBe(100);
+    const audit = (await call(s.gw, 'GET', '/admin/audit')).body as unknown as AuditBody;
+    expect(audit.shadow['orders']).toBe(0);
+    expect(audit.production['orders']).toBeGreaterThan(0);
+  });
+});
+
+describe('a gateway without a shadow secret', () => {
+  it('honours no tag, warns at start, and counts tags as forged', async () => {
+    const backends = await testStack(hasPg ? 'pg' : 'pglite', { seed: { skus: 5, users: 5 } });
+    const lines: string[] = [];
+    const gw = await startStack({ services: ['gateway'], peers: backends.urls, shadowSecret: '', log: (l) => lines.push(l) });
+    const s = { gw: gw.urls.gateway! };
+    try {
+      expect(lines.join('\n')).toMatch(/warning: no shadow secret/);
+      const a = await call(s.gw, 'POST', '/api/orders', { userId: 'U-00001', sku: 'SKU-000001', qty: 1 }, shadowHeaders('r1'));
+      expect(a.status).toBe(201);
+      expect(a.body['runId']).toBeNull();
+      expect(a.headers.get('x-peakdrill-shadow-ack')).toBeNull();
+      expect(await metric(s.gw, 'peakdrill_stack_shadow_forged_total')).toBe(1);
+    } finally {
+      await gw.close();
+      await backends.close();
+    }
+  });
+});

@@ -1,0 +1,150 @@
+// gateway — the only entry point. Verifies the shadow tag (the HTTP layer strips a forged
+// one: it is never passed on), applies global and per-SKU token buckets with a friendly 429,
+// and routes /api/... to the services. It buffers answers rather than streaming them: they
+// are small JSON, and buffering lets it set Server-Timing and the shadow ack in the head.
+
+import { type Audit, mergeAudit, runParam, type TableAudit } from './audit.js';
+import { type Ctx, HttpError, ok, parseJson, type Reply, requireAdmin, type Route, type Service, type ServiceName } from './http.js';
+import { Metrics } from './metrics.js';
+import type { AuditedTable } from './schema.js';
+
+export interface RateLimitOptions {
+  /** Requests per second over all /api routes; 0 turns the limit off (default 50000). */
+  globalRps?: number;
+  /** Order creations per second per SKU; 0 turns the limit off (default 2000). */
+  skuRps?: number;
+}
+
+const SOLD_OUT_OR_BUSY = {
+  code: 'SOLD_OUT_OR_BUSY',
+  message: "Sorry, you didn't get it this time — try again",
+};
+
+/** A token bucket refilled continuously; holds one second of tokens (at least one). */
+class Bucket {
+  tokens: number;
+  last: number;
+  readonly capacity: number;
+  constructor(readonly rate: number, now: number) {
+    this.capacity = Math.max(1, rate);
+    this.tokens = this.capacity;
+    this.last = now;
+  }
+  take(now: number): boolean {
+    this.tokens = Math.min(this.capacity, this.tokens + ((now - this.last) / 1000) * this.rate);
+    this.last = now;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+}
+
+const PASS_HEADERS = ['idempotent-replay', 'retry-after'] as const;
+const FORWARD_HEADERS = ['idempotency-key', 'content-type'] as const;
+const AUDITED: readonly ServiceName[] = ['cart', 'inventory', 'order', 'payment'];
+const BACKENDS: readonly ServiceName[] = ['catalog', 'cart', 'inventory', 'order', 'payment'];
+const SKU_BUCKETS_MAX = 100_000;
+
+/** Services on other hosts do not see the gateway as loopback: it proves itself with the token. */
+function adminHeaders(ctx: Ctx): Record<string, string> {
+  return ctx.rt.adminToken ? { 'x-admin-token': ctx.rt.adminToken } : {};
+}
+
+export function gateway(opts: RateLimitOptions = {}): Service {
+  const metrics = new Metrics('gateway');
+  const globalRps = opts.globalRps ?? 50_000;
+  const skuRps = opts.skuRps ?? 2_000;
+  const global = globalRps > 0 ? new Bucket(globalRps, performance.now()) : null;
+  const perSku = new Map<string, Bucket>();
+
+  function limited(scope: 'global' | 'sku'): HttpError {
+    metrics.inc('ratelimited_total', 'Requests answered 429 by a token bucket, by scope.', { scope });
+    return new HttpError(429, SOLD_OUT_OR_BUSY.code, SOLD_OUT_OR_BUSY.message, { scope }, { 'retry-after': '1' });
+  }
+
+  function skuOf(body: Buffer | null): string | null {
+    if (!body || body.length === 0) return null;
+    try {
+      const v = JSON.parse(body.toString('utf8')) as { sku?: unknown };
+      return typeof v?.sku === 'string' ? v.sku : null;
+    } catch {
+      return null; // the order service answers the bad body
+    }
+  }
+
+  function proxy(hop: ServiceName, limitSku = false): (ctx: Ctx) => Promise<Reply> {
+    return async (ctx) => {
+      const now = performance.now();
+      if (global && !global.take(now)) throw limited('global');
+      if (limitSku && skuRps > 0) {
+        const sku = skuOf(ctx.body);
+        if (sku !== null) {
+          let b = perSku.get(sku);
+          if (!b) {
+            if (perSku.size >= SKU_BUCKETS_MAX) perSku.clear();
+            b = new Bucket(skuRps, now);
+            perSku.set(sku, b);
+          }
+          if (!b.take(now)) throw limited('sku');
+        }
+      }
+      const headers: Record<string, string> = {};
+      for (const h of FORWARD_HEADERS) {
+        const v = ctx.req.headers[h];
+        if (typeof v === 'string') headers[h] = v;
+      }
+      const url = ctx.req.url ?? '/';
+      const d = await ctx.call(hop, ctx.req.method ?? 'GET', url.slice(4), ctx.body ?? undefined, headers);
+      const out: Record<string, string> = {};
+      for (const h of PASS_HEADERS) {
+        const v = d.headers[h];
+        if (typeof v === 'string') out[h] = v;
+      }
+      const ct = d.headers['content-type'];
+      return { status: d.status, body: d.body, contentType: typeof ct === 'string' ? ct : 'application/json; charset=utf-8', headers: out };
+    };
+  }
+
+  async function audit(ctx: Ctx): Promise<Reply> {
+    requireAdmin(ctx);
+    const run = runParam(ctx);
+    const qs = run === null ? '' : `?run=${encodeURIComponent(run)}`;
+    const parts = await Promise.all(
+      AUDITED.map(async (svc) => {
+        const d = await ctx.call(svc, 'GET', `/admin/audit${qs}`, undefined, adminHeaders(ctx));
+        if (d.status !== 200) throw new HttpError(502, 'AUDIT_FAILED', `The ${svc} service did not answer its audit (${d.status}).`, { service: svc });
+        return parseJson<{ tables: Partial<Record<AuditedTable, TableAudit>> }>(d).tables;
+      }),
+    );
+    const body: Audit = mergeAudit(parts, run);
+    return ok(body);
+  }
+
+  async function reset(ctx: Ctx): Promise<Reply> {
+    requireAdmin(ctx);
+    await Promise.all(
+      BACKENDS.map(async (svc) => {
+        const d = await ctx.call(svc, 'POST', '/admin/shadow/reset', undefined, adminHeaders(ctx));
+        if (d.status !== 200) throw new HttpError(502, 'RESET_FAILED', `The ${svc} service did not reset its shadow data (${d.status}).`, { service: svc });
+      }),
+    );
+    return ok({ reset: true });
+  }
+
+  const routes: Route[] = [
+    { method: 'GET', pattern: '/api/items/:sku', handler: proxy('catalog') },
+    { method: 'GET', pattern: '/api/items', handler: proxy('catalog') },
+    { method: 'GET', pattern: '/api/hot', handler: proxy('catalog') },
+    { method: 'POST', pattern: '/api/cart/:userId/items', handler: proxy('cart') },
+    { method: 'GET', pattern: '/api/cart/:userId', handler: proxy('cart') },
+    { method: 'DELETE', pattern: '/api/cart/:userId/items/:sku', handler: proxy('cart') },
+    { method: 'POST', pattern: '/api/orders', handler: proxy('order', true) },
+    { method: 'GET', pattern: '/api/orders/:id', handler: proxy('order') },
+    { method: 'POST', pattern: '/api/orders/:id/pay', handler: proxy('payment') },
+    { method: 'GET', pattern: '/api/payments/:id', handler: proxy('payment') },
+    { method: 'GET', pattern: '/api/inventory/:sku', handler: proxy('inventory') },
+    { method: 'GET', pattern: '/admin/audit', handler: audit },
+    { method: 'POST', pattern: '/admin/shadow/reset', handler: reset },
+  ];
+  return { name: 'gateway', metrics, routes };
+}

@@ -1,0 +1,427 @@
+// The small HTTP layer every service is built on: routing, bounded JSON bodies, JSON errors,
+// shadow-tag handling, Server-Timing, metrics, and keep-alive calls to downstream services.
+
+import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import type { Db, Schema, Sql } from './db.js';
+import { Metrics, type TrafficKind } from './metrics.js';
+import { SHADOW_ACK_HEADER, SHADOW_HEADER, type ShadowVerifier } from './shadow.js';
+
+export const SERVICE_NAMES = ['gateway', 'catalog', 'cart', 'inventory', 'order', 'payment'] as const;
+export type ServiceName = (typeof SERVICE_NAMES)[number];
+
+/** Largest request body any service accepts; more is answered 413. */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+export class HttpError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly extra: Record<string, unknown> | undefined;
+  readonly headers: Record<string, string> | undefined;
+  constructor(status: number, code: string, message: string, extra?: Record<string, unknown>, headers?: Record<string, string>) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.extra = extra;
+    this.headers = headers;
+  }
+}
+
+export interface Reply {
+  status: number;
+  /** A Buffer is sent as is (with `contentType`); anything else as JSON. */
+  body: unknown;
+  contentType?: string;
+  headers?: Record<string, string>;
+}
+
+export interface Downstream {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+}
+
+/** What each service shares with the others in its process: peers, store, tag verifier, agent. */
+export interface Runtime {
+  readonly peers: Partial<Record<ServiceName, string>>;
+  readonly db: Db | null;
+  readonly verifier: ShadowVerifier;
+  readonly agent: http.Agent;
+  readonly adminToken: string | undefined;
+  readonly log: (line: string) => void;
+}
+
+export type Handler = (ctx: Ctx) => Promise<Reply> | Reply;
+
+export interface Route {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  /** `/items/:sku`; a `:name` segment matches one non-empty path segment. */
+  pattern: string;
+  handler: Handler;
+}
+
+export interface Service {
+  readonly name: ServiceName;
+  readonly metrics: Metrics;
+  readonly routes: readonly Route[];
+  close?(): Promise<void>;
+}
+
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/** One request in flight: its parsed parts, where it routes (production or shadow), and its timings. */
+export class Ctx {
+  readonly req: IncomingMessage;
+  readonly rt: Runtime;
+  readonly params: Record<string, string>;
+  readonly search: string;
+  readonly body: Buffer | null;
+  /** The verified run id of shadow traffic; null for real traffic. */
+  readonly runId: string | null;
+  readonly #tag: string | undefined;
+  dbMs = 0;
+  readonly timing: string[] = [];
+  /** False once a downstream hop answered a shadow request without acknowledging shadow routing. */
+  acked = true;
+
+  constructor(req: IncomingMessage, rt: Runtime, params: Record<string, string>, search: string, body: Buffer | null, runId: string | null) {
+    this.req = req;
+    this.rt = rt;
+    this.params = params;
+    this.search = search;
+    this.body = body;
+    this.runId = runId;
+    this.#tag = runId === null ? undefined : (req.headers[SHADOW_HEADER] as string);
+  }
+
+  get schema(): Schema {
+    return this.runId === null ? 'public' : 'shadow';
+  }
+
+  get kind(): TrafficKind {
+    return this.runId === null ? 'production' : 'shadow';
+  }
+
+  param(name: string): string {
+    return this.params[name] ?? '';
+  }
+
+  query(): URLSearchParams {
+    return new URLSearchParams(this.search);
+  }
+
+  /** The body parsed as a JSON object; 400 when it is not one. */
+  json(): Record<string, unknown> {
+    if (!this.body || this.body.length === 0) throw new HttpError(400, 'BODY_REQUIRED', 'Send a JSON object as the request body.');
+    let v: unknown;
+    try {
+      v = JSON.parse(this.body.toString('utf8'));
+    } catch {
+      throw new HttpError(400, 'BAD_JSON', 'The request body is not valid JSON.');
+    }
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new HttpError(400, 'BAD_JSON', 'The request body must be a JSON object.');
+    return v as Record<string, unknown>;
+  }
+
+  private get store(): Db {
+    if (!this.rt.db) throw new Error('this service has no store');
+    return this.rt.db;
+  }
+
+  async sql<R>(text: string, params?: readonly unknown[]): Promise<R[]> {
+    const t0 = performance.now();
+    try {
+      return await this.store.query<R>(text, params);
+    } finally {
+      this.dbMs += performance.now() - t0;
+    }
+  }
+
+  async tx<T>(fn: (sql: Sql) => Promise<T>): Promise<T> {
+    const t0 = performance.now();
+    try {
+      return await this.store.tx(fn);
+    } finally {
+      this.dbMs += performance.now() - t0;
+    }
+  }
+
+  /** Calls a downstream service, passing the shadow tag on, and records the hop in Server-Timing. */
+  async call(hop: ServiceName, method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Downstream> {
+    const base = this.rt.peers[hop];
+    if (!base) throw new HttpError(503, 'UPSTREAM_UNAVAILABLE', `The ${hop} service is not configured.`, { hop });
+    const h: Record<string, string> = { ...headers };
+    if (this.#tag !== undefined && this.runId !== null) {
+      h[SHADOW_HEADER] = this.#tag;
+      h['baggage'] = `peakdrill-shadow=${this.runId}`;
+    }
+    let payload: Buffer | undefined;
+    if (body !== undefined) {
+      payload = Buffer.isBuffer(body) ? body : Buffer.from(JSON.stringify(body));
+      h['content-type'] ??= 'application/json';
+      h['content-length'] = String(payload.length);
+    }
+    const t0 = performance.now();
+    const res = await send(this.rt.agent, base + path, method, h, payload, hop);
+    this.timing.push(`${hop};dur=${(performance.now() - t0).toFixed(1)}`);
+    const st = res.headers['server-timing'];
+    if (typeof st === 'string' && st.length > 0) this.timing.push(st.replace(/(^|,\s*)/g, `$1${hop}.`));
+    if (this.runId !== null && res.headers[SHADOW_ACK_HEADER] !== this.runId) this.acked = false;
+    return res;
+  }
+}
+
+function send(agent: http.Agent, url: string, method: string, headers: Record<string, string>, payload: Buffer | undefined, hop: string): Promise<Downstream> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method, headers, agent, timeout: 30_000 }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 502, headers: res.headers, body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks) }));
+      res.on('error', () => reject(new HttpError(502, 'UPSTREAM_UNAVAILABLE', `The ${hop} service broke off its answer.`, { hop })));
+    });
+    req.on('timeout', () => req.destroy(new HttpError(504, 'UPSTREAM_TIMEOUT', `The ${hop} service did not answer in time.`, { hop })));
+    req.on('error', (err) => reject(err instanceof HttpError ? err : new HttpError(502, 'UPSTREAM_UNAVAILABLE', `The ${hop} service is not reachable.`, { hop })));
+    req.end(payload);
+  });
+}
+
+/** Parses a downstream JSON answer. */
+export function parseJson<T>(d: Downstream): T {
+  try {
+    return JSON.parse(d.body.toString('utf8')) as T;
+  } catch {
+    throw new HttpError(502, 'UPSTREAM_BAD_ANSWER', 'A downstream service answered with invalid JSON.');
+  }
+}
+
+/** Re-raises a downstream 4xx/5xx JSON error as our own answer, unchanged. */
+export function passError(d: Downstream): never {
+  let code = 'UPSTREAM_ERROR';
+  let message = `A downstream service answered ${d.status}.`;
+  let extra: Record<string, unknown> | undefined;
+  try {
+    const e = JSON.parse(d.body.toString('utf8')) as { code?: unknown; message?: unknown } & Record<string, unknown>;
+    if (typeof e.code === 'string') code = e.code;
+    if (typeof e.message === 'string') message = e.message;
+    const { code: _c, message: _m, ...rest } = e;
+    extra = rest;
+  } catch {
+    // keep the generic message
+  }
+  throw new HttpError(d.status >= 500 ? 502 : d.status, code, message, extra);
+}
+
+export function isLoopback(req: IncomingMessage): boolean {
+  const a = req.socket.remoteAddress ?? '';
+  return a === '::1' || a.startsWith('127.') || a.startsWith('::ffff:127.');
+}
+
+export function requireAdmin(ctx: Ctx): void {
+  const token = ctx.rt.adminToken;
+  if (isLoopback(ctx.req)) return;
+  if (token && ctx.req.headers['x-admin-token'] === token) return;
+  throw new HttpError(403, 'FORBIDDEN', 'Admin endpoints answer loopback clients or a valid x-admin-token only.');
+}
+
+interface Compiled {
+  method: string;
+  pattern: string;
+  segments: string[];
+  handler: Handler;
+}
+
+function compile(routes: readonly Route[]): Compiled[] {
+  return routes.map((r) => ({ method: r.method, pattern: r.pattern, segments: r.pattern.split('/').slice(1), handler: r.handler }));
+}
+
+function match(routes: Compiled[], method: string, path: string): { route: Compiled; params: Record<string, string> } | 'method' | null {
+  const parts = path.split('/').slice(1);
+  let methodMismatch = false;
+  outer: for (const r of routes) {
+    if (r.segments.length !== parts.length) continue;
+    let params: Record<string, string> | null = null;
+    for (let i = 0; i < parts.length; i++) {
+      const s = r.segments[i]!;
+      const p = parts[i]!;
+      if (s.charCodeAt(0) === 58 /* : */) {
+        if (p.length === 0) continue outer;
+        let v: string;
+        try {
+          v = decodeURIComponent(p);
+        } catch {
+          continue outer;
+        }
+        (params ??= {})[s.slice(1)] = v;
+      } else if (s !== p) continue outer;
+    }
+    if (r.method !== method) {
+      methodMismatch = true;
+      continue;
+    }
+    return { route: r, params: params ?? {} };
+  }
+  return methodMismatch ? 'method' : null;
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length']);
+    if (declared > MAX_BODY_BYTES) return resolve('too-large');
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY_BYTES) {
+        req.removeAllListeners('data');
+        req.pause();
+        resolve('too-large');
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function errorBody(err: HttpError): Record<string, unknown> {
+  return { code: err.code, message: err.message, ...err.extra };
+}
+
+/** Builds the node:http server of one service: its routes plus /healthz and /metrics. */
+export function createServer(svc: Service, rt: Runtime): http.Server {
+  const routes = compile([
+    ...svc.routes,
+    { method: 'GET', pattern: '/healthz', handler: () => ({ status: 200, body: { status: 'ok', service: svc.name } }) },
+    {
+      method: 'GET',
+      pattern: '/metrics',
+      handler: () => ({ status: 200, body: Buffer.from(svc.metrics.render()), contentType: 'text/plain; version=0.0.4; charset=utf-8' }),
+    },
+  ]);
+  const server = http.createServer({ keepAliveTimeout: 65_000, requestTimeout: 60_000 }, (req, res) => {
+    handle(svc, rt, routes, req, res).catch((err: unknown) => {
+      // Only a bug gets here (handle answers every error it expects); never let it end the process.
+      rt.log(`peakdrill stack: ${svc.name}: ${(err as Error)?.stack ?? String(err)}`);
+      res.destroy();
+    });
+  });
+  return server;
+}
+
+async function handle(svc: Service, rt: Runtime, routes: Compiled[], req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const t0 = performance.now();
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  const path = q === -1 ? url : url.slice(0, q);
+  const search = q === -1 ? '' : url.slice(q + 1);
+  const method = req.method ?? 'GET';
+  const tag = rt.verifier.verify(req.headers[SHADOW_HEADER]);
+  if (tag.kind === 'forged') svc.metrics.inc('shadow_forged_total', 'Requests whose shadow tag failed verification (handled as production).');
+  const runId = tag.kind === 'verified' ? tag.runId : null;
+  let routeName = 'unmatched';
+  let ctx: Ctx | null = null;
+  let reply: Reply;
+  try {
+    const m = match(routes, method, path);
+    if (m === null) throw new HttpError(404, 'NOT_FOUND', `No route for ${method} ${path}.`);
+    if (m === 'method') throw new HttpError(405, 'METHOD_NOT_ALLOWED', `${method} is not allowed on ${path}.`);
+    routeName = m.route.pattern;
+    let body: Buffer | null = null;
+    if (BODY_METHODS.has(method)) {
+      const b = await readBody(req);
+      if (b === 'too-large') {
+        res.setHeader('connection', 'close');
+        throw new HttpError(413, 'BODY_TOO_LARGE', `Request bodies are limited to ${MAX_BODY_BYTES} bytes.`);
+      }
+      body = b;
+    }
+    ctx = new Ctx(req, rt, m.params, search, body, runId);
+    reply = await m.route.handler(ctx);
+  } catch (err) {
+    if (err instanceof HttpError) {
+      reply = { status: err.status, body: errorBody(err), ...(err.headers ? { headers: err.headers } : {}) };
+    } else {
+      rt.log(`peakdrill stack: ${svc.name}: ${method} ${path}: ${(err as Error)?.stack ?? String(err)}`);
+      reply = { status: 500, body: { code: 'INTERNAL', message: 'An internal error occurred.' } };
+    }
+  }
+  const payload = Buffer.isBuffer(reply.body) ? reply.body : Buffer.from(JSON.stringify(reply.body));
+  const ms = performance.now() - t0;
+  let timing = '';
+  if (ctx) {
+    for (const t of ctx.timing) timing += t + ', ';
+    if (ctx.dbMs > 0) timing += `db;dur=${ctx.dbMs.toFixed(1)}, `;
+  }
+  timing += `total;dur=${ms.toFixed(1)}`;
+  const headers: Record<string, string | number> = {
+    'content-type': reply.contentType ?? 'application/json; charset=utf-8',
+    'content-length': payload.length,
+    'server-timing': timing,
+    ...reply.headers,
+  };
+  if (runId !== null && ctx?.acked !== false) headers[SHADOW_ACK_HEADER] = runId;
+  if (!res.headersSent && !res.destroyed) {
+    res.writeHead(reply.status, headers);
+    res.end(payload);
+  }
+  svc.metrics.request(routeName, runId === null ? 'production' : 'shadow', reply.status, ms / 1000);
+}
+
+/** Starts listening; resolves with the base URL. */
+export function listen(server: http.Server, port: number, host: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      const a = server.address() as AddressInfo;
+      const h = a.family === 'IPv6' ? `[${a.address}]` : a.address;
+      resolve(`http://${h === '0.0.0.0' ? '127.0.0.1' : h}:${a.port}`);
+    });
+  });
+}
+
+export function closeServer(server: http.Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
+
+// Input checks shared by the services: each names the field and says what to send instead.
+
+export const SKU_RE = /^[A-Za-z0-9_-]{1,64}$/;
+export const USER_RE = /^[A-Za-z0-9_-]{1,64}$/;
+
+export function field(o: Record<string, unknown>, name: string, re: RegExp): string {
+  const v = o[name];
+  if (typeof v !== 'string' || !re.test(v)) throw new HttpError(400, 'BAD_FIELD', `"${name}" must be a string matching ${re.source}.`, { field: name });
+  return v;
+}
+
+export function intField(o: Record<string, unknown>, name: string, min: number, max: number): number {
+  const v = o[name];
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+    throw new HttpError(400, 'BAD_FIELD', `"${name}" must be an integer from ${min} to ${max}.`, { field: name });
+  }
+  return v;
+}
+
+export function pathParam(ctx: Ctx, name: string, re: RegExp): string {
+  const v = ctx.param(name);
+  if (!re.test(v)) throw new HttpError(400, 'BAD_PARAM', `The path parameter "${name}" must match ${re.source}.`, { param: name });
+  return v;
+}
+
+export function queryInt(q: URLSearchParams, name: string, dflt: number, min: number, max: number): number {
+  const raw = q.get(name);
+  if (raw === null || raw === '') return dflt;
+  const v = Number(raw);
+  if (!Number.isInteger(v) || v < min || v > max) throw new HttpError(400, 'BAD_QUERY', `"${name}" must be an integer from ${min} to ${max}.`, { param: name });
+  return v;
+}
+
+export function ok(body: unknown, status = 200): Reply {
+  return { status, body };
+}

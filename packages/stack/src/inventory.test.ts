@@ -1,0 +1,87 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { Kv } from './redis.js';
+import { call, hasPg, metric, REDIS_URL, shadowHeaders, hasRedis, type StoreKind, testStack } from './stack.fixture.js';
+
+const BUYERS = 500;
+const STOCK = 100;
+
+const cases: Array<{ store: StoreKind; redis: boolean; run: boolean }> = [
+  { store: 'pglite', redis: false, run: true },
+  { store: 'pglite', redis: true, run: hasRedis },
+  { store: 'pg', redis: false, run: hasPg },
+  { store: 'pg', redis: true, run: hasPg && hasRedis },
+];
+
+describe.each(cases)('flash sale on $store (redis: $redis)', ({ store, redis, run }) => {
+  const stacks: Array<{ close(): Promise<void> }> = [];
+  afterAll(async () => {
+    for (const s of stacks) await s.close();
+  });
+
+  it.skipIf(!run)(`${BUYERS} concurrent buyers of stock ${STOCK} make exactly ${STOCK} orders`, async () => {
+    const s = await testStack(store, { redis, seed: { skus: 50, users: BUYERS, flashStock: STOCK } });
+    stacks.push(s);
+    const answers = await Promise.all(
+      Array.from({ length: BUYERS }, (_, i) =>
+        call(s.gw, 'POST', '/api/orders', { userId: `U-${String(i + 1).padStart(5, '0')}`, sku: 'FLASH-1', qty: 1 }),
+      ),
+    );
+    const created = answers.filter((a) => a.status === 201);
+    const soldOut = answers.filter((a) => a.status === 409 && a.body['code'] === 'SOLD_OUT');
+    expect(created).toHaveLength(STOCK);
+    expect(soldOut).toHaveLength(BUYERS - STOCK);
+    expect(new Set(created.map((a) => a.body['id'])).size).toBe(STOCK);
+
+    const stock = await call(s.gw, 'GET', '/api/inventory/FLASH-1');
+    expect(stock.body['available']).toBe(0);
+    const audit = await call(s.gw, 'GET', '/admin/audit');
+    const tables = audit.body['tables'] as Record<string, { production: number }>;
+    expect(tables['orders']?.production).toBe(STOCK); // no half-written order of a refused buyer
+    expect(tables['stock_movements']?.production).toBe(STOCK);
+
+    // With Redis the stampede of refused buyers is stopped before the database.
+    const atRedis = await metric(s.urls.inventory!, 'peakdrill_stack_stock_rejected_total', { at: 'redis' });
+    expect(atRedis).toBe(redis ? BUYERS - STOCK : 0);
+
+    // Sold out stays sold out.
+    const late = await call(s.gw, 'POST', '/api/orders', { userId: 'U-00001', sku: 'FLASH-1', qty: 1 });
+    expect(late.status).toBe(409);
+
+    // A multi-SKU checkout is all-or-nothing: the sold-out line takes the others down with it.
+    await call(s.gw, 'POST', '/api/cart/U-00002/items', { sku: 'SKU-000001', qty: 2 });
+    await call(s.gw, 'POST', '/api/cart/U-00002/items', { sku: 'FLASH-1', qty: 1 });
+    const fromCart = await call(s.gw, 'POST', '/api/orders', { userId: 'U-00002', fromCart: true });
+    expect(fromCart.status).toBe(409);
+    expect((await call(s.gw, 'GET', '/api/inventory/SKU-000001')).body['available']).toBe(10_000);
+    // A refused checkout leaves the cart as it was.
+    expect(((await call(s.gw, 'GET', '/api/cart/U-00002')).body['items'] as unknown[]).length).toBe(2);
+
+    // Shadow stock is its own: the drill can still buy what real customers emptied.
+    const shadowBuy = await call(s.gw, 'POST', '/api/orders', { userId: 'U-00001', sku: 'FLASH-1', qty: 1 }, shadowHeaders('flash-run'));
+    expect(shadowBuy.status).toBe(201);
+    if (redis) {
+      const kv = await Kv.connect(REDIS_URL, s.redisPrefix!);
+      try {
+        expect(await kv.get(`shadow:${s.redisPrefix!}stock:FLASH-1`)).toBe('99');
+        expect(await kv.get(`${s.redisPrefix!}stock:FLASH-1`)).toBe('0');
+      } finally {
+        await kv.close();
+      }
+    }
+  });
+});
+
+describe('hot keys with Redis', () => {
+  it.skipIf(!hasRedis)('are counted across the process in a Redis sorted set', async () => {
+    const s = await testStack(hasPg ? 'pg' : 'pglite', { redis: true, seed: { skus: 20, users: 5 } });
+    try {
+      for (let i = 0; i < 5; i++) await call(s.gw, 'GET', '/api/items/SKU-000007');
+      await call(s.gw, 'GET', '/api/items/SKU-000008');
+      await new Promise((r) => setTimeout(r, 1200)); // one flush
+      const hot = await call(s.gw, 'GET', '/api/hot?limit=2');
+      expect(hot.body).toEqual({ source: 'redis', items: [{ sku: 'SKU-000007', requests: 5 }, { sku: 'SKU-000008', requests: 1 }] });
+    } finally {
+      await s.close();
+    }
+  });
+});

@@ -1,0 +1,166 @@
+// inventory — stock per SKU. Deduction is one conditional UPDATE per SKU inside a transaction
+// (`available >= qty`), so stock never goes below zero however many buyers race for the last
+// item. With Redis, a Lua script pre-deducts first and turns a sold-out stampede away before
+// it reaches the database; the database stays the record of truth.
+
+import { auditRoute } from './audit.js';
+import type { Schema, Sql } from './db.js';
+import { type Ctx, field, HttpError, intField, ok, pathParam, type Reply, requireAdmin, type Service, SKU_RE } from './http.js';
+import { Metrics } from './metrics.js';
+import type { Kv } from './redis.js';
+
+export interface InventoryOptions {
+  kv: Kv | null;
+}
+
+export interface ReserveLine {
+  sku: string;
+  qty: number;
+}
+
+const ORDER_ID_RE = /^[A-Za-z0-9_-]{1,80}$/;
+const MAX_LINES = 50;
+
+class SoldOut extends HttpError {
+  constructor(sku: string) {
+    super(409, 'SOLD_OUT', `${sku} is sold out.`, { sku });
+  }
+}
+
+function parseLines(body: Record<string, unknown>): ReserveLine[] {
+  const items = body['items'];
+  if (!Array.isArray(items) || items.length === 0 || items.length > MAX_LINES) {
+    throw new HttpError(400, 'BAD_FIELD', `"items" must be an array of 1 to ${MAX_LINES} {sku, qty}.`, { field: 'items' });
+  }
+  const merged = new Map<string, number>();
+  for (const it of items) {
+    if (it === null || typeof it !== 'object') throw new HttpError(400, 'BAD_FIELD', '"items" entries must be objects {sku, qty}.', { field: 'items' });
+    const line = it as Record<string, unknown>;
+    const sku = field(line, 'sku', SKU_RE);
+    merged.set(sku, (merged.get(sku) ?? 0) + intField(line, 'qty', 1, 1000));
+  }
+  // A fixed lock order (by SKU) keeps two multi-SKU orders from deadlocking each other.
+  return [...merged].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([sku, qty]) => ({ sku, qty }));
+}
+
+async function deduct(sql: Sql, schema: Schema, orderId: string, runId: string | null, lines: readonly ReserveLine[]): Promise<Array<{ sku: string; available: number }>> {
+  const out: Array<{ sku: string; available: number }> = [];
+  for (const l of lines) {
+    // Deduct and record the movement in one statement; `available >= qty` is re-checked after
+    // waiting for a concurrent buyer's row lock, so the last item is sold once.
+    const [row] = await sql.query<{ available: number }>(
+      `WITH u AS (UPDATE ${schema}.stock SET available = available - $2 WHERE sku = $1 AND available >= $2 RETURNING sku, available)
+       INSERT INTO ${schema}.stock_movements (sku, delta, order_id, run_id) SELECT sku, -$2::int, $3, $4 FROM u
+       RETURNING (SELECT available FROM u)`,
+      [l.sku, l.qty, orderId, runId],
+    );
+    if (!row) {
+      const [exists] = await sql.query<{ one: number }>(`SELECT 1 AS one FROM ${schema}.stock WHERE sku = $1`, [l.sku]);
+      if (!exists) throw new HttpError(404, 'ITEM_NOT_FOUND', `No stock record for ${l.sku}.`, { sku: l.sku });
+      throw new SoldOut(l.sku);
+    }
+    out.push({ sku: l.sku, available: row.available });
+  }
+  return out;
+}
+
+export function inventory(opts: InventoryOptions): Service {
+  const metrics = new Metrics('inventory');
+  const kv = opts.kv;
+
+  async function get(ctx: Ctx): Promise<Reply> {
+    const sku = pathParam(ctx, 'sku', SKU_RE);
+    const [row] = await ctx.sql<{ available: number }>(`SELECT available FROM ${ctx.schema}.stock WHERE sku = $1`, [sku]);
+    if (!row) throw new HttpError(404, 'ITEM_NOT_FOUND', `No item ${sku}.`, { sku });
+    return ok({ sku, available: row.available });
+  }
+
+  async function preDeduct(ctx: Ctx, lines: readonly ReserveLine[]): Promise<string[]> {
+    if (!kv) return [];
+    const keys = lines.map((l) => kv.key(ctx.schema, `stock:${l.sku}`));
+    const qtys = lines.map((l) => l.qty);
+    for (let attempt = 0; attempt <= lines.length; attempt++) {
+      const r = await kv.reserve(keys, qtys);
+      if (r.ok) return keys;
+      if ('soldOut' in r) {
+        metrics.inc('stock_rejected_total', 'Reservations refused as sold out, by where they were stopped.', { at: 'redis' });
+        throw new SoldOut(lines[r.soldOut]!.sku);
+      }
+      const sku = lines[r.missing]!.sku;
+      const [row] = await ctx.sql<{ available: number }>(`SELECT available FROM ${ctx.schema}.stock WHERE sku = $1`, [sku]);
+      if (!row) throw new HttpError(404, 'ITEM_NOT_FOUND', `No item ${sku}.`, { sku });
+      await kv.load(keys[r.missing]!, row.available);
+    }
+    throw new Error('Redis stock keys vanished while loading them');
+  }
+
+  async function reserve(ctx: Ctx): Promise<Reply> {
+    const body = ctx.json();
+    const orderId = field(body, 'orderId', ORDER_ID_RE);
+    const lines = parseLines(body);
+    const schema = ctx.schema;
+    const keys = await preDeduct(ctx, lines);
+    try {
+      // A single line is one atomic statement; several need a transaction to be all-or-nothing.
+      const items =
+        lines.length === 1
+          ? await deduct({ query: (text, params) => ctx.sql(text, params) }, schema, orderId, ctx.runId, lines)
+          : await ctx.tx((sql) => deduct(sql, schema, orderId, ctx.runId, lines));
+      return ok({ orderId, reserved: true, items });
+    } catch (err) {
+      if (kv && keys.length > 0) await kv.release(keys, lines.map((l) => l.qty)).catch(() => {});
+      if (err instanceof SoldOut) metrics.inc('stock_rejected_total', 'Reservations refused as sold out, by where they were stopped.', { at: 'db' });
+      throw err;
+    }
+  }
+
+  async function release(ctx: Ctx): Promise<Reply> {
+    const orderId = field(ctx.json(), 'orderId', ORDER_ID_RE);
+    const schema = ctx.schema;
+    const back = await ctx.tx(async (sql) => {
+      const rows = await sql.query<{ sku: string; held: number }>(
+        `SELECT sku, -sum(delta)::int AS held FROM ${schema}.stock_movements WHERE order_id = $1 GROUP BY sku HAVING sum(delta) < 0 ORDER BY sku`,
+        [orderId],
+      );
+      for (const r of rows) {
+        await sql.query(`UPDATE ${schema}.stock SET available = available + $2 WHERE sku = $1`, [r.sku, r.held]);
+        await sql.query(`INSERT INTO ${schema}.stock_movements (sku, delta, order_id, run_id) VALUES ($1, $2, $3, $4)`, [r.sku, r.held, orderId, ctx.runId]);
+      }
+      return rows;
+    });
+    if (kv && back.length > 0) {
+      await kv.release(back.map((r) => kv.key(schema, `stock:${r.sku}`)), back.map((r) => r.held)).catch(() => {});
+    }
+    return ok({ orderId, released: back.map((r) => ({ sku: r.sku, qty: r.held })) });
+  }
+
+  return {
+    name: 'inventory',
+    metrics,
+    routes: [
+      { method: 'GET', pattern: '/inventory/:sku', handler: get },
+      { method: 'POST', pattern: '/inventory/reserve', handler: reserve },
+      { method: 'POST', pattern: '/inventory/release', handler: release },
+      auditRoute(['stock_movements']),
+      {
+        method: 'POST',
+        pattern: '/admin/shadow/reset',
+        async handler(ctx) {
+          requireAdmin(ctx);
+          await ctx.tx(async (sql) => {
+            await sql.query('DELETE FROM shadow.stock_movements');
+            await sql.query('UPDATE shadow.stock SET available = initial');
+          });
+          if (kv) await kv.clear('shadow', 'stock:');
+          return ok({ reset: true });
+        },
+      },
+    ],
+  };
+}
+
+/** Drops cached Redis stock so it reloads from the database, the record of truth. */
+export async function resyncStock(kv: Kv): Promise<void> {
+  await kv.clear('public', 'stock:');
+  await kv.clear('shadow', 'stock:');
+}

@@ -1,0 +1,247 @@
+// order — creates an order from a cart or a single SKU (the flash-sale path), idempotent by
+// the Idempotency-Key header, and reserves its stock through inventory.
+//
+// The order row is written first as `pending` under a unique idempotency key, so concurrent
+// duplicates meet at the database: exactly one of them proceeds, the others wait for its
+// outcome and answer with the same order. A sold-out or failed reservation deletes the
+// pending row, so no half-written order survives.
+
+import { createHash, randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { auditRoute } from './audit.js';
+import type { CartView } from './cart.js';
+import { MAX_CART_QTY } from './cart.js';
+import {
+  type Ctx,
+  field,
+  HttpError,
+  intField,
+  ok,
+  parseJson,
+  passError,
+  pathParam,
+  type Reply,
+  requireAdmin,
+  type Service,
+  SKU_RE,
+  USER_RE,
+} from './http.js';
+import { Metrics } from './metrics.js';
+
+export const ORDER_ID_RE = /^[A-Za-z0-9_-]{1,80}$/;
+const IDEMPOTENCY_KEY_RE = /^[A-Za-z0-9._:-]{1,128}$/;
+/** How long a duplicate request waits for the first one with the same key to finish. */
+const DUPLICATE_WAIT_MS = 10_000;
+
+export type OrderStatus = 'pending' | 'created' | 'paid' | 'payment_failed';
+
+export interface OrderView {
+  id: string;
+  userId: string;
+  status: OrderStatus;
+  totalCents: number;
+  items: Array<{ sku: string; qty: number; priceCents: number }>;
+  runId: string | null;
+  createdAt: string;
+}
+
+interface OrderRow {
+  id: string;
+  user_id: string;
+  status: OrderStatus;
+  total_cents: number;
+  request_hash: string;
+  run_id: string | null;
+  created_at: Date | string;
+}
+
+async function load(ctx: Ctx, where: 'id' | 'idempotency_key', value: string): Promise<(OrderView & { hash: string }) | null> {
+  const s = ctx.schema;
+  const [o] = await ctx.sql<OrderRow & { items: Array<{ sku: string; qty: number; price_cents: number }> }>(
+    `SELECT o.id, o.user_id, o.status, o.total_cents, o.request_hash, o.run_id, o.created_at,
+            (SELECT json_agg(json_build_object('sku', i.sku, 'qty', i.qty, 'price_cents', i.price_cents) ORDER BY i.sku)
+               FROM ${s}.order_items i WHERE i.order_id = o.id) AS items
+       FROM ${s}.orders o WHERE o.${where} = $1`,
+    [value],
+  );
+  if (!o) return null;
+  return {
+    id: o.id,
+    userId: o.user_id,
+    status: o.status,
+    totalCents: o.total_cents,
+    items: (o.items ?? []).map((i) => ({ sku: i.sku, qty: i.qty, priceCents: i.price_cents })),
+    runId: o.run_id,
+    createdAt: new Date(o.created_at).toISOString(),
+    hash: o.request_hash,
+  };
+}
+
+function publicView(o: OrderView & { hash?: string }): OrderView {
+  const { hash: _h, ...view } = o;
+  return view;
+}
+
+function idempotencyKey(ctx: Ctx): string | null {
+  const k = ctx.req.headers['idempotency-key'];
+  if (k === undefined) return null;
+  if (typeof k !== 'string' || !IDEMPOTENCY_KEY_RE.test(k)) {
+    throw new HttpError(400, 'BAD_IDEMPOTENCY_KEY', `The Idempotency-Key header must match ${IDEMPOTENCY_KEY_RE.source}.`);
+  }
+  return k;
+}
+
+async function linesOf(ctx: Ctx, body: Record<string, unknown>, userId: string): Promise<Array<{ sku: string; qty: number }>> {
+  if (body['fromCart'] === true) {
+    const d = await ctx.call('cart', 'GET', `/cart/${encodeURIComponent(userId)}`);
+    if (d.status !== 200) passError(d);
+    const cart = parseJson<CartView>(d);
+    if (cart.items.length === 0) throw new HttpError(422, 'CART_EMPTY', `The cart of ${userId} is empty.`, { userId });
+    return cart.items.map((l) => ({ sku: l.sku, qty: l.qty }));
+  }
+  if (body['fromCart'] !== undefined && body['fromCart'] !== false) {
+    throw new HttpError(400, 'BAD_FIELD', '"fromCart" must be true or absent.', { field: 'fromCart' });
+  }
+  return [{ sku: field(body, 'sku', SKU_RE), qty: intField(body, 'qty', 1, MAX_CART_QTY) }];
+}
+
+async function replay(ctx: Ctx, key: string, hash: string): Promise<Reply | null> {
+  const until = Date.now() + DUPLICATE_WAIT_MS;
+  for (;;) {
+    const o = await load(ctx, 'idempotency_key', key);
+    if (!o) return null; // the first attempt ended without an order: try again ourselves
+    if (o.hash !== hash) {
+      throw new HttpError(422, 'IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used for a different request.', { orderId: o.id });
+    }
+    if (o.status !== 'pending') return { status: 200, body: publicView(o), headers: { 'idempotent-replay': 'true' } };
+    if (Date.now() > until) throw new HttpError(409, 'ORDER_IN_PROGRESS', 'An order with this Idempotency-Key is still being created; retry shortly.');
+    await sleep(20);
+  }
+}
+
+async function create(ctx: Ctx): Promise<Reply> {
+  const key = idempotencyKey(ctx);
+  const body = ctx.json();
+  const userId = field(body, 'userId', USER_RE);
+  const hash = createHash('sha256')
+    .update(JSON.stringify([userId, body['fromCart'] === true, body['sku'] ?? null, body['qty'] ?? null]))
+    .digest('hex');
+  if (key) {
+    const r = await replay(ctx, key, hash);
+    if (r) return r;
+  }
+  const lines = await linesOf(ctx, body, userId);
+  const s = ctx.schema;
+  const skus = lines.map((l) => l.sku);
+  // One round trip for the prices and the user check; the common path makes four in all.
+  const found = await ctx.sql<{ sku: string; price_cents: number; user_ok: boolean }>(
+    `SELECT sku, price_cents, EXISTS (SELECT 1 FROM ${s}.users WHERE user_id = $2) AS user_ok FROM ${s}.items WHERE sku = ANY($1::text[])`,
+    [skus, userId],
+  );
+  const prices = new Map(found.map((r) => [r.sku, r.price_cents]));
+  if (found[0] && !found[0].user_ok) throw new HttpError(404, 'USER_NOT_FOUND', `No user ${userId}.`, { userId });
+  for (const sku of skus) if (!prices.has(sku)) throw new HttpError(404, 'ITEM_NOT_FOUND', `No item ${sku}.`, { sku });
+  const priced = lines.map((l) => ({ sku: l.sku, qty: l.qty, priceCents: prices.get(l.sku)! }));
+  const total = priced.reduce((t, l) => t + l.qty * l.priceCents, 0);
+
+  const id = `O-${randomUUID()}`;
+  // The order and its lines in one statement (so one implicit transaction): nothing is inserted
+  // when a concurrent duplicate holds the idempotency key.
+  const inserted = await ctx.sql<{ created_at: Date | string }>(
+    `WITH o AS (
+       INSERT INTO ${s}.orders (id, user_id, status, total_cents, idempotency_key, request_hash, run_id)
+       VALUES ($1, $2, 'pending', $3, $4, $5, $6) ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, created_at)
+     INSERT INTO ${s}.order_items (order_id, sku, qty, price_cents, run_id)
+       SELECT o.id, x.sku, x.qty, x.price, $6 FROM o, unnest($7::text[], $8::int[], $9::int[]) AS x(sku, qty, price)
+     RETURNING (SELECT created_at FROM o)`,
+    [id, userId, total, key, hash, ctx.runId, skus, priced.map((l) => l.qty), priced.map((l) => l.priceCents)],
+  );
+  if (inserted.length === 0) {
+    // Lost the race to a concurrent duplicate: answer with its outcome.
+    const r = key ? await replay(ctx, key, hash) : null;
+    if (r) return r;
+    throw new HttpError(409, 'ORDER_IN_PROGRESS', 'A concurrent request with this Idempotency-Key ended without an order; retry.');
+  }
+
+  let reserved;
+  try {
+    reserved = await ctx.call('inventory', 'POST', '/inventory/reserve', { orderId: id, items: lines });
+  } catch (err) {
+    await ctx.sql(`DELETE FROM ${s}.orders WHERE id = $1`, [id]);
+    throw err;
+  }
+  if (reserved.status !== 200) {
+    await ctx.sql(`DELETE FROM ${s}.orders WHERE id = $1`, [id]);
+    passError(reserved);
+  }
+  await ctx.sql(`UPDATE ${s}.orders SET status = 'created', updated_at = now() WHERE id = $1`, [id]);
+  if (body['fromCart'] === true) {
+    // The order stands even if emptying the cart fails; the user just sees the items again.
+    await ctx.call('cart', 'DELETE', `/cart/${encodeURIComponent(userId)}`).catch(() => {});
+  }
+  const view: OrderView = {
+    id,
+    userId,
+    status: 'created',
+    totalCents: total,
+    items: [...priced].sort((a, b) => (a.sku < b.sku ? -1 : 1)),
+    runId: ctx.runId,
+    createdAt: new Date(inserted[0]!.created_at).toISOString(),
+  };
+  return { status: 201, body: view, headers: { 'idempotent-replay': 'false' } };
+}
+
+async function get(ctx: Ctx): Promise<Reply> {
+  const id = pathParam(ctx, 'id', ORDER_ID_RE);
+  const o = await load(ctx, 'id', id);
+  if (!o) throw new HttpError(404, 'ORDER_NOT_FOUND', `No order ${id}.`, { orderId: id });
+  return ok(publicView(o));
+}
+
+/** Called by payment once the charge has a final result; answers { id, status }. */
+async function paid(ctx: Ctx): Promise<Reply> {
+  const id = pathParam(ctx, 'id', ORDER_ID_RE);
+  const status = ctx.json()['status'];
+  if (status !== 'paid' && status !== 'payment_failed') {
+    throw new HttpError(400, 'BAD_FIELD', '"status" must be "paid" or "payment_failed".', { field: 'status' });
+  }
+  const rows = await ctx.sql<{ id: string }>(
+    `UPDATE ${ctx.schema}.orders SET status = $2, updated_at = now() WHERE id = $1 AND status = 'created' RETURNING id`,
+    [id, status],
+  );
+  if (rows.length > 0) {
+    if (status === 'payment_failed') {
+      const d = await ctx.call('inventory', 'POST', '/inventory/release', { orderId: id });
+      if (d.status !== 200) passError(d);
+    }
+    return ok({ id, status });
+  }
+  const [now] = await ctx.sql<{ status: OrderStatus }>(`SELECT status FROM ${ctx.schema}.orders WHERE id = $1`, [id]);
+  if (!now) throw new HttpError(404, 'ORDER_NOT_FOUND', `No order ${id}.`, { orderId: id });
+  return ok({ id, status: now.status });
+}
+
+export function order(): Service {
+  return {
+    name: 'order',
+    metrics: new Metrics('order'),
+    routes: [
+      { method: 'POST', pattern: '/orders', handler: create },
+      { method: 'GET', pattern: '/orders/:id', handler: get },
+      { method: 'POST', pattern: '/orders/:id/paid', handler: paid },
+      auditRoute(['orders', 'order_items']),
+      {
+        method: 'POST',
+        pattern: '/admin/shadow/reset',
+        async handler(ctx) {
+          requireAdmin(ctx);
+          await ctx.tx(async (sql) => {
+            await sql.query('DELETE FROM shadow.order_items');
+            await sql.query('DELETE FROM shadow.orders');
+          });
+          return ok({ reset: true });
+        },
+      },
+    ],
+  };
+}

@@ -1,0 +1,193 @@
+// Starts the reference stack: the store, optional Redis, and one HTTP server per service.
+
+import http from 'node:http';
+import { cart } from './cart.js';
+import { catalog } from './catalog.js';
+import { type Db, openDb } from './db.js';
+import { gateway, type RateLimitOptions } from './gateway.js';
+import { closeServer, createServer, listen, type Runtime, type Service, SERVICE_NAMES, type ServiceName } from './http.js';
+import { inventory, resyncStock } from './inventory.js';
+import { order } from './order.js';
+import { checkPaymentOptions, payment } from './payment.js';
+import { Kv } from './redis.js';
+import { migrate, type SeedOptions } from './schema.js';
+import { ShadowVerifier } from './shadow.js';
+
+export interface StackOptions {
+  /** Port of the first service started; the others follow on port+1, … in SERVICE_NAMES order. 0: each gets a free port (default). */
+  port?: number;
+  /** Interface to listen on (default 127.0.0.1). */
+  host?: string;
+  /** PostgreSQL connection URL; embedded PGlite when absent. */
+  pgUrl?: string;
+  /** PGlite data directory (ignored with pgUrl); in-memory when absent. */
+  dataDir?: string;
+  /** Connections in the pg pool (default 20). */
+  pgPoolSize?: number;
+  /** Redis URL for stock pre-deduction and hot counters; off when absent. */
+  redisUrl?: string;
+  /** Namespace of this stack's Redis keys (default `peakdrill:`); shadow keys get `shadow:` in front. */
+  redisPrefix?: string;
+  /** HMAC secret of the shadow tag; default PEAKDRILL_SHADOW_SECRET. Without one no tag is honoured. */
+  shadowSecret?: string;
+  /** Token that opens /admin/* to non-loopback clients; default PEAKDRILL_ADMIN_TOKEN. */
+  adminToken?: string;
+  paymentLatencyMs?: number;
+  paymentFailureRate?: number;
+  rateLimit?: RateLimitOptions;
+  /** TTL of catalog's in-process item cache (default 1000 ms). */
+  catalogCacheTtlMs?: number;
+  /** Which services to start here (default all). */
+  services?: readonly ServiceName[];
+  /** Base URLs of services running elsewhere (used for services not started here). */
+  peers?: Partial<Record<ServiceName, string>>;
+  seed?: SeedOptions;
+  /** Where warnings and internal errors go (default stderr). */
+  log?: (line: string) => void;
+}
+
+export interface RunningStack {
+  /** Base URL per service started here, e.g. { gateway: 'http://127.0.0.1:8080', ... }. */
+  urls: Partial<Record<ServiceName, string>>;
+  /** Whether the store is PostgreSQL or embedded PGlite; whether Redis is used. */
+  store: 'pg' | 'pglite' | 'none';
+  redis: boolean;
+  close(): Promise<void>;
+}
+
+/** A start-up failure the operator can fix (unreachable store or Redis, port in use, bad option). */
+export class StackStartError extends Error {
+  readonly code: 'STORE_UNREACHABLE' | 'REDIS_UNREACHABLE' | 'PORT_IN_USE' | 'BAD_OPTION';
+  constructor(code: StackStartError['code'], message: string, cause?: unknown) {
+    super(message, { cause });
+    this.name = 'StackStartError';
+    this.code = code;
+  }
+}
+
+function reason(err: unknown): string {
+  const e = err as { message?: unknown; errors?: unknown };
+  // A refused connection to `localhost` is an AggregateError (IPv4 and IPv6) with an empty message.
+  if (Array.isArray(e.errors) && e.errors.length > 0) return reason(e.errors[0]);
+  return typeof e.message === 'string' && e.message ? e.message : String(err);
+}
+
+const NEEDS_DB: ReadonlySet<ServiceName> = new Set(['catalog', 'cart', 'inventory', 'order', 'payment']);
+
+export async function startStack(opts: StackOptions = {}): Promise<RunningStack> {
+  const log = opts.log ?? ((line: string) => process.stderr.write(line + '\n'));
+  const names = SERVICE_NAMES.filter((n) => (opts.services ?? SERVICE_NAMES).includes(n));
+  for (const n of opts.services ?? []) if (!SERVICE_NAMES.includes(n)) throw new StackStartError('BAD_OPTION', `unknown service "${n}" (one of ${SERVICE_NAMES.join(', ')})`);
+  if (names.length === 0) throw new StackStartError('BAD_OPTION', 'no service to start');
+  const port = opts.port ?? 0;
+  if (!Number.isInteger(port) || port < 0 || port + names.length - 1 > 65535) throw new StackStartError('BAD_OPTION', `port must be 0..${65536 - names.length}, got ${port}`);
+  try {
+    checkPaymentOptions({ latencyMs: opts.paymentLatencyMs ?? 0, failureRate: opts.paymentFailureRate ?? 0 });
+  } catch (err) {
+    throw new StackStartError('BAD_OPTION', (err as Error).message);
+  }
+  const host = opts.host ?? '127.0.0.1';
+  const secret = opts.shadowSecret ?? process.env['PEAKDRILL_SHADOW_SECRET'] ?? '';
+  if (!secret) log('peakdrill stack: warning: no shadow secret (PEAKDRILL_SHADOW_SECRET): every shadow tag is treated as forged and its traffic as production.');
+
+  const cleanup: Array<() => Promise<void>> = [];
+  const closeAll = async () => {
+    for (const c of cleanup.splice(0).reverse()) await c().catch(() => {});
+  };
+  try {
+    let db: Db | null = null;
+    if (names.some((n) => NEEDS_DB.has(n))) {
+      const d = await openDb({ ...(opts.pgUrl ? { pgUrl: opts.pgUrl } : {}), ...(opts.dataDir ? { dataDir: opts.dataDir } : {}), poolSize: opts.pgPoolSize ?? 20 }).catch(
+        (err: unknown) => {
+          throw new StackStartError('STORE_UNREACHABLE', opts.pgUrl ? `could not connect to PostgreSQL at ${redact(opts.pgUrl)}: ${reason(err)}` : `could not open the embedded store: ${reason(err)}`, err);
+        },
+      );
+      db = d;
+      cleanup.push(() => d.close());
+      await migrate(d, opts.seed);
+    }
+    let kv: Kv | null = null;
+    if (opts.redisUrl && (names.includes('inventory') || names.includes('catalog'))) {
+      const redisUrl = opts.redisUrl;
+      const k = await Kv.connect(redisUrl, opts.redisPrefix ?? 'peakdrill:').catch((err: unknown) => {
+        throw new StackStartError('REDIS_UNREACHABLE', `could not connect to Redis at ${redact(redisUrl)}: ${reason(err)}`, err);
+      });
+      kv = k;
+      cleanup.push(() => k.close());
+      if (names.includes('inventory')) await resyncStock(k);
+    }
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 256 });
+    cleanup.push(async () => agent.destroy());
+    const peers: Partial<Record<ServiceName, string>> = { ...opts.peers };
+    const rt: Runtime = {
+      peers,
+      db,
+      verifier: new ShadowVerifier(secret || undefined),
+      agent,
+      adminToken: opts.adminToken ?? process.env['PEAKDRILL_ADMIN_TOKEN'],
+      log,
+    };
+    const build: Record<ServiceName, () => Service> = {
+      gateway: () => gateway(opts.rateLimit),
+      catalog: () => catalog({ kv, ...(opts.catalogCacheTtlMs !== undefined ? { cacheTtlMs: opts.catalogCacheTtlMs } : {}) }),
+      cart: () => cart(),
+      inventory: () => inventory({ kv }),
+      order: () => order(),
+      payment: () =>
+        payment({
+          ...(opts.paymentLatencyMs !== undefined ? { latencyMs: opts.paymentLatencyMs } : {}),
+          ...(opts.paymentFailureRate !== undefined ? { failureRate: opts.paymentFailureRate } : {}),
+        }),
+    };
+    const urls: Partial<Record<ServiceName, string>> = {};
+    for (const [i, name] of names.entries()) {
+      const svc = build[name]();
+      if (svc.close) cleanup.push(() => svc.close!());
+      if (db) {
+        const d = db;
+        svc.metrics.gauge('db_pool_connections', 'Store connections by state (PGlite: one connection; waiting = queued queries).', () => {
+          const s = d.stats();
+          return [
+            [{ state: 'total' }, s.total],
+            [{ state: 'idle' }, s.idle],
+            [{ state: 'waiting' }, s.waiting],
+          ];
+        });
+      }
+      svc.metrics.gauge('downstream_sockets', 'Keep-alive sockets to downstream services, by state.', () => [
+        [{ state: 'active' }, countSockets(agent.sockets)],
+        [{ state: 'free' }, countSockets(agent.freeSockets)],
+      ]);
+      const server = createServer(svc, rt);
+      const p = port === 0 ? 0 : port + i;
+      const url = await listen(server, p, host).catch((err: unknown) => {
+        throw new StackStartError('PORT_IN_USE', `${name} could not listen on ${host}:${p}: ${reason(err)}`, err);
+      });
+      cleanup.push(() => closeServer(server));
+      urls[name] = url;
+      peers[name] = url;
+    }
+    return { urls, store: db?.kind ?? 'none', redis: kv !== null, close: closeAll };
+  } catch (err) {
+    await closeAll();
+    if (err instanceof RangeError) throw new StackStartError('BAD_OPTION', err.message, err);
+    throw err;
+  }
+}
+
+/** The URL without its password, for messages. */
+function redact(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(unparsable URL)';
+  }
+}
+
+function countSockets(m: NodeJS.ReadOnlyDict<unknown[]>): number {
+  let n = 0;
+  for (const k in m) n += m[k]?.length ?? 0;
+  return n;
+}
