@@ -9,7 +9,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 shared=${PEAKDRILL_SHARED:-$here/../../shared}
 export RUNS=${RUNS:-3} DURATION=${DURATION:-10} CONNS=${CONNS:-50}
 export TOOLS=${TOOLS:-"wrk hey autocannon autocannon-p10 undici-pool-dispatch undici-pool-request custom"}
-export CUSTOM_CMD="node $here/peakdrill-rps.mjs --url http://127.0.0.1:18080/ --connections $CONNS --workers 1 --duration ${DURATION}s"
+export CUSTOM_CMD="node $here/peakdrill-rps.mjs --url http://127.0.0.1:18080/ --connections $CONNS --workers 1 --duration ${DURATION}s ${PD_EXTRA:-}"
 out=$(bash "$shared/bench/peers.sh" 2>&1 | tee /dev/stderr)
 table=$(printf '%s\n' "$out" | grep '^| ')
 node -e '

@@ -21,6 +21,7 @@ export interface RunFlags {
   header: string[];
   body?: string;
   connections?: string;
+  pipelining?: string;
   budget: string[];
   targetRps?: string;
   timeout?: string;
@@ -49,6 +50,7 @@ export function runFlags(cmd: Command): Command {
     .option('--header <k:v>', 'quick mode: request header (repeatable)', collect, [])
     .option('--body <text>', 'quick mode: request body')
     .option('--connections <c>', 'quick mode: closed model with C connections (instead of --rate)')
+    .option('--pipelining <p>', 'HTTP/1.1 requests in flight per connection (with --connections: C × P virtual users)')
     .option('--budget <b>', 'quick mode: a budget such as "p99<250ms" or "errors<0.1%" (repeatable)', collect, [])
     .option('--target-rps <n>', 'quick mode: throughput target in req/s')
     .option('--timeout <d>', 'quick mode: request timeout', '10s')
@@ -83,8 +85,19 @@ export function planFromFlags(scenario: string | undefined, flags: RunFlags): Pl
       ...(flags.duration !== undefined ? { durationMs: parseDuration(flags.duration) } : {}),
     });
   }
+  if (flags.pipelining !== undefined) applyPipelining(plan, numberFlag('--pipelining', flags.pipelining));
   checkAllowlist(plan);
   return plan;
+}
+
+function applyPipelining(plan: Plan, p: number): void {
+  if (!Number.isInteger(p) || p < 1 || p > 100) throw new UserError('BAD_FLAG', `--pipelining must be a whole number from 1 to 100, got ${p}`);
+  plan.http.pipelining = p;
+  // a closed-model quick run keeps every pipeline full: C connections × P requests in flight
+  if (plan.source === '<quick>' && plan.load.model === 'closed') {
+    for (const s of plan.load.stages) s.target *= p;
+    if (plan.load.startVus !== undefined) plan.load.startVus *= p;
+  }
 }
 
 export function numberFlag(name: string, value: string): number {

@@ -1,0 +1,200 @@
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
+// End-to-end in a real browser: Debian's chromium driven by playwright-core, against the
+// dashboard on a real socket (127.0.0.1, port 0) over fixture run folders.
+// Screenshots: test-artifacts/screenshots/ (look at them).
+
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { serveDashboard, type ServedDashboard } from './serve.js';
+import { renderReport } from './report.js';
+import { writeFixtureRun, writeStandardRuns, XSS_NAME, type WrittenFixture } from './runs.fixture.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const SHOTS = resolve(fileURLToPath(new URL('../../../test-artifacts/screenshots/', import.meta.url)));
+const haveChromium = existsSync(CHROMIUM);
+// On CI a missing browser is a failure, never a silent skip.
+const suite = haveChromium || process.env['CI'] === 'true' ? describe : describe.skip;
+
+suite('dashboard in chromium', () => {
+  let dir: string;
+  let browser: Browser;
+  let dash: ServedDashboard;
+  let runs: ReturnType<typeof writeStandardRuns>;
+  let live: WrittenFixture;
+  const TOKEN = 'e2e-token-0123456789abcdef';
+
+  beforeAll(async () => {
+    if (!haveChromium) throw new Error(`chromium is missing at ${CHROMIUM}: apt-get install -y chromium (CI=true makes this a failure)`);
+    mkdirSync(SHOTS, { recursive: true });
+    dir = mkdtempSync(join(tmpdir(), 'pd-e2e-'));
+    runs = writeStandardRuns(dir);
+    const id = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15) + '-double11-live';
+    live = writeFixtureRun({ runsDir: dir, id, scenario: 'double11', status: 'running', durationS: 600, writeSeconds: 20, startMs: Date.now() - 20_000, links: [{ name: 'catalog.item', rps: 300, p50Ms: 20 }, { name: 'order.create', rps: 80, p50Ms: 70 }] });
+    const { chromium } = await import('playwright-core');
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    dash = await serveDashboard({ runsDir: dir, port: 0 });
+  });
+
+  afterAll(async () => {
+    await dash?.close();
+    await browser?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function open(path: string, width = 1400, height = 900): Promise<{ page: Page; errors: string[] }> {
+    const page = await browser.newPage({ viewport: { width, height } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+    await page.goto(new URL(path, dash.url).href, { waitUntil: 'load' });
+    return { page, errors };
+  }
+
+  /** Every chart drawn with its data (the client marks <html data-ready="1">). */
+  async function settled(page: Page): Promise<void> {
+    await page.waitForSelector('html[data-ready="1"]', { state: 'attached', timeout: 15_000 });
+  }
+
+  async function drawnCharts(page: Page): Promise<{ total: number; drawn: number }> {
+    return page.evaluate(() => {
+      const all = [...document.querySelectorAll('canvas')];
+      const drawn = all.filter((c) => {
+        const ctx = c.getContext('2d');
+        if (!ctx || !c.width || !c.height) return false;
+        const d = ctx.getImageData(0, 0, c.width, c.height).data;
+        for (let i = 3; i < d.length; i += 4) if (d[i]) return true;
+        return false;
+      }).length;
+      return { total: all.length, drawn };
+    });
+  }
+
+  it('lists the runs newest first, live marked', async () => {
+    const { page, errors } = await open('/');
+    const ids = await page.locator('tr[data-run]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-run')));
+    expect(ids).toEqual([live.id, runs.aborted.id, runs.failed.id, runs.passed.id]);
+    expect(await page.locator(`tr[data-run="${live.id}"]`).getAttribute('data-status')).toBe('live');
+    expect(await page.locator(`tr[data-run="${runs.failed.id}"]`).getAttribute('data-status')).toBe('failed');
+    await page.screenshot({ path: join(SHOTS, 'runs-list.png'), fullPage: true });
+    await page.selectOption('select[name="status"]', 'failed');
+    await page.waitForURL(/status=failed/);
+    expect(await page.locator('tr[data-run]').count()).toBe(1);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('draws every chart of a run, shows the failed budget as failed, and the XSS name as text', async () => {
+    const { page, errors } = await open(`/runs/${runs.failed.id}`);
+    await settled(page);
+    const { total, drawn } = await drawnCharts(page);
+    expect(total).toBeGreaterThanOrEqual(4 * 4 + 2);
+    expect(drawn).toBe(total);
+    const row = page.locator('tr[data-link="order.create"]');
+    expect(await row.getAttribute('data-verdict')).toBe('failed');
+    expect(await row.locator('[data-budget="failed"]').count()).toBeGreaterThan(0);
+    expect(await page.locator('.badge').innerText()).toContain('FAILED');
+    // the XSS name is shown as text, and no script of it ran
+    expect(await page.locator('h3', { hasText: XSS_NAME }).count()).toBe(1);
+    expect(await page.evaluate(() => document.querySelectorAll('script:not([src]):not([type])').length)).toBe(0);
+    expect(errors).toEqual([]);
+    await page.screenshot({ path: join(SHOTS, 'run-failed.png'), fullPage: true });
+    await page.locator('[data-link-section="order.create"]').screenshot({ path: join(SHOTS, 'run-failed-link.png') });
+    await page.setViewportSize({ width: 1400, height: 900 });
+    await page.screenshot({ path: join(SHOTS, 'run-failed-top.png') });
+    await page.close();
+    const p2 = await open(`/runs/${runs.aborted.id}`);
+    await settled(p2.page);
+    expect(await p2.page.locator('[data-testid="abort"]').innerText()).toContain('error rate 27%');
+    await p2.page.screenshot({ path: join(SHOTS, 'run-aborted.png'), fullPage: true });
+    await p2.page.close();
+  });
+
+  it('reads well on a wall screen', async () => {
+    const { page } = await open(`/runs/${runs.passed.id}`, 2560, 1440);
+    await settled(page);
+    await page.screenshot({ path: join(SHOTS, 'run-passed-wall.png') });
+    await page.close();
+  });
+
+  it('grows the live figures while seconds are appended', async () => {
+    const { page, errors } = await open(`/runs/${live.id}`);
+    expect(await page.locator('.badge').innerText()).toContain('LIVE');
+    const read = async () => Number((await page.locator('[data-kpi="requests"]').innerText()).replace(/[^0-9]/g, ''));
+    const before = await read();
+    let t = 20;
+    const timer = setInterval(() => { live.appendSeconds(t, t + 1); t++; }, 300);
+    try {
+      await page.waitForFunction((b) => Number((document.querySelector('[data-kpi="requests"]')?.textContent ?? '').replace(/[^0-9]/g, '')) > b + 1000, before, { timeout: 10_000 });
+    } finally {
+      clearInterval(timer);
+    }
+    expect(await read()).toBeGreaterThan(before);
+    expect(await page.locator('[data-kpi="duration"]').innerText()).toContain('so far');
+    await page.screenshot({ path: join(SHOTS, 'run-live.png'), fullPage: true });
+    live.finish('passed');
+    await page.waitForFunction(() => document.querySelector('.badge')?.textContent?.includes('PASSED'), undefined, { timeout: 10_000 });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('compares two runs side by side', async () => {
+    const { page, errors } = await open('/');
+    await page.check(`input[value="${runs.passed.id}"]`);
+    await page.check(`input[value="${runs.failed.id}"]`);
+    await page.click('[data-action="compare"]');
+    await page.waitForURL(/\/compare/);
+    await settled(page);
+    expect(await page.locator('[data-side="Base run"]').innerText()).toContain(runs.passed.id);
+    expect(await page.locator('[data-side="New run"]').innerText()).toContain(runs.failed.id);
+    expect(await page.locator('tr[data-link="order.create"][data-metric="p99"] [data-change="worse"]').count()).toBe(1);
+    const { total, drawn } = await drawnCharts(page);
+    expect(drawn).toBe(total);
+    expect(errors).toEqual([]);
+    await page.screenshot({ path: join(SHOTS, 'compare.png'), fullPage: true });
+    await page.close();
+  });
+
+  it('opens the report from disk with no network and draws its charts', async () => {
+    const file = join(dir, 'report-failed.html');
+    writeFileSync(file, renderReport(runs.failed.dir));
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const requests: string[] = [];
+    page.on('request', (r) => { if (!r.url().startsWith('file:') && !r.url().startsWith('data:')) requests.push(r.url()); });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.goto('file://' + file);
+    await settled(page);
+    const { total, drawn } = await drawnCharts(page);
+    expect(drawn).toBe(total);
+    expect(requests).toEqual([]);
+    expect(errors).toEqual([]);
+    await page.screenshot({ path: join(SHOTS, 'report.png'), fullPage: true });
+    await page.close();
+  });
+
+  it('enforces the token', async () => {
+    const guarded = await serveDashboard({ runsDir: dir, port: 0, host: '127.0.0.1', token: TOKEN });
+    try {
+      const page = await browser.newPage();
+      const denied = await page.goto(guarded.url.replace(/\?token=.*/, ''));
+      expect(denied?.status()).toBe(401);
+      const ok = await page.goto(guarded.url);
+      expect(ok?.status()).toBe(200);
+      expect(page.url()).not.toContain('token=');
+      expect(await page.locator('tr[data-run]').count()).toBe(4);
+      await page.goto(new URL(`/runs/${runs.passed.id}`, guarded.url).href);
+      await settled(page);
+      const { total, drawn } = await drawnCharts(page);
+      expect(drawn).toBe(total);
+      await page.close();
+    } finally {
+      await guarded.close();
+    }
+  });
+});

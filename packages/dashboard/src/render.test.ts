@@ -1,0 +1,71 @@
+// Pure pieces: escaping, secrets masking, status, series, compare figures.
+
+import { describe, expect, it } from 'vitest';
+import type { Summary, TimeseriesLine } from '@peakdrill/core';
+import { comparePage } from './compare.js';
+import { html, jsonForScript, raw, scriptForInline } from './html.js';
+import { MASK, redactHeaders, redactUrl } from './redact.js';
+import { buildSeries } from './series.js';
+import { displayStatus, STALE_AFTER_MS } from './view.js';
+
+describe('escaping', () => {
+  it('escapes every interpolation unless it is our own markup', () => {
+    const name = `<script>alert("x")</script>&'`;
+    expect(html`<b title="${name}">${name}</b>`.value).toBe('<b title="&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;&#39;">&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;&#39;</b>');
+    expect(html`<p>${html`<i>${name}</i>`}${raw('<br>')}${[1, '<a>']}${null}${false}</p>`.value).toBe('<p><i>&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;&#39;</i><br>1&lt;a&gt;</p>');
+  });
+
+  it('keeps inline JSON inside its script element', () => {
+    const text = jsonForScript({ link: '</script><script>alert(1)</script>', sep: '\u2028\u2029', amp: '&' });
+    expect(text).not.toMatch(/[<>&\u2028\u2029]/);
+    expect(JSON.parse(text)).toEqual({ link: '</script><script>alert(1)</script>', sep: '\u2028\u2029', amp: '&' });
+    expect(scriptForInline('var a = "</script>"; // <!--')).toBe('var a = "<\\/script>"; // <\\!--');
+  });
+});
+
+describe('secrets', () => {
+  it('masks credentials in headers and URLs, keeps the rest', () => {
+    expect(redactHeaders({ Authorization: 'Bearer x', 'X-Api-Key': 'k', 'x-session-id': 's', accept: 'json' })).toEqual({ Authorization: MASK, 'X-Api-Key': MASK, 'x-session-id': MASK, accept: 'json' });
+    expect(redactUrl('https://u:p4ss@h.example:8443/x?token=abc&page=2')).toBe('https://u:••••••@h.example:8443/x?token=••••••&page=2');
+    expect(redactUrl('http://127.0.0.1:8080/a')).toBe('http://127.0.0.1:8080/a');
+  });
+});
+
+describe('status', () => {
+  it('tells a live run from a stalled one by the age of its files', () => {
+    const s = { status: 'running' } as Summary;
+    expect(displayStatus(s, 1_000_000, 1_000_000 + 1000)).toBe('live');
+    expect(displayStatus(s, 1_000_000, 1_000_000 + STALE_AFTER_MS + 1)).toBe('stalled');
+    expect(displayStatus({ status: 'failed' } as Summary, 0)).toBe('failed');
+    expect(displayStatus(null, 0)).toBe('error');
+  });
+});
+
+describe('series', () => {
+  const line = (t: number, link: string, outcomes: TimeseriesLine['outcomes']): TimeseriesLine => ({ t, ts: t * 1000, link, planned: null, count: 5, errors: 0, shed: 0, outcomes, rps: 5, latencyMs: { p50: 1, p90: 2, p99: 3, max: 4, mean: 1 }, inFlight: 0 });
+
+  it('orders links as the summary does and keeps only outcome classes that occurred', () => {
+    const s = buildSeries([line(0, 'b', { ok: 5 }), line(0, 'a', { ok: 4, http_5xx: 0 }), line(1, 'a', { ok: 3, http_5xx: 2 }), line(1, 'c', { ok: 5 })], 0, ['a', 'b']);
+    expect(s.links.map((l) => l.link)).toEqual(['a', 'b', 'c']);
+    expect(Object.keys(s.links[0]!.outcomes)).toEqual(['http_5xx']);
+    expect(s.links[0]!.outcomes['http_5xx']).toEqual([[1, 2]]);
+    expect(s.links[0]!.planned).toEqual([]);
+    expect(s.lastT).toBe(1);
+  });
+});
+
+describe('compare', () => {
+  const link = (name: string, p99: number, rps: number, errors = 0) => ({ name, count: 1000, errors, shed: 0, rps, latencyMs: { p50: p99 / 3, p90: p99 / 2, p95: p99 / 1.5, p99, p999: p99 * 2, max: p99 * 3, mean: p99 / 3 }, verdict: null }) as unknown as Summary['links'][number];
+  const summary = (links: Summary['links']): Summary => ({ id: 'x', scenario: 's', startedAt: '', status: 'passed', durationS: 60, plannedRps: 100, links }) as unknown as Summary;
+
+  it('marks worse and better beyond the noise band, and links present on one side only', () => {
+    const c = comparePage(summary([link('a', 100, 100), link('b', 100, 100), link('gone', 1, 1)]), summary([link('a', 150, 101), link('b', 80, 100, 20), link('new', 1, 1)]));
+    const m = (l: string, k: string) => c.links.find((x) => x.link === l)!.metrics.find((x) => x.key === k)!;
+    expect(m('a', 'p99').verdict).toBe('worse');
+    expect(m('a', 'throughput').verdict).toBe('same');
+    expect(m('b', 'p99').verdict).toBe('better');
+    expect(m('b', 'errors').verdict).toBe('worse');
+    expect(c.links.find((x) => x.link === 'gone')!.presence).toBe('base-only');
+    expect(c.links.find((x) => x.link === 'new')!.presence).toBe('new-only');
+  });
+});
