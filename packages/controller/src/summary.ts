@@ -1,7 +1,7 @@
 // summary.json from the aggregator's totals. Verdicts and post-drill checks are added by the
 // drill's finalize step; this builds the figures.
 
-import { summarizeHistogram, type AbortInfo, type LinkSummary, type RunStatus, type Summary } from '@peakdrill/core';
+import { redactPlan, summarizeHistogram, type AbortInfo, type LinkSummary, type RunStatus, type Summary } from '@peakdrill/core';
 import type { Aggregator } from './aggregate.js';
 import { errorCount, outcomeTotal } from './aggregate.js';
 import type { Drill } from './drill.js';
@@ -74,7 +74,7 @@ export function buildSummary(input: SummaryInput, status: RunStatus, abort: Abor
     invariants: [],
     abort,
     notes: [...input.notes],
-    plan,
+    plan: redactPlan(plan),
     passed: status === 'passed' || status === 'running',
   };
 }

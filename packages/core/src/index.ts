@@ -8,3 +8,4 @@ export * from './runfiles/write.js';
 export * from './runfiles/read.js';
 export * from './verdict/index.js';
 export * from './scenario/index.js';
+export * from './runfiles/redact.js';

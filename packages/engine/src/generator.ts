@@ -425,7 +425,9 @@ export class Generator {
     const link = step.link;
     link.record(outcome, (now - call.dueAt) * 1000, call.sentAt > 0 ? (now - call.sentAt) * 1000 : -1);
     if (call.timing !== null) parseServerTiming(call.timing, (hop, ms) => link.recordHop(hop, ms * 1000));
-    if (this.tagged) {
+    // Coverage counts answered requests: a timeout or a refused connection says nothing about
+    // whether the target honoured the tag (it is counted as an error instead).
+    if (this.tagged && err === null) {
       link.tagSent++;
       if (call.acked) link.tagAcknowledged++;
     }

@@ -82,7 +82,10 @@ describe.each(stores)('gateway on $store', ({ store, run }) => {
     }
   });
 
-  it.skipIf(!run || store !== 'pg')('the production tables hold no row of the run (checked with SQL)', async () => {
+  // Only PostgreSQL has a socket a drill's SQL check can reach (PGlite is checked through the
+  // audit above), so this test exists for the pg store alone.
+  const onPostgres = store === 'pg' ? it.skipIf(!run) : ((() => undefined) as unknown as typeof it);
+  onPostgres('the production tables hold no row of the run (checked with SQL)', async () => {
     // The audit said so; ask PostgreSQL directly too, as a drill's SQL isolation check would.
     const c = new pg.Client({ connectionString: s.pgUrl });
     await c.connect();
