@@ -2,7 +2,6 @@
 // instant, merge their seconds, write each second as it closes, watch the abort rules, and
 // at the end write the summary with its verdicts and checks.
 
-import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import {
   applyVerdicts,
@@ -22,7 +21,7 @@ import {
   type Summary,
   type WorkerAssignment,
 } from '@peakdrill/core';
-import { ArrivalSchedule, parseCsv, preflight, totalDurationMs, type PreflightResult } from '@peakdrill/engine';
+import { ArrivalSchedule, countCsvRows, preflight, totalDurationMs, type PreflightResult } from '@peakdrill/engine';
 import { Aggregator, errorCount, outcomeTotal, type SecondReport } from './aggregate.js';
 import type { GeneratorFleet } from './generators.js';
 import { LocalFleet } from './local.js';
@@ -254,7 +253,7 @@ function uniqueRangesFor(plan: Plan, index: number, count: number): Pick<WorkerA
   const ranges: Record<string, [number, number]> = {};
   for (const [name, f] of Object.entries(plan.data)) {
     if (f.mode !== 'unique') continue;
-    const rows = f.source.kind === 'list' ? f.source.rows.length : parseCsv(readFileSync(f.source.file, 'utf8')).length;
+    const rows = f.source.kind === 'list' ? f.source.rows.length : countCsvRows(f.source.file);
     const per = Math.floor(rows / count);
     const extra = rows % count;
     const from = index * per + Math.min(index, extra);

@@ -14,3 +14,4 @@ export function workerFilename(): string {
 }
 export { preflight, type PreflightResult } from './preflight.js';
 export { dryRun, formatDryRun, type DryRequest } from './dry-run.js';
+export { countCsvRows, CsvStream } from './csv-stream.js';
