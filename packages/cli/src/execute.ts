@@ -5,7 +5,7 @@ import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { exitCodeOf, formatVerdictMarkdown, formatVerdictTable, RUN_FILES, type Plan, type Summary } from '@peakdrill/core';
 import { LiveHub, serveDashboard, writeReport } from '@peakdrill/dashboard';
-import { assertRunnable, Drill, formatProgress, formatSummaryTable, type SecondReport } from '@peakdrill/controller';
+import { assertRunnable, createNatsFleet, Drill, formatProgress, formatSummaryTable, type AgentLossMode, type DrillOptions, type SecondReport } from '@peakdrill/controller';
 import { numberFlag, type RunFlags } from './plan-flags.js';
 import { Terminal } from './terminal.js';
 
@@ -37,11 +37,15 @@ export async function runDrill(plan: Plan, flags: RunFlags, hooks: ExecuteHooks 
 
   const totalS = plan.load.stages.reduce((a, s) => a + s.durationMs, 0) / 1000;
   let lastPlain = -Infinity;
+  // Waiting for agents can take a while: a Ctrl-C then ends the wait (exit 3).
+  const waitForAgents = new AbortController();
+  const fleet = flags.nats ? natsFleetFor(flags, (n) => term.line(`note: ${n}`), waitForAgents.signal) : undefined;
   const served = hooks.dashboard ?? (flags.dashboard !== undefined ? await serveLive(flags) : null);
   const drill = new Drill({
     plan,
     outDir: flags.out,
     workers,
+    ...(fleet ? { fleet } : {}),
     ...(shadowSecret ? { shadowSecret } : {}),
     onSecond: (s: SecondReport) => {
       served?.hub.publish(drill.runId, { type: 'seconds', lines: s.lines });
@@ -64,16 +68,17 @@ export async function runDrill(plan: Plan, flags: RunFlags, hooks: ExecuteHooks 
     if (firstSignalAt === 0) {
       firstSignalAt = now;
       term.line(`\n${sig}: stopping the drill (in-flight requests get 1 s); press Ctrl-C again to exit at once`);
-      drill.stop(sig, { rule: sig, atS: (Date.now() - drill.runStartMs) / 1000, figures: {}, reason: `stopped by ${sig}` });
+      waitForAgents.abort();
+      drill.stop(sig, { rule: sig, atS: drill.runStartMs > 0 ? (Date.now() - drill.runStartMs) / 1000 : 0, figures: {}, reason: `stopped by ${sig}` });
     } else {
-      process.stderr.write(`${sig} again: exiting now; the seconds already written are in ${drill.dir}\n`);
+      process.stderr.write(`${sig} again: exiting now${drill.started ? `; the seconds already written are in ${drill.dir}` : ''}\n`);
       process.exit(3);
     }
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
-  term.line(`peakdrill: ${plan.name} · ${describeLoad(plan)} · ${workers} worker${workers === 1 ? '' : 's'} · run ${drill.runId}`);
+  term.line(`peakdrill: ${plan.name} · ${describeLoad(plan)} · ${flags.nats ? `agents over ${flags.nats}` : `${workers} worker${workers === 1 ? '' : 's'}`} · run ${drill.runId}`);
   if (served) term.line(`live: ${runUrl(served.url, drill.runId)}`);
   let summary: Summary;
   try {
@@ -108,6 +113,17 @@ export function runUrl(base: string, runId: string): string {
   const u = new URL(base);
   u.pathname = `/runs/${encodeURIComponent(runId)}`;
   return u.toString();
+}
+
+function natsFleetFor(flags: RunFlags, onNote: (n: string) => void, signal: AbortSignal): NonNullable<DrillOptions['fleet']> {
+  const agents = flags.agents === undefined || flags.agents === 'all' ? (flags.agents ?? 'all') : numberFlag('--agents', flags.agents);
+  return createNatsFleet({
+    natsUrl: flags.nats!,
+    agents: agents as number | 'all',
+    ...(flags.onAgentLoss ? { onAgentLoss: flags.onAgentLoss as AgentLossMode } : {}),
+    onNote,
+    signal,
+  });
 }
 
 async function serveLive(flags: RunFlags): Promise<LiveDashboard> {

@@ -59,7 +59,7 @@ export class Drill {
   readonly plan: Plan;
   readonly durationMs: number;
   readonly startedAt = new Date();
-  writer!: RunDirWriter;
+  writer: RunDirWriter | undefined;
   private fleet: GeneratorFleet | null = null;
   private abortInfo: AbortInfo | null = null;
   private stoppedBy: string | null = null;
@@ -74,8 +74,13 @@ export class Drill {
     this.durationMs = totalDurationMs(opts.plan.load.stages);
   }
 
+  /** The run directory; it exists once the generators are ready (see `started`). */
   get dir(): string {
-    return this.writer.dir;
+    return this.writer ? this.writer.dir : '(not started)';
+  }
+
+  get started(): boolean {
+    return this.writer !== undefined;
   }
 
   /** Stops sending (SIGINT, an abort rule, a lost controller link); the run is written as aborted. */
@@ -99,7 +104,8 @@ export class Drill {
     const fleet: GeneratorFleet = this.opts.fleet ? await this.opts.fleet(this.runId) : new LocalFleet(this.runId, workers);
     this.fleet = fleet;
     this.startMs = Date.now() + Math.max(START_DELAY_MS, fleet.startDelayMs ?? 0);
-    this.writer = new RunDirWriter(this.opts.outDir, this.runId, this.startMs);
+    const writer = new RunDirWriter(this.opts.outDir, this.runId, this.startMs);
+    this.writer = writer;
     this.abortWatch = watchAbortRules(plan.abort, this.opts.shadowSecret && plan.shadow.enabled ? { floor: plan.shadow.coverageFloor } : undefined);
     const planned = plannedRates(plan);
     const aggregator = new Aggregator({
@@ -112,7 +118,7 @@ export class Drill {
     for (const name of fleet.names) aggregator.addGenerator(name);
 
     const input: SummaryInput = { drill: this, aggregator, workers: fleet.names.length, notes: this.notes };
-    this.writer.writeSummary(buildSummary(input, 'running', null));
+    writer.writeSummary(buildSummary(input, 'running', null));
 
     const assignments: WorkerAssignment[] = fleet.names.map((_, index) => ({
       runId: this.runId,
@@ -156,13 +162,13 @@ export class Drill {
       summary.invariants = await runPostChecks(plan.invariants, summary);
     }
     summary = applyVerdicts(summary, new Map());
-    this.writer.writeSummary(summary);
-    this.writer.writeFile(RUN_FILES.junit, renderJUnit(summary));
-    return { summary, dir: this.writer.dir, exitCode: exitCodeOf(summary) };
+    writer.writeSummary(summary);
+    writer.writeFile(RUN_FILES.junit, renderJUnit(summary));
+    return { summary, dir: writer.dir, exitCode: exitCodeOf(summary) };
   }
 
   private onSecond(s: SecondReport): void {
-    this.writer.appendSecond(s.lines, s.histograms);
+    this.writer?.appendSecond(s.lines, s.histograms);
     for (const n of s.notes) {
       this.notes.push(`t=${s.t}s: ${n}`);
       this.opts.onNote?.(n);

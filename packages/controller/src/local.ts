@@ -30,12 +30,15 @@ export class LocalFleet implements GeneratorFleet {
   }
 
   async start(assignments: WorkerAssignment[], onMessage: (msg: GeneratorMessage) => void): Promise<void> {
-    const pending = new Set(this.names);
+    // named as the generator names itself (`<run>/g<index>`): on an agent the indices are the
+    // drill's, not 0..workers-1
+    const nameOf = (a: WorkerAssignment): string => `${a.runId}/g${a.index}`;
+    const pending = new Set(assignments.map(nameOf));
     const settle = (name: string): void => {
       if (pending.delete(name) && pending.size === 0) this.resolveFinished();
     };
     const tasks = assignments.map((assignment) => {
-      const name = this.names[assignment.index]!;
+      const name = nameOf(assignment);
       const { port1, port2 } = new MessageChannel();
       port1.on('message', (msg: GeneratorMessage) => {
         onMessage(msg);

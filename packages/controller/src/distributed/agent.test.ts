@@ -1,0 +1,158 @@
+// Agents and controllers refusing what they must refuse: another protocol version (both sides
+// say so clearly), no NATS (exit 2), too few agents (exit 2), a token mismatch. Real NATS.
+
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { afterEach, describe, expect, it } from 'vitest';
+import { PROTOCOL_VERSION, quickPlan, type RefusedMessage } from '@peakdrill/core';
+import { startTarget, type Target } from '@peakdrill/engine/testing';
+import { Drill } from '../drill.js';
+import { runAgent, type RunningAgent } from './agent.js';
+import { decode, encode } from './codec.js';
+import { createNatsFleet } from './fleet.js';
+import { natsListening, NATS_URL, uniquePrefix } from './nats.fixture.js';
+import { subjects } from './subjects.js';
+
+const natsUp = await natsListening();
+const mustRun = natsUp || process.env.CI === 'true';
+const NO_NATS = 'nats://127.0.0.1:1';
+
+let agents: RunningAgent[] = [];
+let ncs: NatsConnection[] = [];
+let target: Target | null = null;
+afterEach(async () => {
+  await Promise.all(agents.map((a) => a.close()));
+  await Promise.all(ncs.map((n) => n.close()));
+  agents = [];
+  ncs = [];
+  await target?.close();
+  target = null;
+});
+
+async function raw(): Promise<NatsConnection> {
+  const nc = await connect({ servers: NATS_URL });
+  ncs.push(nc);
+  return nc;
+}
+
+describe('without NATS', () => {
+  it('an agent fails with NATS_UNAVAILABLE, exit 2, saying where it looked', async () => {
+    const err = await runAgent({ natsUrl: NO_NATS, name: 'lonely' }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'NATS_UNAVAILABLE', exitCode: 2 });
+    expect((err as Error).message).toMatch(/cannot reach NATS at nats:\/\/127\.0\.0\.1:1/);
+  });
+
+  it('a controller fails with NATS_UNAVAILABLE, exit 2, and never shows credentials', async () => {
+    const err = await createNatsFleet({ natsUrl: 'nats://user:hunter2@127.0.0.1:1', agents: 1 })('run-x').catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'NATS_UNAVAILABLE', exitCode: 2 });
+    expect((err as Error).message).not.toMatch(/hunter2/);
+  });
+
+  it('--agents 0 or an unknown --on-agent-loss is a user error', () => {
+    expect(() => createNatsFleet({ natsUrl: NATS_URL, agents: 0 })).toThrow(/--agents must be/);
+    expect(() => createNatsFleet({ natsUrl: NATS_URL, agents: 2, onAgentLoss: 'retry' as 'abort' })).toThrow(/--on-agent-loss must be one of redistribute, continue, abort/);
+  });
+});
+
+describe.skipIf(!mustRun)('refusals over NATS', { timeout: 20_000 }, () => {
+  it('too few agents: AGENTS_MISSING (exit 2) after the wait, naming what was found', async () => {
+    const prefix = uniquePrefix();
+    agents.push(await runAgent({ natsUrl: NATS_URL, prefix, name: 'only-one', workers: 1 }));
+    const t0 = Date.now();
+    const err = await createNatsFleet({ natsUrl: NATS_URL, prefix, agents: 2, waitMs: 1500 })('run-missing').catch((e: unknown) => e);
+    expect(Date.now() - t0).toBeLessThan(4000);
+    expect(err).toMatchObject({ code: 'AGENTS_MISSING', exitCode: 2 });
+    expect((err as Error).message).toMatch(/for 2 agents .* got 1 \(only-one\)/);
+    expect((err as Error).message).toMatch(/peakdrill agent --nats/);
+  });
+
+  it('a wait for agents can be stopped (SIGINT): exit 3, nothing claimed is kept', async () => {
+    const prefix = uniquePrefix();
+    const stop = new AbortController();
+    setTimeout(() => stop.abort(), 300);
+    const t0 = Date.now();
+    const err = await createNatsFleet({ natsUrl: NATS_URL, prefix, agents: 3, waitMs: 10_000, signal: stop.signal })('run-stopped').catch((e: unknown) => e);
+    expect(Date.now() - t0).toBeLessThan(2000);
+    expect(err).toMatchObject({ code: 'STOPPED_WAITING', exitCode: 3 });
+  });
+
+  it('an agent of another protocol version is refused by the controller, with a clear message on both sides', async () => {
+    const prefix = uniquePrefix();
+    const s = subjects(prefix);
+    const nc = await raw();
+    const fakeId = 'future-agent-1';
+    const refusals: RefusedMessage[] = [];
+    nc.subscribe(s.agent(fakeId), {
+      callback: (_e, m) => {
+        const d = decode<RefusedMessage>(m.data);
+        if (d.ok && d.msg.type === 'refused') refusals.push(d.msg);
+      },
+    });
+    const announce = { v: PROTOCOL_VERSION + 1, type: 'announce', agent: 'future', id: fakeId, capacity: { cores: 1, workers: 1 }, busy: null, sealed: false, release: '9.0.0' };
+    nc.subscribe(s.discover, { callback: () => nc.publish(s.agents, encode(announce)) });
+    await nc.flush();
+    const notes: string[] = [];
+    const err = await createNatsFleet({ natsUrl: NATS_URL, prefix, agents: 1, waitMs: 1500, onNote: (n) => notes.push(n) })('run-versions').catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'AGENTS_MISSING' });
+    const theirs = `v${PROTOCOL_VERSION + 1}`;
+    expect((err as Error).message).toContain(`agent future speaks peakdrill protocol ${theirs}, this one speaks v${PROTOCOL_VERSION}`);
+    expect(notes.join('\n')).toContain(`refused agent future speaks peakdrill protocol ${theirs}`);
+    await nc.flush();
+    expect(refusals[0]).toMatchObject({ code: 'VERSION_MISMATCH' });
+    expect(refusals[0]!.reason).toContain(`speaks peakdrill protocol v${PROTOCOL_VERSION} and refuses peers of ${theirs}`);
+  });
+
+  it('an agent refuses a controller of another protocol version, and logs why', async () => {
+    const prefix = uniquePrefix();
+    const log: string[] = [];
+    const agent = await runAgent({ natsUrl: NATS_URL, prefix, name: 'strict', workers: 1, onLog: (l) => log.push(l) });
+    agents.push(agent);
+    const nc = await raw();
+    const claim = { v: PROTOCOL_VERSION + 1, type: 'claim', runId: 'r1', controller: 'old-ctl', controlSubject: 'x.control', dataSubject: 'x.data' };
+    const reply = await nc.request(subjects(prefix).agent(agent.id), encode(claim), { timeout: 2000 });
+    const d = decode<RefusedMessage>(reply.data);
+    expect(d.ok && d.msg).toMatchObject({ type: 'refused', code: 'VERSION_MISMATCH' });
+    expect(d.ok && d.msg.reason).toContain(`agent strict speaks peakdrill protocol v${PROTOCOL_VERSION} and refuses peers of v${PROTOCOL_VERSION + 1}`);
+    expect(log.join('\n')).toContain(`refused controller old-ctl speaks peakdrill protocol v${PROTOCOL_VERSION + 1}, this one speaks v${PROTOCOL_VERSION}`);
+  });
+
+  it('a shared token seals the assignment: same token runs, another token is refused, no token is not used', async () => {
+    const prefix = uniquePrefix();
+    const log: string[] = [];
+    agents.push(await runAgent({ natsUrl: NATS_URL, prefix, name: 'sealed', workers: 1, token: 'tok-1', onLog: (l) => log.push(l) }));
+    target = await startTarget();
+    const plan = quickPlan({ url: `${target.url}/`, rate: 50, durationMs: 1000 });
+    plan.shadow.enabled = true;
+    const outDir = mkdtempSync(join(tmpdir(), 'peakdrill-seal-'));
+    const ok = await new Drill({ plan, outDir, shadowSecret: 'shh-secret', fleet: createNatsFleet({ natsUrl: NATS_URL, prefix, agents: 1, token: 'tok-1', waitMs: 5000 }) }).run();
+    expect(ok.summary.links[0]!.count).toBe(50);
+    expect(target.received).toBe(50);
+    expect(target.lastHeaders?.['x-peakdrill-shadow']).toBeDefined(); // the secret reached the agent, in memory
+    expect(log.join('\n')).not.toContain('shh-secret');
+
+    const wrong = await new Drill({ plan, outDir, shadowSecret: 'shh-secret', fleet: createNatsFleet({ natsUrl: NATS_URL, prefix, agents: 1, token: 'tok-2', waitMs: 5000 }) }).run();
+    expect(wrong.summary.status).toBe('error');
+    expect(wrong.summary.notes.join('\n')).toMatch(/PEAKDRILL_AGENT_TOKEN differs/);
+
+    const none = await createNatsFleet({ natsUrl: NATS_URL, prefix, agents: 1, token: undefined, waitMs: 1200 })('run-clear').catch((e: unknown) => e);
+    expect(none).toMatchObject({ code: 'AGENTS_MISSING' });
+    expect((none as Error).message).toMatch(/takes sealed assignments only/);
+  });
+});
+
+describe.skipIf(!mustRun)('an agent with --once', { timeout: 20_000 }, () => {
+  it('leaves after its drill', async () => {
+    const prefix = uniquePrefix();
+    const agent = await runAgent({ natsUrl: NATS_URL, prefix, name: 'one-shot', workers: 1, once: true });
+    agents.push(agent);
+    target = await startTarget();
+    const plan = quickPlan({ url: `${target.url}/`, rate: 20, durationMs: 1000 });
+    plan.shadow.enabled = false;
+    const result = await new Drill({ plan, outDir: mkdtempSync(join(tmpdir(), 'peakdrill-once-')), fleet: createNatsFleet({ natsUrl: NATS_URL, prefix, agents: 1, waitMs: 5000 }) }).run();
+    expect(result.summary.links[0]!.count).toBe(20);
+    await expect(Promise.race([agent.closed.then(() => 'closed'), new Promise((r) => setTimeout(() => r('still up'), 3000))])).resolves.toBe('closed');
+  });
+});
+

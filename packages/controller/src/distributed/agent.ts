@@ -1,0 +1,420 @@
+// `peakdrill agent`: a remote load generator. It is a LocalFleet whose messages go to NATS —
+// the same piscina workers and the same Generator as a local run (one engine, two transports).
+// It merges nothing: every worker's interval message is forwarded as is, and the controller
+// merges them like local threads' (lossless, and the agent stays simple and cheap).
+//
+// Life of an agent: idle (announce, heartbeat every second) → claimed by one controller for one
+// run → assigned (its generators' assignments; worker threads spun up) → started at the agreed
+// instant → done (its own count sent) → idle again. While claimed it listens to the controller's
+// heartbeat; after CONTROLLER_SILENCE_MS without a word (controller killed, NATS lost) it stops
+// sending load at once — a drill never keeps running unattended.
+
+import { randomBytes } from 'node:crypto';
+import { availableParallelism, hostname } from 'node:os';
+import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
+import {
+  OUTCOME_CLASSES,
+  PROTOCOL_VERSION,
+  type AgentAssignPayload,
+  type AgentDoneMessage,
+  type AgentGeneratorMessage,
+  type AgentPresenceMessage,
+  type AssignedMessage,
+  type ClaimedMessage,
+  type ControlMessage,
+  type ControllerToAgent,
+  type GeneratorMessage,
+  type RefusedMessage,
+  type SealedBox,
+  type WorkerAssignment,
+} from '@peakdrill/core';
+import { LocalFleet } from '../local.js';
+import { PartCollector } from './chunks.js';
+import { decode, encode, refusalReason, versionMismatch } from './codec.js';
+import { connectNats, onMessages, redactUrl } from './connect.js';
+import { open } from './seal.js';
+import { subjects, token, type Subjects } from './subjects.js';
+
+/** Silence from the controller after which the agent stops its drill (must stay well under 5 s). */
+export const CONTROLLER_SILENCE_MS = 2_500;
+const HEARTBEAT_MS = 1_000;
+const WATCH_MS = 250;
+/** A claim with no assignment and no start after this long is dropped. */
+const CLAIM_TTL_MS = 60_000;
+const RELEASE = '0.1.0';
+const SHUTDOWN_WAIT_MS = 5_000;
+
+export interface AgentOptions {
+  natsUrl: string;
+  /** The name people read in the summary; default `<hostname>-<pid>`. */
+  name?: string;
+  /** Worker threads (generators) this agent runs; default: one per core. */
+  workers?: number;
+  /** One line per event (connected, claimed, started, done, stopped, refused); never secrets. */
+  onLog?: (line: string) => void;
+  /** Subject prefix shared with the controller; default `peakdrill`. */
+  prefix?: string;
+  /** Shared token: take only sealed assignments (default: $PEAKDRILL_AGENT_TOKEN). */
+  token?: string;
+  /** Leave after one drill (a Kubernetes Job's pod, a one-off container). */
+  once?: boolean;
+}
+
+export interface RunningAgent {
+  readonly name: string;
+  readonly id: string;
+  readonly workers: number;
+  /** Resolves when the agent has stopped. */
+  readonly closed: Promise<void>;
+  /** Stops a drill in progress (load stops at once), reports it, leaves NATS. */
+  close(): Promise<void>;
+}
+
+interface Run {
+  runId: string;
+  controller: string;
+  controlSubject: string;
+  dataSubject: string;
+  claimedAt: number;
+  lastWord: number;
+  parts: PartCollector;
+  assignments: WorkerAssignment[] | null;
+  fleet: LocalFleet | null;
+  started: boolean;
+  stopping: boolean;
+  count: number;
+  intervals: number;
+  sub: Subscription;
+  ended: Promise<void> | null;
+}
+
+/** Connects, announces itself and waits for drills. Throws UserError NATS_UNAVAILABLE. */
+export async function runAgent(opts: AgentOptions): Promise<RunningAgent> {
+  const name = opts.name ?? `${hostname()}-${process.pid}`;
+  const workers = Math.max(1, Math.floor(opts.workers ?? availableParallelism()));
+  const id = `${token(name).slice(0, 40)}-${randomBytes(3).toString('hex')}`;
+  const nc = await connectNats(opts.natsUrl, `peakdrill agent ${name}`);
+  const agent = new Agent(nc, subjects(opts.prefix), name, id, workers, opts.token ?? process.env.PEAKDRILL_AGENT_TOKEN, opts.onLog ?? (() => undefined), opts.once === true);
+  agent.begin(redactUrl(opts.natsUrl));
+  return agent;
+}
+
+class Agent implements RunningAgent {
+  readonly closed: Promise<void>;
+  private run: Run | null = null;
+  private heartbeat: NodeJS.Timeout | null = null;
+  private watch: NodeJS.Timeout | null = null;
+  private closing: Promise<void> | null = null;
+  private readonly mismatchLogged = new Set<string>();
+
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly s: Subjects,
+    readonly name: string,
+    readonly id: string,
+    readonly workers: number,
+    private readonly token: string | undefined,
+    private readonly log: (line: string) => void,
+    private readonly once: boolean,
+  ) {
+    // when we close it ourselves, `closed` waits for the end of close() (its last log line)
+    this.closed = nc.closed().then(() => this.closing ?? undefined);
+  }
+
+  begin(url: string): void {
+    this.nc.subscribe(this.s.agent(this.id), onMessages((m) => this.onDirect(m)));
+    this.nc.subscribe(this.s.discover, onMessages((m) => this.onDiscover(m)));
+    void this.watchStatus();
+    this.presence('announce');
+    this.heartbeat = setInterval(() => this.presence('heartbeat'), HEARTBEAT_MS);
+    this.watch = setInterval(() => this.checkController(), WATCH_MS);
+    const cores = availableParallelism();
+    this.log(`agent ${this.name}: ${this.workers} worker${this.workers === 1 ? '' : 's'} on ${cores} core${cores === 1 ? '' : 's'}, connected to ${url}; waiting for drills`);
+    if (this.workers > cores) this.log(`agent ${this.name}: note: more workers (${this.workers}) than cores (${cores}); each worker is planned as one generator's worth of load`);
+  }
+
+  private presence(type: AgentPresenceMessage['type']): void {
+    if (this.nc.isClosed()) return;
+    const msg: AgentPresenceMessage = {
+      v: PROTOCOL_VERSION,
+      type,
+      agent: this.name,
+      id: this.id,
+      capacity: { cores: availableParallelism(), workers: this.workers },
+      busy: this.run?.runId ?? null,
+      sealed: this.token !== undefined,
+      release: RELEASE,
+    };
+    this.nc.publish(this.s.agents, encode(msg));
+  }
+
+  private onDiscover(m: Msg): void {
+    const d = decode<ControllerToAgent>(m.data);
+    if (!d.ok) this.logMismatchOnce(whoSent(d.raw), d.v);
+    // answer either way: a controller of another version refuses us with a clear message
+    this.presence('announce');
+  }
+
+  private logMismatchOnce(who: string, v: number | null): void {
+    const key = `${who}/${v}`;
+    if (this.mismatchLogged.has(key)) return;
+    this.mismatchLogged.add(key);
+    this.log(`agent ${this.name}: refused ${versionMismatch(v, who)}`);
+  }
+
+  private reply(m: Msg, msg: ClaimedMessage | AssignedMessage | RefusedMessage): void {
+    if (m.reply) m.respond(encode(msg));
+  }
+
+  private refuse(m: Msg, code: RefusedMessage['code'], reason: string): void {
+    this.log(`agent ${this.name}: refused: ${reason}`);
+    this.reply(m, { v: PROTOCOL_VERSION, type: 'refused', code, reason });
+  }
+
+  /** Requests addressed to this agent: claim, assign, release; refusals and controls. */
+  private onDirect(m: Msg): void {
+    const d = decode<ControllerToAgent>(m.data);
+    if (!d.ok) {
+      const who = whoSent(d.raw);
+      if (d.type === 'refused' && typeof d.raw?.reason === 'string') {
+        // a controller of another version refusing us, in its own words
+        this.log(`agent ${this.name}: refused by ${who}: ${d.raw.reason}`);
+        return;
+      }
+      this.logMismatchOnce(who, d.v);
+      this.reply(m, { v: PROTOCOL_VERSION, type: 'refused', code: 'VERSION_MISMATCH', reason: refusalReason(`agent ${this.name}`, d.v) });
+      return;
+    }
+    const msg = d.msg;
+    switch (msg.type) {
+      case 'claim': {
+        if (this.run !== null || this.closing !== null) {
+          this.reply(m, { v: PROTOCOL_VERSION, type: 'refused', code: 'AGENT_BUSY', reason: `agent ${this.name} is busy with run ${this.run?.runId ?? '(shutting down)'}` });
+          return;
+        }
+        const sub = this.nc.subscribe(msg.controlSubject, onMessages((cm) => this.onControl(cm)));
+        this.run = {
+          runId: msg.runId,
+          controller: msg.controller,
+          controlSubject: msg.controlSubject,
+          dataSubject: msg.dataSubject,
+          claimedAt: Date.now(),
+          lastWord: Date.now(),
+          parts: new PartCollector(),
+          assignments: null,
+          fleet: null,
+          started: false,
+          stopping: false,
+          count: 0,
+          intervals: 0,
+          sub,
+          ended: null,
+        };
+        this.log(`agent ${this.name}: claimed by ${msg.controller} for run ${msg.runId}`);
+        this.reply(m, { v: PROTOCOL_VERSION, type: 'claimed', nowMs: Date.now() });
+        this.presence('heartbeat');
+        return;
+      }
+      case 'assign': {
+        const run = this.run;
+        if (run === null || run.runId !== msg.runId || run.assignments !== null) {
+          this.reply(m, { v: PROTOCOL_VERSION, type: 'refused', code: 'UNKNOWN_RUN', reason: `agent ${this.name} is not waiting for an assignment of run ${msg.runId}` });
+          return;
+        }
+        run.lastWord = Date.now();
+        let text: string | null;
+        try {
+          text = run.parts.add(msg.part, msg.parts, msg.data);
+        } catch (err) {
+          this.refuse(m, 'BAD_MESSAGE', (err as Error).message);
+          this.endRun(run, 'bad assignment');
+          return;
+        }
+        if (text === null) {
+          this.reply(m, { v: PROTOCOL_VERSION, type: 'assigned', part: msg.part });
+          return;
+        }
+        const payload = this.unpack(m, run, msg.sealed, text);
+        if (payload === null) {
+          this.endRun(run, 'assignment refused');
+          return;
+        }
+        for (const a of payload.assignments) if (payload.dataFiles) a.dataFiles = payload.dataFiles;
+        run.assignments = payload.assignments;
+        // the threads spin up now, so that `start` only hands them their tasks
+        run.fleet = new LocalFleet(run.runId, Math.max(1, payload.assignments.length));
+        const share = payload.assignments.reduce((a, x) => a + x.share, 0);
+        this.log(`agent ${this.name}: run ${run.runId}: ${payload.assignments.length} generator${payload.assignments.length === 1 ? '' : 's'}, ${(share * 100).toFixed(1)}% of the load, starting in ${Math.max(0, (payload.assignments[0]?.startAtMs ?? Date.now()) - Date.now())} ms`);
+        this.reply(m, { v: PROTOCOL_VERSION, type: 'assigned', part: msg.part });
+        return;
+      }
+      case 'release': {
+        const run = this.run;
+        if (run && run.runId === msg.runId) this.stopRun(run, `released by the controller: ${msg.reason}`);
+        return;
+      }
+      case 'refused':
+        this.log(`agent ${this.name}: refused by the controller: ${msg.reason}`);
+        return;
+      case 'control':
+      case 'start':
+      case 'controller-heartbeat':
+        this.onControlMessage(msg);
+        return;
+      default:
+        return;
+    }
+  }
+
+  private unpack(m: Msg, run: Run, sealed: boolean, text: string): AgentAssignPayload | null {
+    let json = text;
+    if (sealed || this.token !== undefined) {
+      if (!sealed) {
+        this.refuse(m, 'TOKEN_MISMATCH', `agent ${this.name} holds a token and takes sealed assignments only: set PEAKDRILL_AGENT_TOKEN on the controller to the agents' token`);
+        return null;
+      }
+      if (this.token === undefined) {
+        this.refuse(m, 'TOKEN_MISMATCH', `the controller seals its assignments with a token: start agent ${this.name} with PEAKDRILL_AGENT_TOKEN set to the same token`);
+        return null;
+      }
+      let box: SealedBox;
+      try {
+        box = JSON.parse(text) as SealedBox;
+      } catch {
+        this.refuse(m, 'BAD_MESSAGE', 'the sealed assignment is not JSON');
+        return null;
+      }
+      const plain = open(this.token, run.runId, box);
+      if (plain === null) {
+        this.refuse(m, 'TOKEN_MISMATCH', `agent ${this.name} cannot open the assignment: the controller's PEAKDRILL_AGENT_TOKEN differs from this agent's`);
+        return null;
+      }
+      json = plain;
+    }
+    try {
+      const payload = JSON.parse(json) as AgentAssignPayload;
+      if (!Array.isArray(payload.assignments) || payload.assignments.length === 0) throw new Error('no assignments');
+      return payload;
+    } catch (err) {
+      this.refuse(m, 'BAD_MESSAGE', `the assignment cannot be read: ${(err as Error).message}`);
+      return null;
+    }
+  }
+
+  private onControl(m: Msg): void {
+    const d = decode<ControllerToAgent>(m.data);
+    if (!d.ok) {
+      this.logMismatchOnce(whoSent(d.raw), d.v);
+      return;
+    }
+    this.onControlMessage(d.msg);
+  }
+
+  private onControlMessage(msg: ControllerToAgent): void {
+    const run = this.run;
+    if (run === null || !('runId' in msg) || msg.runId !== run.runId) return;
+    run.lastWord = Date.now();
+    if (msg.type === 'start') this.start(run);
+    else if (msg.type === 'control') this.control(run, msg.control);
+  }
+
+  private start(run: Run): void {
+    if (run.started || run.stopping || run.fleet === null || run.assignments === null) return;
+    run.started = true;
+    const fleet = run.fleet;
+    const forward = (msg: GeneratorMessage): void => {
+      if (msg.type === 'interval') {
+        run.intervals++;
+        for (const l of msg.links) for (const k of OUTCOME_CLASSES) run.count += l.outcomes[k] ?? 0;
+      }
+      const out: AgentGeneratorMessage = { v: PROTOCOL_VERSION, type: 'generator', runId: run.runId, agent: this.id, msg };
+      if (!this.nc.isClosed()) this.nc.publish(run.dataSubject, encode(out));
+    };
+    run.ended = fleet
+      .start(run.assignments, forward)
+      .then(() => fleet.finished)
+      .then(() => {
+        const done: AgentDoneMessage = { v: PROTOCOL_VERSION, type: 'done', runId: run.runId, agent: this.id, count: run.count, intervals: run.intervals };
+        if (!this.nc.isClosed()) this.nc.publish(run.dataSubject, encode(done));
+        this.log(`agent ${this.name}: run ${run.runId} done: ${run.count} requests in ${run.intervals} intervals`);
+        return this.endRun(run, null);
+      })
+      .catch((err: unknown) => {
+        this.log(`agent ${this.name}: run ${run.runId} failed: ${(err as Error).message}`);
+        return this.endRun(run, 'failed');
+      });
+  }
+
+  private control(run: Run, c: ControlMessage): void {
+    if (c.type === 'stop') this.stopRun(run, c.reason);
+    else if (c.type === 'rescale' && !run.stopping) {
+      this.log(`agent ${this.name}: run ${run.runId}: rescaled, each generator now carries ${(c.share * 100).toFixed(2)}% of the load`);
+      run.fleet?.send(c);
+    }
+  }
+
+  /** Stops sending now (in-flight requests get the engine's short grace); the run then ends as usual. */
+  private stopRun(run: Run, reason: string): void {
+    if (run.stopping) return;
+    run.stopping = true;
+    this.log(`agent ${this.name}: run ${run.runId}: stopping: ${reason}`);
+    if (run.started) run.fleet?.send({ type: 'stop', reason });
+    else void this.endRun(run, reason);
+  }
+
+  /** Back to idle: threads closed, subscription dropped, announced as free. */
+  private async endRun(run: Run, reason: string | null): Promise<void> {
+    if (this.run !== run) return;
+    this.run = null;
+    run.sub.unsubscribe();
+    if (reason !== null && !run.started) this.log(`agent ${this.name}: run ${run.runId} dropped: ${reason}`);
+    await run.fleet?.close().catch(() => undefined);
+    if (this.closing !== null) return;
+    if (this.once && run.started) void this.close();
+    else this.presence('announce');
+  }
+
+  private checkController(): void {
+    const run = this.run;
+    if (run === null || run.stopping) return;
+    const now = Date.now();
+    if (now - run.lastWord > CONTROLLER_SILENCE_MS) {
+      this.stopRun(run, `no word from the controller for ${((now - run.lastWord) / 1000).toFixed(1)} s (controller gone or NATS lost)`);
+    } else if (!run.started && now - run.claimedAt > CLAIM_TTL_MS) {
+      this.stopRun(run, 'claimed but never started');
+    }
+  }
+
+  private async watchStatus(): Promise<void> {
+    for await (const s of this.nc.status()) {
+      if (s.type === 'disconnect') this.log(`agent ${this.name}: lost NATS (${s.server}); reconnecting${this.run?.started ? `; run ${this.run.runId} stops unless the controller is heard again within ${CONTROLLER_SILENCE_MS / 1000} s` : ''}`);
+      else if (s.type === 'reconnect') {
+        this.log(`agent ${this.name}: reconnected to NATS (${s.server})`);
+        this.presence('announce');
+      }
+    }
+  }
+
+  close(): Promise<void> {
+    if (this.closing) return this.closing;
+    this.closing = (async () => {
+      if (this.heartbeat) clearInterval(this.heartbeat);
+      const run = this.run;
+      if (run) {
+        this.stopRun(run, 'the agent is shutting down');
+        // the generators stop at once and report within the engine's grace; never hang on them
+        await Promise.race([run.ended?.catch(() => undefined), new Promise((r) => setTimeout(r, SHUTDOWN_WAIT_MS).unref())]);
+        await this.endRun(run, 'the agent is shutting down');
+      }
+      if (this.watch) clearInterval(this.watch);
+      if (!this.nc.isClosed()) await this.nc.drain().catch(() => this.nc.close());
+      this.log(`agent ${this.name}: stopped`);
+    })();
+    return this.closing;
+  }
+}
+
+/** "controller <name>" from a message we could not read as ours, for the log. */
+function whoSent(raw: Record<string, unknown> | null): string {
+  return typeof raw?.controller === 'string' ? `controller ${raw.controller}` : 'a controller';
+}
