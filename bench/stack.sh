@@ -28,7 +28,7 @@ for store in $STORES; do
     | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const j=JSON.parse(s);const l=j.links[0];console.log(`item detail: ${Math.round(l.rps)} req/s, p50 ${l.latencyMs.p50} ms, p99 ${l.latencyMs.p99} ms, errors ${l.errors}`)})'
   echo "== $store: checkout capacity (order create + pay), p99 <= 250 ms"
   taskset -c 0 $bin capacity "$here/scenarios/checkout.yaml" --link order.create --target gateway=http://127.0.0.1:$port \
-    --start-rate 25 --max-rate 2000 --step-duration 6s --warmup 2s --workers 1 --out "$out" 2>&1 | grep -E "^step|holds" || true
+    --start-rate 25 --max-rate 2000 --step-duration 6s --warmup 2s --workers 1 --out "$out" 2>&1 | grep -E "^ *[0-9]+  |^step  |holds" || true
   kill $spid; wait $spid 2>/dev/null || true
   [ -n "$db" ] && psql "$PG/postgres" -qc "drop database $db with (force)" >/dev/null
   rm -rf "$out"
