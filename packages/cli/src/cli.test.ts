@@ -75,6 +75,36 @@ describe('peakdrill run --url', () => {
   });
 });
 
+describe('signals and CI output', () => {
+  it('a second SIGINT exits at once, with what is on disk intact', async () => {
+    target = await startTarget({ mode: 'slow', slowMs: 3000 });
+    const out = tmp();
+    const child = spawn(process.execPath, [BIN, 'run', '--url', `${target.url}/`, '--rate', '50', '--duration', '30s', '--timeout', '20s', '--out', out, '--workers', '1'], { stdio: 'ignore' });
+    const exited = new Promise<number | null>((r) => child.on('close', r));
+    setTimeout(() => child.kill('SIGINT'), 2000);
+    setTimeout(() => child.kill('SIGINT'), 3200);
+    const t0 = Date.now();
+    const code = await exited;
+    expect(code).toBe(3);
+    expect(Date.now() - t0).toBeLessThan(4000);
+    const dir = onlyRun(out);
+    expect(JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')).id).toBe(readdirSync(out)[0]);
+    expect(readFileSync(join(dir, 'histograms.hlog'), 'utf8')).toMatch(/^#\[StartTime/m);
+  });
+
+  it('--ci writes the verdict table to $GITHUB_STEP_SUMMARY as markdown', async () => {
+    target = await startTarget();
+    const summaryFile = join(tmp(), 'step-summary.md');
+    writeFileSync(summaryFile, '');
+    const r = await peakdrill(['run', '--url', `${target.url}/`, '--rate', '50', '--duration', '1s', '--out', tmp(), '--budget', 'p99<5s', '--ci'], { env: { GITHUB_STEP_SUMMARY: summaryFile } });
+    expect(r.code).toBe(0);
+    const md = readFileSync(summaryFile, 'utf8');
+    expect(md).toMatch(/\|.*p99.*\|/);
+    expect(md).toMatch(/\|\s*-+/);
+    expect(r.stderr).not.toMatch(/\x1b\[2K/); // no TTY redraw
+  });
+});
+
 describe('bad input: one clear message, exit 2, nothing sent', () => {
   it.each([
     [['--rate', '-5'], /rate/],

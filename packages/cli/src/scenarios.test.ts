@@ -3,7 +3,7 @@
 // when they are missing). The drill's own isolation checks run, and the test checks the
 // stack's audit independently.
 
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,7 +23,9 @@ async function audit(stack: TestStack, runId?: string): Promise<{ leaked: { tota
 async function drill(stack: TestStack, name: string, durationMs?: number): Promise<Summary> {
   const plan = loadScenario(join(SCENARIOS_DIR, `${name}.yaml`), { targets: { gateway: stack.gw }, ...(durationMs ? { durationMs } : {}) });
   const out = mkdtempSync(join(tmpdir(), `peakdrill-${name}-`));
-  const { summary } = await runDrill(plan, { out, quiet: true, workers: '2', target: [], header: [], budget: [], allow: [] });
+  const { summary, dir } = await runDrill(plan, { out, quiet: true, workers: '2', target: [], header: [], budget: [], allow: [] });
+  // the shadow secret signs every request but is written nowhere
+  for (const f of readdirSync(dir)) expect(readFileSync(join(dir, f), 'utf8').includes(SECRET), f).toBe(false);
   return summary;
 }
 

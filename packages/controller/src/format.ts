@@ -28,6 +28,7 @@ export function formatPercent(ratio: number): string {
 
 /** One progress line: elapsed/total, planned vs achieved rate, p50/p99, errors. */
 export function formatProgress(s: SecondReport, totalS: number): string {
+  if (s.t >= totalS) return `${formatClock(totalS)} / ${formatClock(totalS)} · window closed: ${formatNumber(s.all.count)} in-flight requests finished after it · in flight ${formatNumber(s.inFlight)}`;
   const elapsed = Math.min(s.t + 1, totalS);
   const planned = s.plannedRps === null ? '' : ` / ${formatNumber(s.plannedRps)} planned`;
   const errRate = s.all.count > 0 ? s.all.errors / s.all.count : 0;
