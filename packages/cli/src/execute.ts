@@ -49,6 +49,7 @@ export async function runDrill(plan: Plan, flags: RunFlags, hooks: ExecuteHooks 
     ...(shadowSecret ? { shadowSecret } : {}),
     onSecond: (s: SecondReport) => {
       served?.hub.publish(drill.runId, { type: 'seconds', lines: s.lines });
+      if (s.t >= totalS && s.all.count === 0) return; // nothing finished after the window
       const line = formatProgress(s, totalS);
       if (term.live) term.status(line);
       else if (s.t - lastPlain >= 5 || s.t + 1 >= totalS) {

@@ -123,7 +123,9 @@ class Call {
     for (let i = 0; i < raw.length; i += 2) {
       const k = raw[i]!;
       const len = k.length;
-      if (len === 13 || len === 22 || wanted.length > 0) {
+      // cheap pre-filter on length and first letter (s/S, x/X) before any string is made
+      const first = typeof k === 'string' ? k.charCodeAt(0) | 0x20 : (k[0]! | 0x20);
+      if ((len === 13 && first === 0x73) || (len === 22 && first === 0x78) || wanted.length > 0) {
         const key = k.toString().toLowerCase();
         if (key === SERVER_TIMING) this.timing = raw[i + 1]!.toString();
         else if (key === SHADOW_ACK_HEADER) this.acked = raw[i + 1]!.toString() === this.gen.runId;
