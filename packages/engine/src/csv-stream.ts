@@ -67,7 +67,7 @@ export class CsvStream {
 }
 
 /** Parses one record at the start of `s`; null when it may continue past the end of `s`. */
-function parseRecord(s: string, final: boolean): { fields: string[]; end: number } | null {
+export function parseRecord(s: string, final: boolean): { fields: string[]; end: number } | null {
   const fields: string[] = [];
   let field = '';
   let quoted = false;

@@ -7,7 +7,7 @@ import { loadFeeder, type Feeder } from './feeder.js';
 import { LinkRecorder } from './recorder.js';
 import { shadowHeaders } from './shadow.js';
 import { compileStep, Pools } from './steps.js';
-import { compileTemplate, type TemplateScope } from './template.js';
+import { compileTemplate, OneOffScope } from './template.js';
 
 export interface DryRequest {
   journey: string;
@@ -37,27 +37,12 @@ export async function dryRun(plan: Plan, runId: string, journeys: number, opts: 
     return random / 2147483648;
   };
   const out: DryRequest[] = [];
-  let seq = 0;
+  const seq = { n: 0 };
   try {
     for (let i = 0; i < journeys; i++) {
       let x = next() * total;
       const c = compiled.find((cj) => (x -= cj.journey.weight) < 0) ?? compiled[compiled.length - 1]!;
-      const rows = new Map<string, Record<string, string>>();
-      const scope: TemplateScope = {
-        runId,
-        journeyIndex: i,
-        vu: 0,
-        vars: {},
-        feeder: (name, column) => {
-          let row = rows.get(name);
-          if (!row) {
-            row = feeders.get(name)?.take() ?? {};
-            rows.set(name, row);
-          }
-          return row[column] ?? '';
-        },
-        nextSeq: () => seq++,
-      };
+      const scope = new OneOffScope(runId, i, feeders, seq);
       for (const [k, render] of c.vars) scope.vars[k] = render(scope);
       for (const [si, step] of c.steps.entries()) {
         const opts = step.staticRequest ?? step.render(scope);

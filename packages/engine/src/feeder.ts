@@ -4,7 +4,7 @@
 
 import { readFileSync } from 'node:fs';
 import type { DataFeeder } from '@peakdrill/core';
-import { CsvStream } from './csv-stream.js';
+import { CsvStream, parseRecord } from './csv-stream.js';
 
 export class FeederExhausted extends Error {
   readonly code = 'FEEDER_EXHAUSTED';
@@ -107,28 +107,15 @@ export function loadFeeder(name: string, spec: DataFeeder, shippedText?: string,
   return new Feeder(name, spec.mode, new MemoryRows(rows, spec.mode, stride));
 }
 
-/** RFC 4180 CSV with a header row (quoted fields, doubled quotes, CRLF or LF). */
+/** A whole CSV text (header row first) as rows: the same record parser as the stream. */
 export function parseCsv(text: string): Record<string, string>[] {
   const records: string[][] = [];
-  let field = '';
-  let record: string[] = [];
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"') {
-        if (text[i + 1] === '"') { field += '"'; i++; } else quoted = false;
-      } else field += c;
-    } else if (c === '"' && field === '') quoted = true;
-    else if (c === ',') { record.push(field); field = ''; }
-    else if (c === '\n' || c === '\r') {
-      if (c === '\r' && text[i + 1] === '\n') i++;
-      record.push(field); field = '';
-      if (record.length > 1 || record[0] !== '') records.push(record);
-      record = [];
-    } else field += c;
+  let rest = text;
+  while (rest.length > 0) {
+    const r = parseRecord(rest, true)!;
+    rest = rest.slice(r.end);
+    if (!(r.fields.length === 1 && r.fields[0] === '')) records.push(r.fields);
   }
-  if (field !== '' || record.length > 0) { record.push(field); records.push(record); }
   const [header, ...body] = records;
   if (!header) return [];
   return body.map((r) => Object.fromEntries(header.map((h, i) => [h.trim(), r[i] ?? ''])));

@@ -96,7 +96,7 @@ class Call {
   constructor(private readonly gen: Generator) {}
 
   onConnect(): void {
-    this.sentAt = performance.now();
+    if (this.gen.stampSends) this.sentAt = performance.now();
   }
 
   onHeaders(status: number, raw: Buffer[] | string[] | null): boolean {
@@ -152,6 +152,8 @@ export type Emit = (msg: GeneratorMessage) => void;
 export class Generator {
   readonly runId: string;
   seq = 0;
+  /** False when a request cannot queue between its due time and its send (see LinkRecorder). */
+  readonly stampSends: boolean;
   private readonly a: WorkerAssignment;
   private readonly emit: Emit;
   private readonly pools: Pools;
@@ -212,6 +214,11 @@ export class Generator {
       cum += j.weight;
       this.cumulativeWeights.push(cum);
     }
+    // closed model: each VU has one request in flight; if the pools can hold all of them at
+    // once, nothing waits for a connection and the send time is the due time
+    const maxVus = plan.load.model === 'closed' ? Math.max(plan.load.startVus ?? 0, ...plan.load.stages.map((s) => s.target)) : Infinity;
+    this.stampSends = maxVus > plan.http.connections * plan.http.pipelining;
+    if (!this.stampSends) for (const link of this.links.values()) link.serviceSameAsLatency = true;
     if (plan.load.model === 'open') {
       this.schedule = new ArrivalSchedule(plan.load.startRate, plan.load.stages, assignment.share);
       this.phase = assignment.count > 1 ? assignment.index / assignment.count : 0;
@@ -425,7 +432,7 @@ export class Generator {
       if (outcome === 'ok' && (step.checks.length > 0 || step.captures.length > 0) && !this.inspect(call)) outcome = 'check_failed';
     }
     const link = step.link;
-    link.record(outcome, (now - call.dueAt) * 1000, call.sentAt > 0 ? (now - call.sentAt) * 1000 : -1);
+    link.record(outcome, (now - call.dueAt) * 1000, this.stampSends && call.sentAt > 0 ? (now - call.sentAt) * 1000 : -1);
     if (call.timing !== null) parseServerTiming(call.timing, (hop, ms) => link.recordHop(hop, ms * 1000));
     // Coverage counts answered requests: a timeout or a refused connection says nothing about
     // whether the target honoured the tag (it is counted as an error instead).

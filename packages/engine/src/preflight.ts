@@ -7,7 +7,7 @@ import { Feeder, loadFeeder } from './feeder.js';
 import { LinkRecorder } from './recorder.js';
 import { SHADOW_ACK_HEADER, shadowHeaders } from './shadow.js';
 import { compileStep, Pools } from './steps.js';
-import type { TemplateScope } from './template.js';
+import { OneOffScope } from './template.js';
 
 export interface PreflightResult {
   link: string;
@@ -23,7 +23,7 @@ export async function preflight(plan: Plan, runId: string, secret: string, dataF
   for (const [name, spec] of Object.entries(plan.data)) feeders.set(name, loadFeeder(name, spec, dataFiles?.[name]));
   const seen = new Set<string>();
   const results: PreflightResult[] = [];
-  let seq = 0;
+  const seq = { n: 0 };
   try {
     for (const journey of plan.journeys) {
       const first = journey.steps[0];
@@ -32,22 +32,7 @@ export async function preflight(plan: Plan, runId: string, secret: string, dataF
       const step = compileStep(first, plan, pools, shadowHeaders(runId, secret), new LinkRecorder(first.name));
       const result: PreflightResult = { link: first.name, sent: 0, acknowledged: 0, statuses: [] };
       for (let i = 0; i < plan.shadow.preflightRequests; i++) {
-        const rows = new Map<string, Record<string, string>>();
-        const scope: TemplateScope = {
-          runId,
-          journeyIndex: -1 - i,
-          vu: 0,
-          vars: {},
-          feeder: (name, column) => {
-            let row = rows.get(name);
-            if (!row) {
-              row = feeders.get(name)?.take() ?? {};
-              rows.set(name, row);
-            }
-            return row[column] ?? '';
-          },
-          nextSeq: () => seq++,
-        };
+        const scope = new OneOffScope(runId, -1 - i, feeders, seq);
         for (const [k, v] of Object.entries(journey.vars ?? {})) scope.vars[k] = v.includes('{{') ? '' : v;
         const opts = step.staticRequest ?? step.render(scope);
         result.sent++;

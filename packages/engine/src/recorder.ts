@@ -23,11 +23,19 @@ export class LinkRecorder {
     this.name = name;
   }
 
+  /** `serviceUs` < 0: no send time (the request never left), or SAME_AS_LATENCY. */
   record(outcome: OutcomeClass, latencyUs: number, serviceUs: number): void {
     this.outcomes[outcome]++;
     recordMicros(this.latency, latencyUs);
     if (serviceUs >= 0) recordMicros(this.service, serviceUs);
   }
+
+  /**
+   * Closed model with no queueing possible: a request leaves the moment its VU issues it, so
+   * service time equals latency; the latency histogram is copied once per interval instead of
+   * stamping and recording every request twice.
+   */
+  serviceSameAsLatency = false;
 
   recordHop(hop: string, us: number): void {
     let h = this.hops.get(hop);
@@ -47,6 +55,7 @@ export class LinkRecorder {
       if (h.totalCount > 0) hops[name] = encodeHistogram(h);
       h.reset();
     }
+    if (this.serviceSameAsLatency) this.service.add(this.latency);
     const out: IntervalLink = {
       name: this.name,
       outcomes: this.outcomes,

@@ -78,3 +78,33 @@ function compilePart(part: TemplatePart): Render {
   }
   return () => '';
 }
+
+/**
+ * A scope for rendering outside a running generator (preflight, --dry-run): it draws one row
+ * per feeder the first time a template asks, like a journey does.
+ */
+export class OneOffScope implements TemplateScope {
+  readonly vu = 0;
+  readonly vars: Record<string, string> = {};
+  private readonly rows = new Map<string, Record<string, string>>();
+
+  constructor(
+    readonly runId: string,
+    readonly journeyIndex: number,
+    private readonly feeders: ReadonlyMap<string, { take(): Record<string, string> }>,
+    private readonly seq: { n: number },
+  ) {}
+
+  feeder(name: string, column: string): string {
+    let row = this.rows.get(name);
+    if (!row) {
+      row = this.feeders.get(name)?.take() ?? {};
+      this.rows.set(name, row);
+    }
+    return row[column] ?? '';
+  }
+
+  nextSeq(): number {
+    return this.seq.n++;
+  }
+}
