@@ -55,13 +55,13 @@ export class LinkRecorder {
       if (h.totalCount > 0) hops[name] = encodeHistogram(h);
       h.reset();
     }
-    if (this.serviceSameAsLatency) this.service.add(this.latency);
+    const latency = encodeHistogram(this.latency);
     const out: IntervalLink = {
       name: this.name,
       outcomes: this.outcomes,
       started: this.started,
-      latency: encodeHistogram(this.latency),
-      service: encodeHistogram(this.service),
+      latency,
+      service: this.serviceSameAsLatency ? latency : encodeHistogram(this.service),
       hops,
       tagSent: this.tagSent,
       tagAcknowledged: this.tagAcknowledged,
