@@ -6,8 +6,10 @@
 
 import {
   decodeHistogram,
+  emptyOutcomes,
   newHistogram,
   summarizeHistogram,
+  tallyOutcomes,
   type Histogram,
   type IntervalMessage,
   type LatencySummary,
@@ -16,8 +18,8 @@ import {
   OUTCOME_CLASSES,
 } from '@peakdrill/core';
 
-export interface LinkTotals {
-  name: string;
+/** One link's figures over some seconds (one second in flight, or the whole run). */
+interface LinkFigures {
   outcomes: OutcomeCounts;
   started: number;
   latency: Histogram;
@@ -25,24 +27,18 @@ export interface LinkTotals {
   hops: Map<string, Histogram>;
   tagSent: number;
   tagAcknowledged: number;
-  /** The same, over the verdict window only (hold stages). */
-  window: { outcomes: OutcomeCounts; started: number; latency: Histogram; hops: Map<string, Histogram>; seconds: Set<number> };
 }
 
-interface LinkSecond {
-  outcomes: OutcomeCounts;
-  started: number;
-  latency: Histogram;
-  service: Histogram;
-  hops: Map<string, Histogram>;
-  tagSent: number;
-  tagAcknowledged: number;
+export interface LinkTotals extends LinkFigures {
+  name: string;
+  /** The same, over the verdict window only (hold stages). */
+  window: { outcomes: OutcomeCounts; started: number; latency: Histogram; hops: Map<string, Histogram>; seconds: Set<number> };
 }
 
 interface PendingSecond {
   t: number;
   reported: Set<string>;
-  links: Map<string, LinkSecond>;
+  links: Map<string, LinkFigures>;
   journeys: Map<string, { started: number; completed: number; failed: number; shed: number }>;
   inFlight: number;
   dropped: number;
@@ -71,24 +67,8 @@ export interface SecondFigures {
   latency: LatencySummary;
 }
 
-export function emptyOutcomes(): OutcomeCounts {
-  const o = {} as OutcomeCounts;
-  for (const k of OUTCOME_CLASSES) o[k] = 0;
-  return o;
-}
-
 export function addOutcomes(into: OutcomeCounts, from: Partial<OutcomeCounts>): void {
   for (const k of OUTCOME_CLASSES) into[k] += from[k] ?? 0;
-}
-
-export function outcomeTotal(o: OutcomeCounts): number {
-  let n = 0;
-  for (const k of OUTCOME_CLASSES) n += o[k];
-  return n;
-}
-
-export function errorCount(o: OutcomeCounts): number {
-  return outcomeTotal(o) - o.ok - o.shed;
 }
 
 export interface AggregatorOptions {
@@ -232,8 +212,7 @@ export class Aggregator {
         histograms.push({ tag: `${name}|hop:${hop}`, fromMs, toMs, histogram: h });
       }
       all.add(s.latency);
-      const n = outcomeTotal(s.outcomes);
-      const e = errorCount(s.outcomes);
+      const { count: n, errors: e } = tallyOutcomes(s.outcomes);
       count += n;
       errors += e;
       shed += s.outcomes.shed;

@@ -9,6 +9,7 @@ import {
   exitCodeOf,
   makeRunId,
   renderJUnit,
+  tallyOutcomes,
   RUN_FILES,
   verdictWindow,
   RunDirWriter,
@@ -22,7 +23,7 @@ import {
   type WorkerAssignment,
 } from '@peakdrill/core';
 import { ArrivalSchedule, countCsvRows, preflight, totalDurationMs, type PreflightResult } from '@peakdrill/engine';
-import { Aggregator, errorCount, outcomeTotal, type SecondReport } from './aggregate.js';
+import { Aggregator, type SecondReport } from './aggregate.js';
 import type { GeneratorFleet } from './generators.js';
 import { LocalFleet } from './local.js';
 import { watchAbortRules, type AbortWatch } from './abort.js';
@@ -218,9 +219,7 @@ function windowTotals(aggregator: Aggregator, plan: Plan, durationS: number): Li
     out.push({
       t: w.fromS,
       link: name,
-      count: outcomeTotal(outcomes),
-      errors: errorCount(outcomes),
-      shed: outcomes.shed,
+      ...tallyOutcomes(outcomes),
       started: useWindow ? t.window.started : t.started,
       latency: useWindow ? t.window.latency : t.latency,
       hops: Object.fromEntries(hops),

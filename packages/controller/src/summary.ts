@@ -1,9 +1,8 @@
 // summary.json from the aggregator's totals. Verdicts and post-drill checks are added by the
 // drill's finalize step; this builds the figures.
 
-import { redactPlan, summarizeHistogram, type AbortInfo, type LinkSummary, type RunStatus, type Summary } from '@peakdrill/core';
+import { emptyOutcomes, newHistogram, redactPlan, summarizeHistogram, tallyOutcomes, type AbortInfo, type LinkSummary, type RunStatus, type Summary } from '@peakdrill/core';
 import type { Aggregator } from './aggregate.js';
-import { errorCount, outcomeTotal } from './aggregate.js';
 import type { Drill } from './drill.js';
 
 export interface SummaryInput {
@@ -27,19 +26,20 @@ export function buildSummary(input: SummaryInput, status: RunStatus, abort: Abor
     if (seen.has(name)) continue;
     seen.add(name);
     const t = aggregator.links.get(name);
-    const count = t ? outcomeTotal(t.outcomes) : 0;
+    const tally = t ? tallyOutcomes(t.outcomes) : { count: 0, errors: 0, shed: 0 };
+    const count = tally.count;
     const target = plan.capacity.links[name];
     const targetRps = target?.rps ?? (target?.baseline !== undefined ? target.baseline * (target.growth ?? plan.capacity.growth) : undefined);
     links.push({
       name,
       journey,
       count,
-      errors: t ? errorCount(t.outcomes) : 0,
+      errors: tally.errors,
       shed: t ? t.outcomes.shed : 0,
-      outcomes: t ? { ...t.outcomes } : emptyCounts(),
+      outcomes: t ? { ...t.outcomes } : emptyOutcomes(),
       rps: Math.round((count / seconds) * 10) / 10,
-      latencyMs: t ? summarizeHistogram(t.latency) : summarizeHistogram(emptyHist()),
-      serviceTimeMs: t ? summarizeHistogram(t.service) : summarizeHistogram(emptyHist()),
+      latencyMs: t ? summarizeHistogram(t.latency) : summarizeHistogram(newHistogram()),
+      serviceTimeMs: t ? summarizeHistogram(t.service) : summarizeHistogram(newHistogram()),
       target: targetRps ?? null,
       verdict: null,
       hops: t ? [...t.hops].map(([hop, h]) => ({ name: hop, ...pick(summarizeHistogram(h)), count: h.totalCount })).sort((a, b) => b.p99 - a.p99) : [],
@@ -94,14 +94,4 @@ function plannedAverage(plan: Summary['plan']): number {
 
 function pick(s: { p50: number; p99: number }): { p50: number; p99: number } {
   return { p50: s.p50, p99: s.p99 };
-}
-
-import { newHistogram, OUTCOME_CLASSES, type OutcomeCounts } from '@peakdrill/core';
-function emptyHist() {
-  return newHistogram();
-}
-function emptyCounts(): OutcomeCounts {
-  const o = {} as OutcomeCounts;
-  for (const k of OUTCOME_CLASSES) o[k] = 0;
-  return o;
 }

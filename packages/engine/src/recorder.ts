@@ -1,13 +1,7 @@
 // Per-link recording for one interval (one second). The hot path only increments counters and
 // records into preallocated histograms; encoding happens once a second in `flush`.
 
-import { encodeHistogram, newHistogram, recordMicros, type Histogram, type IntervalLink, type OutcomeClass, type OutcomeCounts, OUTCOME_CLASSES } from '@peakdrill/core';
-
-export function emptyOutcomes(): OutcomeCounts {
-  const o = {} as OutcomeCounts;
-  for (const k of OUTCOME_CLASSES) o[k] = 0;
-  return o;
-}
+import { emptyOutcomes, encodeHistogram, newHistogram, recordMicros, type Histogram, type IntervalLink, type OutcomeClass, type OutcomeCounts } from '@peakdrill/core';
 
 export class LinkRecorder {
   readonly name: string;

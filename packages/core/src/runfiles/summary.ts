@@ -30,6 +30,12 @@ export const OUTCOME_CLASSES = [
 export type OutcomeClass = (typeof OUTCOME_CLASSES)[number];
 export type OutcomeCounts = Record<OutcomeClass, number>;
 
+export function emptyOutcomes(): OutcomeCounts {
+  const o = {} as OutcomeCounts;
+  for (const k of OUTCOME_CLASSES) o[k] = 0;
+  return o;
+}
+
 export interface BudgetResult {
   /** e.g. `p99 ≤ 250 ms`, `errors ≤ 0.1%`, `rps ≥ 15,000` */
   budget: string;

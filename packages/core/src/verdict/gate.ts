@@ -3,7 +3,7 @@
 // 2 bad input or could not run · 3 stopped by an abort rule or SIGINT.
 
 import { EXIT } from '../errors.js';
-import { OUTCOME_CLASSES, type LinkSummary, type LinkVerdict, type OutcomeCounts, type Summary } from '../runfiles/summary.js';
+import { emptyOutcomes, type LinkSummary, type LinkVerdict, type Summary } from '../runfiles/summary.js';
 
 /** Every budget met and every isolation and invariant check passed. */
 export function budgetsPassed(summary: Pick<Summary, 'links' | 'isolation' | 'invariants'>): boolean {
@@ -42,7 +42,7 @@ export function applyVerdicts(summary: Summary, verdicts: ReadonlyMap<string, Li
 const ZERO_LATENCY = { p50: 0, p90: 0, p95: 0, p99: 0, p999: 0, max: 0, mean: 0 };
 
 function silentLink(name: string, verdict: LinkVerdict): LinkSummary {
-  const outcomes = Object.fromEntries(OUTCOME_CLASSES.map((c) => [c, 0])) as OutcomeCounts;
+  const outcomes = emptyOutcomes();
   return {
     name, count: 0, errors: 0, shed: 0, outcomes, rps: 0,
     latencyMs: { ...ZERO_LATENCY }, serviceTimeMs: { ...ZERO_LATENCY },
