@@ -96,7 +96,8 @@ export async function runDrill(plan: Plan, flags: RunFlags, hooks: ExecuteHooks 
   writeReport(drill.dir);
   served?.hub.publish(drill.runId, { type: 'end', summary });
   term.line(`run ${summary.status.toUpperCase()} · files in ${drill.dir} · report ${join(drill.dir, RUN_FILES.report)}`);
-  term.line(served ? `dashboard: ${runUrl(served.url, drill.runId)}` : `dashboard: peakdrill dashboard --runs ${flags.out}  → http://127.0.0.1:${DEFAULT_DASHBOARD_PORT}/runs/${drill.runId}`);
+  if (hooks.dashboard) term.line(`dashboard: ${runUrl(hooks.dashboard.url, drill.runId)}`);
+  else term.line(`dashboard: peakdrill dashboard --runs ${flags.out}  → http://127.0.0.1:${DEFAULT_DASHBOARD_PORT}/runs/${drill.runId}${served ? '  (the live view stopped with the run)' : ''}`);
   if (flags.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
   if (served && !hooks.dashboard) await served.close();
   return { exitCode: exitCodeOf(summary), summary, dir: drill.dir };
