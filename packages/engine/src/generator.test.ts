@@ -167,3 +167,21 @@ describe('summaries', () => {
     expect(s.max).toBeCloseTo(1000, -1);
   });
 });
+
+describe('data feeders in a running drill', () => {
+  it('a unique feeder that runs out is reported, and a closed-model VU does not spin on it', async () => {
+    target = await startTarget();
+    const plan = quickPlan({ url: `${target.url}/`, connections: 2, durationMs: 1000 });
+    plan.data = { users: { source: { kind: 'list', rows: [{ id: 'a' }, { id: 'b' }, { id: 'c' }] }, mode: 'unique' } };
+    plan.journeys[0]!.steps[0]!.path = '/u/{{users.id}}';
+    const msgs: GeneratorMessage[] = [];
+    const g = new Generator({ runId: 'r', plan, index: 0, count: 1, share: 1, startAtMs: Date.now() + 20 }, (m) => msgs.push(m));
+    await g.run();
+    const intervals = msgs.filter((m): m is IntervalMessage => m.type === 'interval');
+    const completed = intervals.flatMap((i) => i.journeys).reduce((a, j) => a + j.completed, 0);
+    expect(completed).toBe(3);
+    expect(target.received).toBe(3);
+    expect([...target.byPath.keys()].sort()).toEqual(['/u/a', '/u/b', '/u/c']);
+    expect(intervals.flatMap((i) => i.notes ?? []).join(' ')).toMatch(/users.*ran out of unique rows/);
+  });
+});

@@ -57,6 +57,10 @@ class JourneyRun implements TemplateScope {
   /** Set when the journey ends; a VU run is reused for the VU's next journey. */
   failed = false;
   lastOutcome: OutcomeClass = 'ok';
+  /** Whether `vars` holds anything to clear before the next journey. */
+  varsSet = false;
+  /** Whether this journey sent a request (a journey that could not render one must not spin). */
+  sentAny = false;
   /** Closed model: this VU's index within the generator, and whether its loop is running. */
   localVu = -1;
   active = false;
@@ -370,13 +374,18 @@ export class Generator {
     run.journey = journey;
     run.stepIndex = 0;
     run.failed = false;
+    run.sentAny = false;
     run.journeyIndex = this.journeyCounter++;
     if (run.rows !== null) run.rows.clear();
-    for (const k in run.vars) delete run.vars[k];
+    if (run.varsSet) {
+      for (const k in run.vars) delete run.vars[k];
+      run.varsSet = false;
+    }
     journey.started++;
     this.inFlight++;
     if (journey.vars.length > 0) {
       try {
+        run.varsSet = true;
         for (const [k, render] of journey.vars) run.vars[k] = render(run);
       } catch (err) {
         if (!(err instanceof FeederExhausted)) throw err;
@@ -408,6 +417,7 @@ export class Generator {
     call.dueAt = dueAt;
     if (step.needsBody) call.chunks = [];
     step.link.started++;
+    run.sentAny = true;
     step.pool.dispatch(opts, call);
   }
 
@@ -446,10 +456,10 @@ export class Generator {
     const ok = outcome === 'ok' || outcome === 'shed';
     if (!ok) run.failed = true;
     const last = run.stepIndex === run.journey.steps.length - 1;
-    if (outcome === 'shed') return this.endJourney(run, 'shed');
-    if (!ok && (step.stopOnFailure || last)) return this.endJourney(run, 'failed');
-    if (last) return this.endJourney(run, run.failed ? 'failed' : 'completed');
-    if (!this.canContinue()) return this.endJourney(run, 'interrupted');
+    if (outcome === 'shed') return this.endJourney(run, 'shed', now);
+    if (!ok && (step.stopOnFailure || last)) return this.endJourney(run, 'failed', now);
+    if (last) return this.endJourney(run, run.failed ? 'failed' : 'completed', now);
+    if (!this.canContinue()) return this.endJourney(run, 'interrupted', now);
     run.stepIndex++;
     const think = thinkMs(step.think);
     if (think > 0) setTimeout(() => this.continueJourney(run), think);
@@ -501,6 +511,7 @@ export class Generator {
       const v = c.json ? walkJsonPath(json, c.json) : call.headers?.[c.header!];
       if (v === undefined || v === null) return false;
       call.run.vars[c.as] = typeof v === 'object' ? JSON.stringify(v) : String(v);
+      call.run.varsSet = true;
     }
     return true;
   }
@@ -509,7 +520,8 @@ export class Generator {
    * `interrupted`: cut off by the end of the window or a stop, neither completed nor failed;
    * `shed`: turned away by a declared shed status (e.g. sold out), the system's designed answer.
    */
-  private endJourney(run: JourneyRun, end: 'completed' | 'failed' | 'shed' | 'interrupted'): void {
+  /** `now`: the clock read of the completion that ended the journey, when it just happened. */
+  private endJourney(run: JourneyRun, end: 'completed' | 'failed' | 'shed' | 'interrupted', now = -1): void {
     const j = run.journey;
     if (end === 'completed') j.completed++;
     else if (end === 'failed') j.failed++;
@@ -519,10 +531,10 @@ export class Generator {
       this.freeRuns.push(run);
     } else if (this.vuContinues(run)) {
       const think = thinkMs(this.a.plan.load.model === 'closed' ? this.a.plan.load.thinkTimeMs : ZERO_THINK);
-      const backoff = isConnectionLevel(run.lastOutcome) ? CONNECTION_ERROR_BACKOFF_MS : 0;
+      const backoff = !run.sentAny || isConnectionLevel(run.lastOutcome) ? CONNECTION_ERROR_BACKOFF_MS : 0;
       const wait = Math.max(think, backoff);
       if (wait > 0) setTimeout(() => this.restartVu(run), wait);
-      else this.startJourney(run, performance.now());
+      else this.startJourney(run, now >= 0 ? now : performance.now());
     } else {
       run.active = false;
     }
