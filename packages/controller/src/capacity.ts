@@ -9,7 +9,7 @@
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeRunId, UserError, type LinkSummary, type Plan, type Summary } from '@peakdrill/core';
+import { makeRunId, UserError, type BudgetResult, type LinkSummary, type Plan, type Summary } from '@peakdrill/core';
 import { Drill, type DrillOptions } from './drill.js';
 
 export interface CapacityOptions {
@@ -41,7 +41,10 @@ export interface CapacityStep {
   /** The link's planned and achieved rate, req/s, over the measured seconds. */
   linkPlannedRps: number;
   achievedRps: number;
+  /** p99 over the measured part of the step (warm-up excluded) when a p99 budget measured it, else over the whole step. */
   p99Ms: number;
+  /** Every budget of the link, measured over the step's measured part: the evidence. */
+  budgets: BudgetResult[];
   errorRate: number;
   passed: boolean;
   reasons: string[];
@@ -209,12 +212,14 @@ function judge(summary: Summary, link: string, linkPlanned: number, rate: number
   if (achieved < linkPlanned * KEEP_UP) reasons.push(`answered ${fmt(achieved)} of ${fmt(linkPlanned)} req/s offered: it could not keep up`);
   if (summary.dropped > 0) reasons.push(`${summary.dropped} arrivals dropped at maxInFlight`);
   const count = l ? l.count : 0;
+  const p99Budget = v?.budgets.find((b) => b.unit === 'ms' && b.budget.startsWith('p99 '));
   return {
     index,
     rate,
     linkPlannedRps: Math.round(linkPlanned * 10) / 10,
     achievedRps: achieved,
-    p99Ms: l?.latencyMs.p99 ?? 0,
+    p99Ms: p99Budget ? p99Budget.measured : (l?.latencyMs.p99 ?? 0),
+    budgets: v?.budgets ?? [],
     errorRate: count > 0 ? l!.errors / count : 0,
     passed: reasons.length === 0 && v !== null && v.passed,
     reasons,
