@@ -54,6 +54,8 @@ export interface SecondReport {
   all: SecondFigures & { shed: number; started: number; p50: number; p99: number };
   perLink: Map<string, SecondFigures & { p50: number; p99: number; tagSent: number; tagAcknowledged: number }>;
   plannedRps: number | null;
+  /** Journeys (arrivals) started in this second, over all generators: what `plannedRps` plans. */
+  journeysStarted: number;
   inFlight: number;
   dropped: number;
   lateP99Ms: number;
@@ -251,6 +253,7 @@ export class Aggregator {
       all: { count, errors, shed, started, latency: allSum, p50: allSum.p50, p99: allSum.p99 },
       perLink,
       plannedRps: this.opts.plannedTotal(p.t),
+      journeysStarted: [...p.journeys.values()].reduce((a, j) => a + j.started, 0),
       inFlight: p.inFlight,
       dropped: p.dropped,
       lateP99Ms: p.lateP99Us / 1000,

@@ -30,11 +30,12 @@ export function formatPercent(ratio: number): string {
 export function formatProgress(s: SecondReport, totalS: number): string {
   if (s.t >= totalS) return `${formatClock(totalS)} / ${formatClock(totalS)} · window closed: ${formatNumber(s.all.count)} in-flight requests finished after it · in flight ${formatNumber(s.inFlight)}`;
   const elapsed = Math.min(s.t + 1, totalS);
-  const planned = s.plannedRps === null ? '' : ` / ${formatNumber(s.plannedRps)} planned`;
   const errRate = s.all.count > 0 ? s.all.errors / s.all.count : 0;
+  // the plan counts arrivals (journeys started); requests add up over every step of them
+  const rate = s.plannedRps === null ? `${formatNumber(s.all.count)} req/s` : `${formatNumber(s.journeysStarted)} arrivals/s of ${formatNumber(s.plannedRps)} planned · ${formatNumber(s.all.count)} req/s`;
   const parts = [
     `${formatClock(elapsed)} / ${formatClock(totalS)}`,
-    `${formatNumber(s.all.count)} req/s${planned}`,
+    rate,
     `p50 ${formatMs(s.all.p50)}`,
     `p99 ${formatMs(s.all.p99)}`,
     `errors ${formatNumber(s.all.errors)} (${formatPercent(errRate)})`,
