@@ -75,6 +75,8 @@ export function addOutcomes(into: OutcomeCounts, from: Partial<OutcomeCounts>): 
 
 export interface AggregatorOptions {
   startMs: number;
+  /** The planned window; later seconds only hold requests that were in flight at its end. */
+  durationS: number;
   /** Seconds [fromS, toS) that count for verdicts; null = every second. */
   window: { fromS: number; toS: number } | null;
   /** Planned rate per link at second t (req/s), or null where it is not planned (closed model, later steps). */
@@ -90,6 +92,8 @@ export class Aggregator {
   secondsClosed = 0;
   /** Worst per-second scheduler lateness p99 (µs) over the run. */
   lateP99Us = 0;
+  /** The busiest second (requests completed over every link), drain seconds excluded. */
+  peakRps = 0;
   private readonly pending = new Map<number, PendingSecond>();
   private readonly alive = new Set<string>();
   private nextT = 0;
@@ -246,6 +250,7 @@ export class Aggregator {
       cur.shed += j.shed;
       this.journeys.set(name, cur);
     }
+    if (p.t < this.opts.durationS) this.peakRps = Math.max(this.peakRps, count);
     const allSum = summarizeHistogram(all);
     this.opts.onSecond({
       t: p.t,

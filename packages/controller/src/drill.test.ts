@@ -34,6 +34,8 @@ describe('a drill over worker threads', () => {
     expect(summary.links[0]!.count).toBe(900);
     expect(target.received).toBe(900);
     expect(summary.links[0]!.rps).toBeCloseTo(300, 0);
+    expect(summary.peakRps).toBeGreaterThanOrEqual(297);
+    expect(summary.peakRps).toBeLessThanOrEqual(303);
     expect(summary.latencyFrom).toBe('scheduled');
     const seconds = lines.filter((l) => l.t < 3);
     expect(seconds.map((l) => l.t)).toEqual([0, 1, 2]);

@@ -111,6 +111,7 @@ export class Drill {
     const planned = plannedRates(plan);
     const aggregator = new Aggregator({
       startMs: this.startMs,
+      durationS: this.durationMs / 1000,
       window: verdictWindow(plan.load, this.durationMs / 1000),
       plannedFor: planned.forLink,
       plannedTotal: planned.total,

@@ -63,6 +63,7 @@ export function buildSummary(input: SummaryInput, status: RunStatus, abort: Abor
     latencyFrom: plan.load.model === 'open' ? 'scheduled' : 'sent',
     plannedRps,
     achievedRps: Math.round((total / seconds) * 10) / 10,
+    peakRps: aggregator.peakRps,
     workers: input.workers,
     links,
     journeys,

@@ -120,6 +120,8 @@ export interface Summary {
   latencyFrom: 'scheduled' | 'sent';
   plannedRps: number | null;
   achievedRps: number;
+  /** The busiest second of the window (requests over every link). */
+  peakRps?: number;
   workers: number;
   links: LinkSummary[];
   /** started = completed + failed + shed + interrupted (cut off by the window's end or a stop). */

@@ -16,6 +16,7 @@ export interface RunRow {
   status: DisplayStatus;
   plannedRps: number | null;
   achievedRps: number | null;
+  peakRps: number | null;
   worstP99: { link: string; ms: number } | null;
   links: number;
   budgets: { total: number; failed: number };
@@ -37,6 +38,7 @@ export function runRow(e: RunListEntry, nowMs = Date.now()): RunRow {
     status: displayStatus(s, e.updatedMs, nowMs),
     plannedRps: s?.plannedRps ?? null,
     achievedRps: s?.achievedRps ?? null,
+    peakRps: s?.peakRps ?? null,
     worstP99: worst,
     links: s?.links.length ?? 0,
     budgets: { total: budgets.length, failed: budgets.filter((b) => !b.passed).length },
@@ -87,7 +89,7 @@ ${v.rows.length === 0
 <td><a class="scenario" href="/runs/${encodeURIComponent(r.id)}">${r.scenario}</a><div class="small muted mono">${r.id}</div>${r.abortReason ? html`<div class="small">■ ${r.abortReason}</div>` : ''}${r.problem ? html`<div class="small muted">${r.problem}</div>` : ''}</td>
 <td>${fmtTime(r.startedAt)}</td>
 <td class="num">${fmtDuration(r.durationS)}</td>
-<td class="num">${r.achievedRps === null ? '—' : html`${fmtNum(r.achievedRps, r.achievedRps < 100 ? 1 : 0)} req/s`}${r.plannedRps ? html`<div class="small muted">planned ${fmtNum(r.plannedRps)}</div>` : ''}</td>
+<td class="num">${r.achievedRps === null ? '—' : html`${fmtNum(r.achievedRps, r.achievedRps < 100 ? 1 : 0)} req/s`}${r.peakRps ? html`<div class="small muted">peak ${fmtNum(r.peakRps)}</div>` : ''}${r.plannedRps ? html`<div class="small muted">planned ${fmtNum(r.plannedRps)}</div>` : ''}</td>
 <td class="num">${r.worstP99 ? html`${fmtMs(r.worstP99.ms)}<div class="small muted">${r.worstP99.link}</div>` : '—'}</td>
 <td>${r.budgets.total ? html`<span class="${r.budgets.failed ? 'budget bad' : 'budget ok'}">${r.budgets.failed ? `✗ ${r.budgets.failed} of ${r.budgets.total} missed` : `✓ ${r.budgets.total} met`}</span>` : html`<span class="muted small">no budgets</span>`}${r.isolationFailed ? html` <span class="budget bad">✗ ${r.isolationFailed} isolation</span>` : ''}</td>
 </tr>`)}</tbody>
