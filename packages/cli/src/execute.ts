@@ -93,6 +93,10 @@ export async function runDrill(plan: Plan, flags: RunFlags, hooks: ExecuteHooks 
   if (summary.links.some((l) => l.verdict !== null) || summary.isolation.length + summary.invariants.length > 0) term.block(formatVerdictTable(summary));
   if (flags.ci && process.env.GITHUB_STEP_SUMMARY) appendFileSync(process.env.GITHUB_STEP_SUMMARY, formatVerdictMarkdown(summary) + '\n');
   for (const n of summary.notes) term.line(`note: ${n}`);
+  const errors = summary.links.reduce((a, l) => a + l.errors, 0);
+  if (errors > 0 && summary.links.every((l) => l.verdict === null) && summary.isolation.length + summary.invariants.length === 0) {
+    term.line(`note: no budgets were set, so ${errors.toLocaleString('en-US')} errors do not fail this run; gate on them with --budget "errors<1%" or a capacity: section`);
+  }
   writeReport(drill.dir);
   served?.hub.publish(drill.runId, { type: 'end', summary });
   term.line(`run ${summary.status.toUpperCase()} · files in ${drill.dir} · report ${join(drill.dir, RUN_FILES.report)}`);
