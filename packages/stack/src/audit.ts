@@ -3,7 +3,7 @@
 // gateway merges them into one answer, so the audit works whether the services share one
 // store or each has its own.
 
-import { type Ctx, HttpError, requireAdmin, type Route } from './http.js';
+import { type Ctx, HttpError, ok, requireAdmin, type Route } from './http.js';
 import { RUN_ID_RE } from './shadow.js';
 import type { AuditedTable } from './schema.js';
 
@@ -50,6 +50,19 @@ export function auditRoute(tables: readonly AuditedTable[]): Route {
         out[t] = { production: row?.p ?? 0, shadow: row?.s ?? 0, leaked: row?.l ?? 0, ...(run ? { run: row?.r ?? 0 } : {}) };
       }
       return { status: 200, body: { tables: out } };
+    },
+  };
+}
+
+/** `POST /admin/shadow/reset` of one service: puts its shadow data back to the seed between drills. */
+export function shadowResetRoute(reset: (ctx: Ctx) => Promise<void> | void): Route {
+  return {
+    method: 'POST',
+    pattern: '/admin/shadow/reset',
+    async handler(ctx) {
+      requireAdmin(ctx);
+      await reset(ctx);
+      return ok({ reset: true });
     },
   };
 }

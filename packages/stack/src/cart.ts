@@ -1,7 +1,7 @@
 // cart — what each user is about to buy.
 
-import { auditRoute } from './audit.js';
-import { type Ctx, field, HttpError, intField, ok, pathParam, type Reply, requireAdmin, type Service, SKU_RE, USER_RE } from './http.js';
+import { auditRoute, shadowResetRoute } from './audit.js';
+import { type Ctx, field, HttpError, intField, ok, pathParam, type Reply, type Service, SKU_RE, USER_RE } from './http.js';
 import { Metrics } from './metrics.js';
 
 export const MAX_CART_QTY = 99;
@@ -83,15 +83,9 @@ export function cart(): Service {
       { method: 'DELETE', pattern: '/cart/:userId/items/:sku', handler: removeItem },
       { method: 'DELETE', pattern: '/cart/:userId', handler: clear },
       auditRoute(['cart_items']),
-      {
-        method: 'POST',
-        pattern: '/admin/shadow/reset',
-        async handler(ctx) {
-          requireAdmin(ctx);
-          await ctx.sql('DELETE FROM shadow.cart_items');
-          return ok({ reset: true });
-        },
-      },
+      shadowResetRoute(async (ctx) => {
+        await ctx.sql('DELETE FROM shadow.cart_items');
+      }),
     ],
   };
 }

@@ -3,7 +3,8 @@
 // reads per SKU are counted to report the hottest keys on /hot.
 
 import type { Schema } from './db.js';
-import { type Ctx, ok, pathParam, queryInt, type Reply, requireAdmin, type Service, SKU_RE } from './http.js';
+import { shadowResetRoute } from './audit.js';
+import { type Ctx, ok, pathParam, queryInt, type Reply, type Service, SKU_RE } from './http.js';
 import { Metrics } from './metrics.js';
 import type { Kv } from './redis.js';
 
@@ -133,18 +134,12 @@ export function catalog(opts: CatalogOptions): Service {
       { method: 'GET', pattern: '/items/:sku', handler: item },
       { method: 'GET', pattern: '/items', handler: list },
       { method: 'GET', pattern: '/hot', handler: hot },
-      {
-        method: 'POST',
-        pattern: '/admin/shadow/reset',
-        handler: async (ctx) => {
-          requireAdmin(ctx);
-          hits.shadow.clear();
-          pending.shadow.clear();
-          cache.shadow.clear();
-          if (opts.kv) await opts.kv.clear('shadow', 'hot');
-          return ok({ reset: true });
-        },
-      },
+      shadowResetRoute(async () => {
+        hits.shadow.clear();
+        pending.shadow.clear();
+        cache.shadow.clear();
+        if (opts.kv) await opts.kv.clear('shadow', 'hot');
+      }),
     ],
     async close() {
       clearInterval(clock);

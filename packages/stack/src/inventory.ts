@@ -3,9 +3,9 @@
 // item. With Redis, a Lua script pre-deducts first and turns a sold-out stampede away before
 // it reaches the database; the database stays the record of truth.
 
-import { auditRoute } from './audit.js';
+import { auditRoute, shadowResetRoute } from './audit.js';
 import type { Schema, Sql } from './db.js';
-import { type Ctx, field, HttpError, intField, ok, pathParam, type Reply, requireAdmin, type Service, SKU_RE } from './http.js';
+import { type Ctx, field, HttpError, intField, ok, pathParam, type Reply, type Service, SKU_RE } from './http.js';
 import { Metrics } from './metrics.js';
 import type { Kv } from './redis.js';
 
@@ -142,19 +142,13 @@ export function inventory(opts: InventoryOptions): Service {
       { method: 'POST', pattern: '/inventory/reserve', handler: reserve },
       { method: 'POST', pattern: '/inventory/release', handler: release },
       auditRoute(['stock_movements']),
-      {
-        method: 'POST',
-        pattern: '/admin/shadow/reset',
-        async handler(ctx) {
-          requireAdmin(ctx);
-          await ctx.tx(async (sql) => {
-            await sql.query('DELETE FROM shadow.stock_movements');
-            await sql.query('UPDATE shadow.stock SET available = initial');
-          });
-          if (kv) await kv.clear('shadow', 'stock:');
-          return ok({ reset: true });
-        },
-      },
+      shadowResetRoute(async (ctx) => {
+        await ctx.tx(async (sql) => {
+          await sql.query('DELETE FROM shadow.stock_movements');
+          await sql.query('UPDATE shadow.stock SET available = initial');
+        });
+        if (kv) await kv.clear('shadow', 'stock:');
+      }),
     ],
   };
 }

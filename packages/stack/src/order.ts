@@ -8,7 +8,7 @@
 
 import { createHash, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { auditRoute } from './audit.js';
+import { auditRoute, shadowResetRoute } from './audit.js';
 import type { CartView } from './cart.js';
 import { MAX_CART_QTY } from './cart.js';
 import {
@@ -21,7 +21,6 @@ import {
   passError,
   pathParam,
   type Reply,
-  requireAdmin,
   type Service,
   SKU_RE,
   USER_RE,
@@ -230,18 +229,12 @@ export function order(): Service {
       { method: 'GET', pattern: '/orders/:id', handler: get },
       { method: 'POST', pattern: '/orders/:id/paid', handler: paid },
       auditRoute(['orders', 'order_items']),
-      {
-        method: 'POST',
-        pattern: '/admin/shadow/reset',
-        async handler(ctx) {
-          requireAdmin(ctx);
-          await ctx.tx(async (sql) => {
-            await sql.query('DELETE FROM shadow.order_items');
-            await sql.query('DELETE FROM shadow.orders');
-          });
-          return ok({ reset: true });
-        },
-      },
+      shadowResetRoute(async (ctx) => {
+        await ctx.tx(async (sql) => {
+          await sql.query('DELETE FROM shadow.order_items');
+          await sql.query('DELETE FROM shadow.orders');
+        });
+      }),
     ],
   };
 }

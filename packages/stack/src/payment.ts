@@ -5,8 +5,8 @@
 
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { auditRoute } from './audit.js';
-import { type Ctx, HttpError, ok, parseJson, passError, pathParam, type Reply, requireAdmin, type Service } from './http.js';
+import { auditRoute, shadowResetRoute } from './audit.js';
+import { type Ctx, HttpError, ok, parseJson, passError, pathParam, type Reply, type Service } from './http.js';
 import { Metrics } from './metrics.js';
 import { ORDER_ID_RE, type OrderView } from './order.js';
 
@@ -106,15 +106,9 @@ export function payment(opts: PaymentOptions = {}): Service {
       { method: 'POST', pattern: '/orders/:id/pay', handler: pay },
       { method: 'GET', pattern: '/payments/:id', handler: get },
       auditRoute(['payments']),
-      {
-        method: 'POST',
-        pattern: '/admin/shadow/reset',
-        async handler(ctx) {
-          requireAdmin(ctx);
-          await ctx.sql('DELETE FROM shadow.payments');
-          return ok({ reset: true });
-        },
-      },
+      shadowResetRoute(async (ctx) => {
+        await ctx.sql('DELETE FROM shadow.payments');
+      }),
     ],
   };
 }
