@@ -20,9 +20,7 @@ COPY packages/dashboard/package.json packages/dashboard/
 COPY packages/stack/package.json packages/stack/
 COPY packages/cli/package.json packages/cli/
 # --ignore-scripts: the root `prepare` (tsc -b) needs the sources, which come next
-# npm install when npm ci refuses a lock made against a registry without other platforms'
-# optional packages (see .ci/run); both install what the lock names
-RUN npm ci --ignore-scripts --no-audit --no-fund || npm install --ignore-scripts --no-audit --no-fund
+RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.base.json ./
 COPY packages/ packages/
 RUN npx tsc -b
@@ -38,7 +36,7 @@ COPY packages/controller/package.json packages/controller/
 COPY packages/dashboard/package.json packages/dashboard/
 COPY packages/stack/package.json packages/stack/
 COPY packages/cli/package.json packages/cli/
-RUN (npm ci --omit=dev --ignore-scripts --no-audit --no-fund || npm install --omit=dev --ignore-scripts --no-audit --no-fund) \
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
  && npm cache clean --force
 COPY --from=build /src/packages/core/dist packages/core/dist
 COPY --from=build /src/packages/engine/dist packages/engine/dist

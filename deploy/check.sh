@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Checks the deploy files without a Docker engine or a cluster (CI runs this):
 #   1. docker-compose.yml with Debian's docker-compose: `docker-compose -f docker-compose.yml config -q`
-#   2. the Dockerfile with a linter from npm (dockerfile-utils, pinned; run through npx, not a project dependency)
+#   2. the Dockerfile with dockerfile-utils (a pinned devDependency in the lock: nothing is downloaded here)
 #   3. structure: multi-stage, non-root USER, every COPY source present and not .dockerignored;
 #      every Kubernetes manifest parses and names apiVersion/kind; kustomization resources exist.
 # usage: bash deploy/check.sh   (from anywhere; installs docker-compose with apt-get when root and missing)
@@ -20,10 +20,10 @@ fi
 docker-compose -f docker-compose.yml config -q || fail "docker-compose.yml does not validate"
 echo "deploy/check: docker-compose.yml ok ($(docker-compose version --short))"
 
-lint_dir=$(mktemp -d)
-trap 'rm -rf "$lint_dir"' EXIT
-(cd "$lint_dir" && npx --yes dockerfile-utils@0.16.3 lint "$root/Dockerfile") || fail "Dockerfile lint (dockerfile-utils)"
-echo "deploy/check: Dockerfile lint ok (dockerfile-utils 0.16.3)"
+lint="$root/node_modules/.bin/dockerfile-utils"
+[ -x "$lint" ] || fail "dockerfile-utils is not installed: run npm ci first"
+"$lint" lint "$root/Dockerfile" || fail "Dockerfile lint (dockerfile-utils)"
+echo "deploy/check: Dockerfile lint ok (dockerfile-utils $(node -p "require('$root/node_modules/dockerfile-utils/package.json').version"))"
 
 node --input-type=module - "$root" <<'JS' || fail "structure"
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
