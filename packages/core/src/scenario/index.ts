@@ -1,6 +1,7 @@
 // The scenario format: YAML → validated, normalized Plan (and quick mode's Plan without a file).
 
-export { loadScenario, parseScenario, MAX_SCENARIO_BYTES } from './load.js';
+export { loadScenario, parseScenario } from './load.js';
+export { MAX_SCENARIO_BYTES, MAX_EXPANDED_BYTES, MAX_BODY_BYTES, MAX_HEADER_BYTES, headerBytes } from './limits.js';
 export type { ScenarioOverrides } from './overrides.js';
 export { quickPlan, type QuickOptions } from './quick.js';
 export { parseDuration, parsePercent, parseRate, formatDuration, MAX_DURATION_MS, MAX_RATE } from './units.js';
