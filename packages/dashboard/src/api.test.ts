@@ -159,7 +159,8 @@ describe('token', () => {
   });
 
   it('?token= sets an HttpOnly cookie and cleans the address', async () => {
-    expect(guarded.url).toContain(`?token=${TOKEN}`);
+    expect(guarded.url).not.toContain(TOKEN); // the URL gets printed: it never carries the token
+    expect(guarded.tokenRequired).toBe(true);
     const res = await fetch(`${gbase}/runs/${runs.passed.id}?token=${TOKEN}&maxPoints=50`, { redirect: 'manual' });
     expect(res.status).toBe(303);
     expect(res.headers.get('location')).toBe(`/runs/${runs.passed.id}?maxPoints=50`);

@@ -182,9 +182,9 @@ suite('dashboard in chromium', () => {
     const guarded = await serveDashboard({ runsDir: dir, port: 0, host: '127.0.0.1', token: TOKEN });
     try {
       const page = await browser.newPage();
-      const denied = await page.goto(guarded.url.replace(/\?token=.*/, ''));
+      const denied = await page.goto(guarded.url);
       expect(denied?.status()).toBe(401);
-      const ok = await page.goto(guarded.url);
+      const ok = await page.goto(`${guarded.url}?token=${TOKEN}`);
       expect(ok?.status()).toBe(200);
       expect(page.url()).not.toContain('token=');
       expect(await page.locator('tr[data-run]').count()).toBe(4);
