@@ -1,6 +1,7 @@
 // The small HTTP layer every service is built on: routing, bounded JSON bodies, JSON errors,
 // shadow-tag handling, Server-Timing, metrics, and keep-alive calls to downstream services.
 
+import { createHash, timingSafeEqual } from 'node:crypto';
 import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
@@ -217,10 +218,16 @@ export function isLoopback(req: IncomingMessage): boolean {
   return a === '::1' || a.startsWith('127.') || a.startsWith('::ffff:127.');
 }
 
+/** Constant time in the token's content: both sides are hashed to equal-length digests first. */
+export function tokenMatches(given: string | string[] | undefined, token: string): boolean {
+  if (typeof given !== 'string' || given.length === 0) return false;
+  return timingSafeEqual(createHash('sha256').update(given).digest(), createHash('sha256').update(token).digest());
+}
+
 export function requireAdmin(ctx: Ctx): void {
   const token = ctx.rt.adminToken;
   if (isLoopback(ctx.req)) return;
-  if (token && ctx.req.headers['x-admin-token'] === token) return;
+  if (token && tokenMatches(ctx.req.headers['x-admin-token'], token)) return;
   throw new HttpError(403, 'FORBIDDEN', 'Admin endpoints answer loopback clients or a valid x-admin-token only.');
 }
 
