@@ -60,3 +60,21 @@ describe('compare', () => {
     expect(c.links.find((x) => x.link === 'new')!.presence).toBe('new-only');
   });
 });
+
+describe('figures in the browser', () => {
+  it('are written by the same module as on the server (figures.js is core verdict/figures)', async () => {
+    const { runInNewContext } = await import('node:vm');
+    const core = await import('@peakdrill/core');
+    const { assetText } = await import('./assets.js');
+    const window: { pdFigures?: Record<string, (...a: unknown[]) => string> } = {};
+    runInNewContext(assetText('figures.js'), { window });
+    const browser = window.pdFigures!;
+    for (const v of [0, 0.4123, 9.87, 312.4, 2400, 12_345.6, null]) {
+      expect(browser['formatMs']!(v)).toBe(core.formatMs(v));
+      expect(browser['formatRatio']!(v === null ? v : v / 1e4)).toBe(core.formatRatio(v === null ? v : v / 1e4));
+      expect(browser['formatRps']!(v)).toBe(core.formatRps(v));
+      expect(browser['formatDuration']!(v)).toBe(core.formatDuration(v));
+    }
+    expect(browser['formatMs']!(12_345.6)).toBe('12,345.6 ms');
+  });
+});

@@ -3,7 +3,7 @@
 export { loadScenario, parseScenario, MAX_SCENARIO_BYTES } from './load.js';
 export type { ScenarioOverrides } from './overrides.js';
 export { quickPlan, type QuickOptions } from './quick.js';
-export { parseDuration, parsePercent, parseRate, formatDuration, MAX_DURATION_MS, MAX_RATE } from './units.js';
+export { parseDuration, parsePercent, parseRate, formatScenarioDuration, MAX_DURATION_MS, MAX_RATE } from './units.js';
 export { parseBudget, formatBudget, PERCENTILES } from './budget.js';
 export { parseAbortRule, type AbortRuleInput } from './abort.js';
 export { checkAllowlist, isLoopback, hostAllowed } from './allowlist.js';
