@@ -58,7 +58,9 @@ describe('JSON API', () => {
     expect(res.status).toBe(200);
     const text = await res.text();
     expect(text).toContain('"status":"failed"');
-    for (const secret of ['super-secret-token', 's3cr3t-pass', 'abc123']) expect(text).not.toContain(secret);
+    // a run folder written by an older version may hold them on disk: the screen masks them all
+    for (const secret of ['super-secret-token', 's3cr3t-pass', 'abc123', 'h3alth-pw', 'sig-777', 'iso-tok-555', 'row-tok-4242']) expect(text).not.toContain(secret);
+    expect(text).toContain('<redacted>');
     expect(text).toContain('PEAKDRILL_SHADOW_SECRET');
   });
 

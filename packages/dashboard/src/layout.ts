@@ -28,8 +28,10 @@ export function renderDocument(o: DocumentOptions): string {
     : html`<link rel="stylesheet" href="/assets/dashboard.css">`;
   const scripts = inline
     ? html`${o.charts ? html`<script>${raw(scriptForInline(assetText('chart.umd.js')))}</script>` : ''}
+<script>${raw(scriptForInline(assetText('figures.js')))}</script>
 <script>${raw(scriptForInline(assetText('dashboard.js')))}</script>`
     : html`${o.charts ? html`<script src="/assets/chart.umd.js"></script>` : ''}
+<script src="/assets/figures.js"></script>
 <script src="/assets/dashboard.js"></script>`;
   const nav = inline
     ? html`<span class="right">peakdrill report · opens offline · generated ${new Date().toISOString().replace('T', ' ').slice(0, 19)} UTC</span>`

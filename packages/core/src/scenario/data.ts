@@ -6,6 +6,7 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { isAbsolute, resolve as resolvePath } from 'node:path';
 import { isMap, isScalar } from 'yaml';
+import type { ErrorCode } from '../errors.js';
 import type { DataFeeder } from '../plan.js';
 import { put, entries, fields, isEmpty, list, str, wrongType, type Ctx, type Val } from './reader.js';
 import { RESERVED_NAMES } from './template.js';
@@ -40,7 +41,7 @@ export function splitCsvLine(line: string, delimiter = ','): string[] {
 }
 
 /** Reads the header row of a CSV file: its columns, or why they cannot be read. */
-export function readCsvHeader(file: string): { columns: string[]; hasRows: boolean } | { problem: string; code: string } {
+export function readCsvHeader(file: string): { columns: string[]; hasRows: boolean } | { problem: string; code: ErrorCode } {
   let fd: number | undefined;
   try {
     const st = statSync(file);

@@ -4,7 +4,7 @@ export { loadScenario, parseScenario } from './load.js';
 export { MAX_SCENARIO_BYTES, MAX_EXPANDED_BYTES, MAX_BODY_BYTES, MAX_HEADER_BYTES, headerBytes } from './limits.js';
 export type { ScenarioOverrides } from './overrides.js';
 export { quickPlan, type QuickOptions } from './quick.js';
-export { parseDuration, parsePercent, parseRate, formatDuration, MAX_DURATION_MS, MAX_RATE } from './units.js';
+export { parseDuration, parsePercent, parseRate, formatScenarioDuration, MAX_DURATION_MS, MAX_RATE } from './units.js';
 export { parseBudget, formatBudget, PERCENTILES } from './budget.js';
 export { parseAbortRule, type AbortRuleInput } from './abort.js';
 export { checkAllowlist, isLoopback, hostAllowed } from './allowlist.js';

@@ -5,7 +5,7 @@ import { isAlias, isMap, isNode, isPair, isScalar, isSeq, Scalar, type Document,
 import type { Problems, Ranged } from './problems.js';
 import { MAX_EXPANDED_BYTES } from './limits.js';
 import { didYouMean } from './suggest.js';
-import { durationProblem, fractionProblem, MAX_DURATION_MS, parseDuration, parsePercent, formatDuration } from './units.js';
+import { durationProblem, fractionProblem, MAX_DURATION_MS, parseDuration, parsePercent, formatScenarioDuration } from './units.js';
 
 /** Work bound: a scenario whose aliases multiply into more node visits than this is refused. */
 const MAX_VISITS = 50_000;
@@ -273,7 +273,7 @@ export function duration(ctx: Ctx, v: Val, opts: { zero?: boolean; max?: number 
   }
   const max = opts.max ?? MAX_DURATION_MS;
   if (ms > max) {
-    ctx.p.add('BAD_DURATION', `${v.path}: \`${text}\` is longer than the ${formatDuration(max)} allowed`, v.at);
+    ctx.p.add('BAD_DURATION', `${v.path}: \`${text}\` is longer than the ${formatScenarioDuration(max)} allowed`, v.at);
     return undefined;
   }
   return ms;
