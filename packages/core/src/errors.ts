@@ -74,6 +74,7 @@ export const ERROR_CODES = {
   RUN_ID_INVALID: 'a run id that is not a valid run folder name',
   RUN_NOT_FOUND: 'no run folder at the given path',
   RUN_SUMMARY_INVALID: 'a run folder whose summary.json does not parse',
+  RUN_FILE_INVALID: 'a run file is damaged (histograms.hlog: a bad line before the last)',
   DEMO_SCENARIO_MISSING: 'the demo scenario is not where the package ships it',
   DASHBOARD_BAD_HOST: 'the dashboard host does not parse',
   DASHBOARD_PORT_IN_USE: 'the dashboard port is taken',
