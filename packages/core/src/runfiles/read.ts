@@ -7,7 +7,7 @@ import { closeSync, fstatSync, openSync, readFileSync, readSync, readdirSync, st
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { inflateSync } from 'node:zlib';
 import { UserError } from '../errors.js';
-import { HISTOGRAM_HIGHEST_US, newHistogram, type Histogram } from '../histogram.js';
+import { HISTOGRAM_HIGHEST_US, newTotalHistogram, type Histogram } from '../histogram.js';
 import type { Summary, TimeseriesLine } from './summary.js';
 import { HlogDamaged, hlogColumns, TornTail } from './hlog.js';
 import { RUN_FILES, RUN_ID_PATTERN } from './write.js';
@@ -333,7 +333,7 @@ export class HlogMerger {
   result(): Map<string, MergedHistogram> {
     const out = new Map<string, MergedHistogram>();
     for (const [tag, a] of this.acc) {
-      const h = newHistogram();
+      const h = newTotalHistogram();
       for (const { layout, counts } of a.layouts.values()) {
         for (let idx = 0; idx < counts.length; idx++) {
           const c = counts[idx]!;
