@@ -1,5 +1,6 @@
 // The JSON APIs, pages and policies over a real socket (127.0.0.1, port 0).
 
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -226,6 +227,14 @@ describe('report', () => {
     expect(html).not.toMatch(/<link[^>]+stylesheet/i);
     expect(html).toMatch(/<meta http-equiv="Content-Security-Policy" content="default-src &#39;none&#39;|<meta http-equiv="Content-Security-Policy" content="default-src 'none'/);
     expect(html).toContain('Chart'); // chart.js inlined
+    // every inline block is named by its hash; nothing else may run
+    const policy = /<meta http-equiv="Content-Security-Policy" content="([^"]+)">/.exec(html)![1]!.replaceAll('&#39;', "'");
+    expect(policy).not.toContain('unsafe-inline');
+    const hash = (t: string): string => `'sha256-${createHash('sha256').update(t, 'utf8').digest('base64')}'`;
+    const scripts = [...html.matchAll(/<script>([\s\S]*?)<\/script>/g)].map((m) => m[1]!);
+    expect(scripts.length).toBeGreaterThanOrEqual(3);
+    for (const s of scripts) expect(policy).toContain(hash(s));
+    expect(policy).toContain(hash(/<style>([\s\S]*?)<\/style>/.exec(html)![1]!));
     expect(html).toContain('"percentiles":[{'); // curves inlined, not fetched
   });
 

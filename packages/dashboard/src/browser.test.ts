@@ -194,6 +194,7 @@ suite('dashboard in chromium', { timeout: 120_000 }, () => {
     page.on('request', (r) => { if (!r.url().startsWith('file:') && !r.url().startsWith('data:')) requests.push(r.url()); });
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(String(e)));
+    page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); }); // CSP refusals land here
     await page.goto('file://' + file);
     await settled(page);
     const { total, drawn } = await drawnCharts(page);
@@ -201,6 +202,23 @@ suite('dashboard in chromium', { timeout: 120_000 }, () => {
     expect(requests).toEqual([]);
     expect(errors).toEqual([]);
     await page.screenshot({ path: join(SHOTS, 'report.png'), fullPage: true });
+    await page.close();
+  });
+
+  it("runs only the report's own inline scripts and styles: injected ones are refused by its hashes", async () => {
+    const file = join(dir, 'report-injected.html');
+    const injected = '<script>window.pdInjected = true</script><style>body { background: rgb(255, 0, 0) }</style>';
+    writeFileSync(file, renderReport(runs.failed.dir).replace('<main>', `<main>${injected}`));
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const refused: string[] = [];
+    page.on('console', (m) => { if (m.type() === 'error' && /Content Security Policy/.test(m.text())) refused.push(m.text()); });
+    await page.goto('file://' + file);
+    await settled(page);
+    const { total, drawn } = await drawnCharts(page);
+    expect(drawn).toBe(total); // the report's own scripts still run
+    expect(await page.evaluate(() => (window as unknown as { pdInjected?: boolean }).pdInjected)).toBeUndefined();
+    expect(await page.evaluate(() => getComputedStyle(document.body).backgroundColor)).not.toBe('rgb(255, 0, 0)');
+    expect(refused.length).toBeGreaterThanOrEqual(2);
     await page.close();
   });
 
