@@ -8,6 +8,7 @@ import { isAbsolute, resolve as resolvePath } from 'node:path';
 import { isMap, isScalar } from 'yaml';
 import type { ErrorCode } from '../errors.js';
 import type { DataFeeder } from '../plan.js';
+import { kib, MAX_RANDOM_CSV_BYTES } from './limits.js';
 import { put, entries, fields, isEmpty, list, str, wrongType, type Ctx, type Val } from './reader.js';
 import { RESERVED_NAMES } from './template.js';
 
@@ -41,7 +42,7 @@ export function splitCsvLine(line: string, delimiter = ','): string[] {
 }
 
 /** Reads the header row of a CSV file: its columns, or why they cannot be read. */
-export function readCsvHeader(file: string): { columns: string[]; hasRows: boolean } | { problem: string; code: ErrorCode } {
+export function readCsvHeader(file: string): { columns: string[]; hasRows: boolean; bytes: number } | { problem: string; code: ErrorCode } {
   let fd: number | undefined;
   try {
     const st = statSync(file);
@@ -57,7 +58,7 @@ export function readCsvHeader(file: string): { columns: string[]; hasRows: boole
     if (lines.length === 1 && n === HEADER_BYTES) return { code: 'CSV_BAD', problem: `${file}: the header row is longer than 64 KiB` };
     const columns = splitCsvLine(header);
     const hasRows = n === HEADER_BYTES || lines.slice(1).some((l) => l.trim() !== '');
-    return { columns, hasRows };
+    return { columns, hasRows, bytes: st.size };
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return { code: 'CSV_NOT_FOUND', problem: `CSV file ${file} does not exist` };
@@ -120,6 +121,9 @@ export function readData(ctx: Ctx, v: Val, baseDir: string): Record<string, Data
       if (h.columns.some((c) => c === '')) ctx.p.add('CSV_BAD', `${csvV.path}: ${file} has an empty column name in its header row`, csvV.at);
       else if (dup !== undefined) ctx.p.add('CSV_BAD', `${csvV.path}: ${file} names column \`${dup}\` twice`, csvV.at);
       else if (!h.hasRows) ctx.p.add('CSV_EMPTY', `${csvV.path}: ${file} has a header row but no data rows`, csvV.at);
+      else if (mode === 'random' && h.bytes > MAX_RANDOM_CSV_BYTES) {
+        ctx.p.add('TOO_LARGE', `${csvV.path}: ${file} is ${h.bytes} bytes; \`mode: random\` holds the whole file in memory in every generator, so it takes at most ${kib(MAX_RANDOM_CSV_BYTES)} — use \`sequential\` or \`unique\` (streamed) for larger files`, csvV.at);
+      }
       else put(out, key, { source: { kind: 'csv', file, columns: h.columns }, mode });
       continue;
     }

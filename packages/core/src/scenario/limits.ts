@@ -15,6 +15,12 @@ export const MAX_BODY_BYTES = 1024 * 1024;
  */
 export const MAX_HEADER_BYTES = 16 * 1024;
 
+/**
+ * A CSV feeder in `mode: random` (read whole into memory by every generator, as row objects that
+ * take several times the file's size); sequential and unique feeders stream any size.
+ */
+export const MAX_RANDOM_CSV_BYTES = 64 * 1024 * 1024;
+
 /** Bytes of a header set on the wire. */
 export function headerBytes(headers: Readonly<Record<string, string>>): number {
   let n = 0;
