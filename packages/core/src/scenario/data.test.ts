@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../errors.js';
-import { readCsvHeader, splitCsvLine } from './data.js';
+import { parseRecord } from './csv.js';
+import { readCsvHeader } from './data.js';
 import { MAX_RANDOM_CSV_BYTES } from './limits.js';
 import { parseScenario } from './load.js';
 
@@ -27,9 +28,9 @@ function codes(data: string): string[] {
 }
 
 describe('data feeders', () => {
-  it('splits CSV lines with quotes', () => {
-    expect(splitCsvLine('a,"b,c","d ""e"""')).toEqual(['a', 'b,c', 'd "e"']);
-    expect(splitCsvLine('x;y', ';')).toEqual(['x', 'y']);
+  it('parses CSV records with quotes (the one record parser of header and rows)', () => {
+    expect(parseRecord('a,"b,c","d ""e"""', true)!.fields).toEqual(['a', 'b,c', 'd "e"']);
+    expect(parseRecord('"multi\nline",x\nnext', true)).toEqual({ fields: ['multi\nline', 'x'], end: 15 });
   });
   it('reads a CSV header (BOM, quotes, CRLF)', () => {
     expect(readCsvHeader(join(dir, 'users.csv'))).toMatchObject({ columns: ['id', 'full name', 'token'], hasRows: true });

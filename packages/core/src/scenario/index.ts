@@ -22,6 +22,6 @@ export {
 } from './template.js';
 export { parseJsonPath, walkJsonPath, type JsonPathSegment } from './jsonpath.js';
 export { describeLoad } from './load-model.js';
-export { splitCsvLine } from './data.js';
+export { CsvStream, countCsvRows, parseCsv, parseRecord } from './csv.js';
 export { suggest } from './suggest.js';
 export { DEFAULT_HTTP, DEFAULT_SHADOW, DEFAULT_MAX_IN_FLIGHT } from './defaults.js';
