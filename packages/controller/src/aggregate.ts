@@ -287,7 +287,7 @@ export class Aggregator {
   }
 }
 
-function addEncoded(into: Histogram, encoded: string): void {
+export function addEncoded(into: Histogram, encoded: string): void {
   const h = decodeHistogram(encoded);
   into.add(h);
   h.destroy();

@@ -8,6 +8,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { EXIT, PROTOCOL_VERSION, UserError, type AgentCapacity, type AgentPresenceMessage, type AgentToController, type ClaimMessage, type DiscoverMessage, type RefusedMessage, type ReleaseMessage } from '@peakdrill/core';
 import { decode, encode, refusalReason, versionMismatch } from './codec.js';
 import { redactUrl } from './connect.js';
+import type { Signer } from './auth.js';
 import type { Subjects } from './subjects.js';
 
 const CLAIM_TIMEOUT_MS = 2_000;
@@ -152,10 +153,14 @@ async function claimOne(nc: NatsConnection, s: Subjects, o: ClaimOptions, a: See
   }
 }
 
-export async function releaseAll(nc: NatsConnection, s: Subjects, runId: string, agents: { id: string }[], reason: string): Promise<void> {
+/** `sign`: the run's signer once agents hold its key (a release before the assignment needs none). */
+export async function releaseAll(nc: NatsConnection, s: Subjects, runId: string, agents: { id: string }[], reason: string, sign?: Signer): Promise<void> {
   if (nc.isClosed()) return;
-  const msg: ReleaseMessage = { v: PROTOCOL_VERSION, type: 'release', runId, reason };
-  for (const a of agents) nc.publish(s.agent(a.id), encode(msg));
+  const data = encode({ v: PROTOCOL_VERSION, type: 'release', runId, reason } satisfies ReleaseMessage);
+  for (const a of agents) {
+    const subject = s.agent(a.id);
+    nc.publish(subject, data, sign ? { headers: sign.headers(subject, data) } : undefined);
+  }
   await nc.flush().catch(() => undefined);
 }
 
