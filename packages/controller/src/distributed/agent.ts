@@ -5,6 +5,8 @@
 // Every message of a run is authenticated (auth.ts): the agent acts on no control message
 // (start, stop, rescale, heartbeat, release) that is not the controller's, and new, and it
 // signs what it sends. A refusal is logged, never acted upon.
+// (Over 400 lines on purpose: the agent's life — claimed, assigned, running, idle again — is one
+// state machine, and its transitions read best in one place.)
 //
 // Life of an agent: idle (announce, heartbeat every second) → claimed by one controller for one
 // run → assigned (its generators' assignments; worker threads spun up) → started at the agreed
@@ -29,7 +31,6 @@ import {
   type ControllerToAgent,
   type GeneratorMessage,
   type RefusedMessage,
-  type SealedBox,
   type WorkerAssignment,
 } from '@peakdrill/core';
 import { LocalFleet } from '../local.js';
@@ -37,8 +38,8 @@ import { controlKey, dataKey, Signer, Verifier } from './auth.js';
 import { PartCollector } from './chunks.js';
 import { decode, encode, refusalReason, versionMismatch } from './codec.js';
 import { connectNats, onMessages, redactUrl } from './connect.js';
+import { readAssignment, shareProblem } from './assignment.js';
 import { SecondMerger, type MergedSecond } from './premerge.js';
-import { open } from './seal.js';
 import { subjects, token, type Subjects } from './subjects.js';
 
 /** Silence from the controller after which the agent stops its drill (must stay well under 5 s). */
@@ -296,42 +297,10 @@ class Agent implements RunningAgent {
   }
 
   private unpack(m: Msg, run: Run, sealed: boolean, text: string): AgentAssignPayload | null {
-    let json = text;
-    if (sealed || this.token !== undefined) {
-      if (!sealed) {
-        this.refuse(m, 'TOKEN_MISMATCH', `agent ${this.name} holds a token and takes sealed assignments only: set PEAKDRILL_AGENT_TOKEN on the controller to the agents' token`);
-        return null;
-      }
-      if (this.token === undefined) {
-        this.refuse(m, 'TOKEN_MISMATCH', `the controller seals its assignments with a token: start agent ${this.name} with PEAKDRILL_AGENT_TOKEN set to the same token`);
-        return null;
-      }
-      let box: SealedBox;
-      try {
-        box = JSON.parse(text) as SealedBox;
-      } catch {
-        this.refuse(m, 'BAD_MESSAGE', 'the sealed assignment is not JSON');
-        return null;
-      }
-      const plain = open(this.token, run.runId, box);
-      if (plain === null) {
-        this.refuse(m, 'TOKEN_MISMATCH', `agent ${this.name} cannot open the assignment: the controller's PEAKDRILL_AGENT_TOKEN differs from this agent's`);
-        return null;
-      }
-      json = plain;
-    }
-    try {
-      const payload = JSON.parse(json) as AgentAssignPayload;
-      if (!Array.isArray(payload.assignments) || payload.assignments.length === 0) throw new Error('no assignments');
-      if (typeof payload.runKey !== 'string' || Buffer.from(payload.runKey, 'base64').length !== 32) throw new Error('no run key to authenticate the run\'s messages with');
-      if (!Number.isSafeInteger(payload.controlSeq) || payload.controlSeq < 0) throw new Error('no control sequence number');
-      const bad = shareProblem(payload.assignments.map((a) => a.share));
-      if (bad) throw new Error(bad);
-      return payload;
-    } catch (err) {
-      this.refuse(m, 'BAD_MESSAGE', `the assignment cannot be read: ${(err as Error).message}`);
-      return null;
-    }
+    const r = readAssignment(text, { sealed, token: this.token, runId: run.runId, agent: this.name });
+    if (r.ok) return r.payload;
+    this.refuse(m, r.code, r.reason);
+    return null;
   }
 
   private onControl(m: Msg): void {
@@ -478,19 +447,6 @@ class Agent implements RunningAgent {
     })();
     return this.closing;
   }
-}
-
-/**
- * Why these shares (one per generator of this agent) are out of bounds, or null: each in (0, 1],
- * and together at most the whole drill, so no message can make an agent carry more than the plan.
- */
-export function shareProblem(shares: number[]): string | null {
-  for (const x of shares) {
-    if (typeof x !== 'number' || !Number.isFinite(x) || x <= 0 || x > 1) return `a generator's share must be in (0, 1], got ${String(x)}`;
-  }
-  const sum = shares.reduce((a, b) => a + b, 0);
-  if (sum > 1 + 1e-9) return `this agent's ${shares.length} generators would carry ${(sum * 100).toFixed(1)}% of the drill (more than all of it)`;
-  return null;
 }
 
 const generatorIndex = (name: string): number => Number(name.slice(name.lastIndexOf('/g') + 2));

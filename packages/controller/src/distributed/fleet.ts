@@ -8,6 +8,8 @@
 // (`abort`).
 // Every message of the run is authenticated (auth.ts): what the controller publishes is signed
 // with the run's control key, and an agent's messages count only under that agent's data key.
+// (Over 400 lines on purpose: the run's side of every agent — assignment, traffic, loss — is one
+// piece of state, and splitting it would spread one agent's bookkeeping over several rooms.)
 
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';

@@ -1,0 +1,50 @@
+// What an agent accepts as its assignment: sealed exactly when it holds a token (and then
+// opened with it), readable, with the run's key, and with shares that keep the agent within
+// the plan. Every refusal says what to change, in the words the agent logs and replies.
+
+import type { AgentAssignPayload, RefusedMessage, SealedBox } from '@peakdrill/core';
+import { open } from './seal.js';
+
+export type ReadAssignment = { ok: true; payload: AgentAssignPayload } | { ok: false; code: RefusedMessage['code']; reason: string };
+
+export function readAssignment(text: string, o: { sealed: boolean; token: string | undefined; runId: string; agent: string }): ReadAssignment {
+  let json = text;
+  if (o.sealed || o.token !== undefined) {
+    if (!o.sealed) return { ok: false, code: 'TOKEN_MISMATCH', reason: `agent ${o.agent} holds a token and takes sealed assignments only: set PEAKDRILL_AGENT_TOKEN on the controller to the agents' token` };
+    if (o.token === undefined) return { ok: false, code: 'TOKEN_MISMATCH', reason: `the controller seals its assignments with a token: start agent ${o.agent} with PEAKDRILL_AGENT_TOKEN set to the same token` };
+    let box: SealedBox;
+    try {
+      box = JSON.parse(text) as SealedBox;
+    } catch {
+      return { ok: false, code: 'BAD_MESSAGE', reason: 'the sealed assignment is not JSON' };
+    }
+    const plain = open(o.token, o.runId, box);
+    if (plain === null) return { ok: false, code: 'TOKEN_MISMATCH', reason: `agent ${o.agent} cannot open the assignment: the controller's PEAKDRILL_AGENT_TOKEN differs from this agent's` };
+    json = plain;
+  }
+  try {
+    const payload = JSON.parse(json) as AgentAssignPayload;
+    if (!Array.isArray(payload.assignments) || payload.assignments.length === 0) throw new Error('no assignments');
+    if (typeof payload.runKey !== 'string' || Buffer.from(payload.runKey, 'base64').length !== 32) throw new Error("no run key to authenticate the run's messages with");
+    if (!Number.isSafeInteger(payload.controlSeq) || payload.controlSeq < 0) throw new Error('no control sequence number');
+    const bad = shareProblem(payload.assignments.map((a) => a.share));
+    if (bad) throw new Error(bad);
+    return { ok: true, payload };
+  } catch (err) {
+    return { ok: false, code: 'BAD_MESSAGE', reason: `the assignment cannot be read: ${(err as Error).message}` };
+  }
+}
+
+/**
+ * Why these shares (one per generator of this agent) are out of bounds, or null: each in (0, 1],
+ * and together at most the whole drill, so no message can make an agent carry more than the plan.
+ */
+export function shareProblem(shares: number[]): string | null {
+  for (const x of shares) {
+    if (typeof x !== 'number' || !Number.isFinite(x) || x <= 0 || x > 1) return `a generator's share must be in (0, 1], got ${String(x)}`;
+  }
+  const sum = shares.reduce((a, b) => a + b, 0);
+  if (sum > 1 + 1e-9) return `this agent's ${shares.length} generators would carry ${(sum * 100).toFixed(1)}% of the drill (more than all of it)`;
+  return null;
+}
+
