@@ -5,7 +5,7 @@
 // stays flat: per link, one histogram per second in flight plus the run and window totals.
 
 import {
-  decodeHistogram,
+  addEncodedHistogram,
   emptyOutcomes,
   newHistogram,
   summarizeHistogram,
@@ -288,9 +288,7 @@ export class Aggregator {
 }
 
 export function addEncoded(into: Histogram, encoded: string): void {
-  const h = decodeHistogram(encoded);
-  into.add(h);
-  h.destroy();
+  addEncodedHistogram(into, encoded);
 }
 
 function mergeInto(map: Map<string, Histogram>, key: string, h: Histogram): void {

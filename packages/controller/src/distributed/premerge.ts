@@ -7,8 +7,10 @@
 // merges it, or folds it into the next open second: exact counts either way). A worker that
 // ends (done, failed) first flushes every second it is part of, so its last data always
 // precedes its end on the wire.
+// Histograms go out in HDR's plain V2 encoding (not deflated): the controller adds them into its
+// per-second histograms without an inflate each (core's addEncodedHistogram), see bench/RESULTS.md.
 
-import { emptyOutcomes, encodeHistogram, newHistogram, type Histogram, type IntervalJourney, type IntervalLink, type IntervalMessage } from '@peakdrill/core';
+import { emptyOutcomes, encodeHistogramPlain, newHistogram, type Histogram, type IntervalJourney, type IntervalLink, type IntervalMessage } from '@peakdrill/core';
 import { addEncoded, addOutcomes } from '../aggregate.js';
 
 /** How long after the first worker reported a second the agent waits for the others. */
@@ -76,11 +78,12 @@ export class SecondMerger {
     if (p.parts.length === 0) return;
     const parts = p.parts;
     p.parts = [];
-    this.emit({ generators: parts.map((m) => m.generator), msg: parts.length === 1 ? parts[0]! : mergeIntervals(parts) });
+    // re-encoded even when alone: the wire to the controller carries the plain (not deflated) form
+    this.emit({ generators: parts.map((m) => m.generator), msg: mergeIntervals(parts) });
   }
 }
 
-/** One interval message holding the sum of several of the same second (lossless). */
+/** One interval message holding the sum of several of the same second (lossless, histograms in the plain encoding). */
 export function mergeIntervals(parts: IntervalMessage[]): IntervalMessage {
   const first = parts[0]!;
   const links = new Map<string, { link: IntervalLink; latency: Histogram; service: Histogram; hops: Map<string, Histogram> }>();
@@ -145,7 +148,7 @@ export function mergeIntervals(parts: IntervalMessage[]): IntervalMessage {
 }
 
 function encodeAndFree(h: Histogram): string {
-  const enc = encodeHistogram(h);
+  const enc = encodeHistogramPlain(h);
   h.destroy();
   return enc;
 }
