@@ -98,6 +98,7 @@ async function control() {
       seconds,
       status: result.summary.status,
       lost: (result.summary.agents ?? []).filter((x) => x.lost).length,
+      ...(result.summary.status !== 'passed' ? { notes: result.summary.notes.slice(0, 3), error: result.summary.error, firstLost: (result.summary.agents ?? []).find((x) => x.lost)?.lost } : {}),
       countMatches: result.summary.links.reduce((n, l) => n + l.count, 0) === report.count,
       controllerCpuPerDrillSecond: `${((cpuMs / (seconds - 3)) / 10).toFixed(1)}% of one core`,
       controllerCpuMsPerDrillSecond: Math.round(cpuMs / (seconds - 3)),
