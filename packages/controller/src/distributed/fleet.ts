@@ -282,8 +282,10 @@ export class NatsFleet implements GeneratorFleet {
     const d = decode<AgentToController>(m.data);
     if (!d.ok || (d.msg.type !== 'heartbeat' && d.msg.type !== 'announce')) return;
     const a = this.byId.get(d.msg.id);
+    // an agent that ended (or was lost) is idle again and announces itself unsigned: nothing to watch
+    if (!a || a.lost || a.done) return;
     // before its assignment an agent has no key and nothing to lose; after it, only its signed word counts
-    if (a && (this.watch === null || this.authentic(a, m))) a.lastSeen = Date.now();
+    if (this.watch === null || this.authentic(a, m)) a.lastSeen = Date.now();
   }
 
   private onData(raw: Msg): void {

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, headers, type MsgHdrs, type NatsConnection } from '@nats-io/transport-node';
 import { afterEach, describe, expect, it } from 'vitest';
-import { PROTOCOL_VERSION, quickPlan } from '@peakdrill/core';
+import { emptyOutcomes, encodeHistogramPlain, newHistogram, PROTOCOL_VERSION, quickPlan } from '@peakdrill/core';
 import { startTarget, type Target } from '@peakdrill/engine/testing';
 import { Drill } from '../drill.js';
 import type { GeneratorFleet } from '../generators.js';
@@ -74,7 +74,7 @@ const tmp = (): string => mkdtempSync(join(tmpdir(), 'peakdrill-forgery-'));
 
 // each drill below runs ~4–6 s of load plus agent start-up on a busy 2-core machine
 describe.skipIf(!mustRun)('a forger on the NATS', { timeout: 40_000 }, () => {
-  it('a forged rescale is refused: the load stays as planned, the agents log the refusal', async () => {
+  it('a forged rescale is refused (the load stays as planned, the agents log it), and figures forged in an agent\'s name are not counted', async () => {
     target = await startTarget();
     const prefix = uniquePrefix();
     const logs: string[] = [];
@@ -95,12 +95,20 @@ describe.skipIf(!mustRun)('a forger on the NATS', { timeout: 40_000 }, () => {
     nc.publish(control, rescale, { headers: forgedHeader(genuine) }); // a genuine header on other bytes
     nc.publish(control, rescale, { headers: forgedHeader(`${Number(seq) + 1_000}.${mac}`) }); // a later sequence number
     for (const a of agents) nc.publish(subjects(prefix).agent(a.id), rescale); // on each agent's own subject
+    // and figures in an agent's name: a second of 100,000 requests, and an early `done`
+    const data = subjects(prefix).data(runId);
+    const link = { name: plan.journeys[0]!.steps[0]!.name, outcomes: { ...emptyOutcomes(), ok: 100_000 }, started: 100_000, latency: encodeHistogramPlain(newHistogram()), service: encodeHistogramPlain(newHistogram()), hops: {}, tagSent: 0, tagAcknowledged: 0 };
+    const forgedSecond = { type: 'interval', generator: `${runId}/g0`, t: 1, links: [link], journeys: [], inFlight: 0, dropped: 0, lateP99Us: 0 };
+    nc.publish(data, encode({ v: PROTOCOL_VERSION, type: 'interval', runId, agent: agents[0]!.id, generators: [0], msg: forgedSecond }), { headers: forgedHeader(genuine) });
+    nc.publish(data, encode({ v: PROTOCOL_VERSION, type: 'done', runId, agent: agents[1]!.id, count: 0, intervals: 0 }));
     await nc.flush();
 
     const result = await run;
     expect(result.summary.status).toBe('passed');
     expect(Math.abs(target.received - 800) / 800).toBeLessThanOrEqual(0.02);
-    expect(result.summary.links[0]!.count).toBe(target.received);
+    expect(result.summary.links[0]!.count).toBe(target.received); // the forged second was not counted
+    expect(result.summary.agents?.every((x) => x.lost === undefined && x.count > 0)).toBe(true); // nor the forged done
+    expect(result.summary.notes.join('\n')).toMatch(/refused a message in the name of agent f[12] on .*\.data: it( carries no authentication|s authentication does not match)/);
     const log = logs.join('\n');
     expect(log).not.toMatch(/rescaled/);
     expect(log).toMatch(/refused a rescale control message on .*\.control: it carries no authentication.*not acted upon/);
@@ -140,7 +148,7 @@ describe.skipIf(!mustRun)('a forger on the NATS', { timeout: 40_000 }, () => {
     expect(lastChange - killedAt).toBeLessThan(5000);
     for (const a of children.slice(0, 2)) {
       expect(a.output()).toMatch(/no word from the controller/);
-      expect(a.output()).toMatch(/refused a controller-heartbeat message on .*: it (is a replay|carries no authentication|s authentication does not match)/);
+      expect(a.output()).toMatch(/refused a controller-heartbeat message on .*: it( is a replay| carries no authentication|s authentication does not match)/);
     }
   });
 
