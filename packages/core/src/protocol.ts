@@ -144,6 +144,8 @@ export interface ClaimMessage {
   controlSubject: string;
   /** Subject the agent publishes its generators' messages and its `done` on. */
   dataSubject: string;
+  /** The controller's ephemeral X25519 public key (SPKI DER, base64): without a token, the assignment is sealed with the agreed key. */
+  exchangeKey?: string;
 }
 
 export interface ClaimedMessage {
@@ -151,6 +153,8 @@ export interface ClaimedMessage {
   type: 'claimed';
   /** The agent's Date.now() when it answered (the controller derives the clock offset from it). */
   nowMs: number;
+  /** The agent's X25519 public key, answering the claim's. */
+  exchangeKey?: string;
 }
 
 /**
@@ -165,6 +169,8 @@ export interface AssignMessage {
   part: number;
   parts: number;
   sealed: boolean;
+  /** Without a token: sealed with the key agreed in the claim (`exchangeKey`). */
+  exchanged?: boolean;
   data: string;
 }
 

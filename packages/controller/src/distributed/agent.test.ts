@@ -142,6 +142,38 @@ describe.skipIf(!mustRun)('refusals over NATS', { timeout: 20_000 }, () => {
   });
 });
 
+describe.skipIf(!mustRun)('without a token', { timeout: 20_000 }, () => {
+  it('the assignment is sealed with a key agreed in the claim: a listener on the bus never reads the shadow secret or the run key', async () => {
+    const prefix = uniquePrefix();
+    agents.push(await runAgent({ natsUrl: NATS_URL, prefix, name: 'open-bus', workers: 1, token: undefined }));
+    const nc = await raw();
+    const assignParts: { exchanged?: boolean; data: string }[] = [];
+    const everything: string[] = [];
+    nc.subscribe(`${prefix}.>`, {
+      callback: (_e, m) => {
+        const text = new TextDecoder().decode(m.data);
+        everything.push(text);
+        const d = decode<{ v: number; type: string; exchanged?: boolean; data: string }>(m.data);
+        if (d.ok && d.msg.type === 'assign') assignParts.push(d.msg);
+      },
+    });
+    await nc.flush();
+    target = await startTarget();
+    const plan = quickPlan({ url: `${target.url}/`, rate: 50, durationMs: 1000 });
+    plan.shadow.enabled = true;
+    const result = await new Drill({ plan, outDir: mkdtempSync(join(tmpdir(), 'peakdrill-exchange-')), shadowSecret: 'shh-open-bus', fleet: createNatsFleet({ natsUrl: NATS_URL, prefix, agents: 1, token: undefined, waitMs: 5000 }) }).run();
+    expect(result.summary.links[0]!.count).toBe(50);
+    expect(target.lastHeaders?.['x-peakdrill-shadow']).toBeDefined(); // the secret did reach the agent
+    expect(assignParts.length).toBeGreaterThan(0);
+    expect(assignParts.every((p) => p.exchanged === true)).toBe(true);
+    const assignment = Buffer.from(assignParts.map((p) => p.data).join(''), 'base64').toString('utf8');
+    for (const seen of [assignment, ...everything]) {
+      expect(seen).not.toContain('shh-open-bus');
+      expect(seen).not.toContain('runKey');
+    }
+  });
+});
+
 describe.skipIf(!mustRun)('an agent with --once', { timeout: 20_000 }, () => {
   it('leaves after its drill', async () => {
     const prefix = uniquePrefix();

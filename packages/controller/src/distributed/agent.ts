@@ -39,6 +39,7 @@ import { PartCollector } from './chunks.js';
 import { decode, encode, refusalReason, versionMismatch } from './codec.js';
 import { connectNats, onMessages, redactUrl } from './connect.js';
 import { readAssignment, shareProblem } from './assignment.js';
+import { newKeyExchange } from './exchange.js';
 import { SecondMerger, type MergedSecond } from './premerge.js';
 import { subjects, token, type Subjects } from './subjects.js';
 
@@ -101,6 +102,8 @@ interface Run {
   merger: SecondMerger | null;
   mergeTick: NodeJS.Timeout | null;
   refusals: { count: number; loggedAt: number };
+  /** The key agreed in the claim (no token): the assignment comes sealed with it. */
+  exchangeSecret: string | undefined;
 }
 
 /** Connects, announces itself and waits for drills. Throws UserError NATS_UNAVAILABLE. */
@@ -214,6 +217,18 @@ class Agent implements RunningAgent {
           this.reply(m, { v: PROTOCOL_VERSION, type: 'refused', code: 'AGENT_BUSY', reason: `agent ${this.name} is busy with run ${this.run?.runId ?? '(shutting down)'}` });
           return;
         }
+        let exchangeKey: string | undefined;
+        let exchangeSecret: string | undefined;
+        if (typeof msg.exchangeKey === 'string' && this.token === undefined) {
+          try {
+            const exchange = newKeyExchange();
+            exchangeSecret = exchange.agree(msg.exchangeKey);
+            exchangeKey = exchange.publicKey;
+          } catch (err) {
+            this.refuse(m, 'BAD_MESSAGE', `the claim's exchange key cannot be used: ${(err as Error).message}`);
+            return;
+          }
+        }
         const sub = this.nc.subscribe(msg.controlSubject, onMessages((cm) => this.onControl(cm)));
         this.run = {
           runId: msg.runId,
@@ -235,9 +250,10 @@ class Agent implements RunningAgent {
           merger: null,
           mergeTick: null,
           refusals: { count: 0, loggedAt: 0 },
+          exchangeSecret,
         };
         this.log(`agent ${this.name}: claimed by ${msg.controller} for run ${msg.runId}`);
-        this.reply(m, { v: PROTOCOL_VERSION, type: 'claimed', nowMs: Date.now() });
+        this.reply(m, { v: PROTOCOL_VERSION, type: 'claimed', nowMs: Date.now(), ...(exchangeKey ? { exchangeKey } : {}) });
         this.presence('heartbeat');
         return;
       }
@@ -260,7 +276,7 @@ class Agent implements RunningAgent {
           this.reply(m, { v: PROTOCOL_VERSION, type: 'assigned', part: msg.part });
           return;
         }
-        const payload = this.unpack(m, run, msg.sealed, text);
+        const payload = this.unpack(m, run, msg.sealed, msg.exchanged === true, text);
         if (payload === null) {
           this.endRun(run, 'assignment refused');
           return;
@@ -296,8 +312,8 @@ class Agent implements RunningAgent {
     }
   }
 
-  private unpack(m: Msg, run: Run, sealed: boolean, text: string): AgentAssignPayload | null {
-    const r = readAssignment(text, { sealed, token: this.token, runId: run.runId, agent: this.name });
+  private unpack(m: Msg, run: Run, sealed: boolean, exchanged: boolean, text: string): AgentAssignPayload | null {
+    const r = readAssignment(text, { sealed, exchanged, exchangeSecret: run.exchangeSecret, token: this.token, runId: run.runId, agent: this.name });
     if (r.ok) return r.payload;
     this.refuse(m, r.code, r.reason);
     return null;

@@ -5,20 +5,31 @@
 import type { AgentAssignPayload, RefusedMessage, SealedBox } from '@peakdrill/core';
 import { open } from './seal.js';
 
+/** The plaintext of a sealed box given as JSON, or null (not JSON, other key, altered). */
+function openJson(key: string, runId: string, text: string): string | null {
+  try {
+    return open(key, runId, JSON.parse(text) as SealedBox);
+  } catch {
+    return null;
+  }
+}
+
 export type ReadAssignment = { ok: true; payload: AgentAssignPayload } | { ok: false; code: RefusedMessage['code']; reason: string };
 
-export function readAssignment(text: string, o: { sealed: boolean; token: string | undefined; runId: string; agent: string }): ReadAssignment {
+/** `exchanged`: sealed with `exchangeSecret`, the key agreed in the claim (no token on either side). */
+export function readAssignment(
+  text: string,
+  o: { sealed: boolean; exchanged: boolean; exchangeSecret: string | undefined; token: string | undefined; runId: string; agent: string },
+): ReadAssignment {
   let json = text;
-  if (o.sealed || o.token !== undefined) {
+  if (o.exchanged && !o.sealed && o.token === undefined) {
+    const plain = o.exchangeSecret === undefined ? null : openJson(o.exchangeSecret, o.runId, text);
+    if (plain === null) return { ok: false, code: 'BAD_MESSAGE', reason: `agent ${o.agent} cannot open the assignment with the key agreed in its claim (another controller's, or altered on the way)` };
+    json = plain;
+  } else if (o.sealed || o.token !== undefined) {
     if (!o.sealed) return { ok: false, code: 'TOKEN_MISMATCH', reason: `agent ${o.agent} holds a token and takes sealed assignments only: set PEAKDRILL_AGENT_TOKEN on the controller to the agents' token` };
     if (o.token === undefined) return { ok: false, code: 'TOKEN_MISMATCH', reason: `the controller seals its assignments with a token: start agent ${o.agent} with PEAKDRILL_AGENT_TOKEN set to the same token` };
-    let box: SealedBox;
-    try {
-      box = JSON.parse(text) as SealedBox;
-    } catch {
-      return { ok: false, code: 'BAD_MESSAGE', reason: 'the sealed assignment is not JSON' };
-    }
-    const plain = open(o.token, o.runId, box);
+    const plain = openJson(o.token, o.runId, text);
     if (plain === null) return { ok: false, code: 'TOKEN_MISMATCH', reason: `agent ${o.agent} cannot open the assignment: the controller's PEAKDRILL_AGENT_TOKEN differs from this agent's` };
     json = plain;
   }

@@ -9,6 +9,7 @@ import { EXIT, PROTOCOL_VERSION, UserError, type AgentCapacity, type AgentPresen
 import { decode, encode, refusalReason, versionMismatch } from './codec.js';
 import { redactUrl } from './connect.js';
 import type { Signer } from './auth.js';
+import { newKeyExchange } from './exchange.js';
 import type { Subjects } from './subjects.js';
 
 const CLAIM_TIMEOUT_MS = 2_000;
@@ -24,6 +25,8 @@ export interface ClaimedAgent {
   /** Agent clock − controller clock, ms. */
   offsetMs: number;
   rttMs: number;
+  /** The secret agreed with the agent in its claim (base64), when it answered the exchange. */
+  exchangeSecret?: string;
 }
 
 export interface ClaimOptions {
@@ -134,7 +137,8 @@ export async function claimAgents(nc: NatsConnection, s: Subjects, o: ClaimOptio
 }
 
 async function claimOne(nc: NatsConnection, s: Subjects, o: ClaimOptions, a: Seen, unusable: Map<string, string>): Promise<ClaimedAgent | null> {
-  const msg: ClaimMessage = { v: PROTOCOL_VERSION, type: 'claim', runId: o.runId, controller: o.controller, controlSubject: o.controlSubject, dataSubject: o.dataSubject };
+  const exchange = newKeyExchange();
+  const msg: ClaimMessage = { v: PROTOCOL_VERSION, type: 'claim', runId: o.runId, controller: o.controller, controlSubject: o.controlSubject, dataSubject: o.dataSubject, exchangeKey: exchange.publicKey };
   const t0 = Date.now();
   try {
     const r = await nc.request(s.agent(a.id), encode(msg), { timeout: CLAIM_TIMEOUT_MS });
@@ -144,7 +148,11 @@ async function claimOne(nc: NatsConnection, s: Subjects, o: ClaimOptions, a: See
       unusable.set(a.id, versionMismatch(d.v, `agent ${a.name}`));
       return null;
     }
-    if (d.msg.type === 'claimed') return { id: a.id, name: a.name, capacity: a.capacity, offsetMs: Math.round(d.msg.nowMs - (t0 + t2) / 2), rttMs: t2 - t0 };
+    if (d.msg.type === 'claimed') {
+      const claimed: ClaimedAgent = { id: a.id, name: a.name, capacity: a.capacity, offsetMs: Math.round(d.msg.nowMs - (t0 + t2) / 2), rttMs: t2 - t0 };
+      if (typeof d.msg.exchangeKey === 'string') claimed.exchangeSecret = exchange.agree(d.msg.exchangeKey);
+      return claimed;
+    }
     if (d.msg.type === 'refused') unusable.set(a.id, d.msg.reason);
     return null;
   } catch (err) {

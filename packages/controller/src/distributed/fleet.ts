@@ -212,10 +212,13 @@ export class NatsFleet implements GeneratorFleet {
   /** Ships one agent its part; null when it took it, else why not. */
   private async assign(a: AgentState, assignments: WorkerAssignment[], dataFiles: Record<string, string>): Promise<string | null> {
     const payload = JSON.stringify({ ...payloadFor(a.slot, assignments, dataFiles, a.claim.offsetMs), runKey: this.runKey, controlSeq: this.sign.last(this.s.control(this.runId)) });
-    const text = this.o.token !== undefined ? JSON.stringify(seal(this.o.token, this.runId, payload)) : payload;
+    // sealed with the token, or else with the key agreed in the claim: never in clear to a listener
+    const key = this.o.token ?? a.claim.exchangeSecret;
+    const text = key !== undefined ? JSON.stringify(seal(key, this.runId, payload)) : payload;
+    const exchanged = this.o.token === undefined && key !== undefined;
     const parts = toParts(text);
     for (let i = 0; i < parts.length; i++) {
-      const msg: AssignMessage = { v: PROTOCOL_VERSION, type: 'assign', runId: this.runId, part: i, parts: parts.length, sealed: this.o.token !== undefined, data: parts[i]! };
+      const msg: AssignMessage = { v: PROTOCOL_VERSION, type: 'assign', runId: this.runId, part: i, parts: parts.length, sealed: this.o.token !== undefined, ...(exchanged ? { exchanged } : {}), data: parts[i]! };
       try {
         const r = await this.nc.request(this.s.agent(a.slot.id), encode(msg), { timeout: ASSIGN_TIMEOUT_MS });
         const d = decode<AgentToController>(r.data);
