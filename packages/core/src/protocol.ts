@@ -159,8 +159,9 @@ export interface ClaimedMessage {
 
 /**
  * One part of the assignment payload (NATS caps a message at ~1 MB; CSV files may be larger).
- * The parts, joined, are the JSON of `AgentAssignPayload`, or with `sealed` the JSON of a
- * `SealedBox` whose plaintext is that JSON (AES-256-GCM, key derived from the shared token).
+ * The parts, joined, are the JSON of a `SealedBox` whose plaintext is the JSON of
+ * `AgentAssignPayload` (AES-256-GCM; key from the shared token with `sealed`, from the claim's
+ * key exchange with `exchanged`), or that JSON itself when neither (a peer that offered no exchange).
  */
 export interface AssignMessage {
   v: number;
