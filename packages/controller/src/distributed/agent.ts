@@ -34,7 +34,7 @@ import {
   type WorkerAssignment,
 } from '@peakdrill/core';
 import { LocalFleet } from '../local.js';
-import { controlKey, dataKey, Signer, Verifier } from './auth.js';
+import { checkClaim, controlKey, dataKey, Signer, Verifier } from './auth.js';
 import { PartCollector } from './chunks.js';
 import { decode, encode, refusalReason, versionMismatch } from './codec.js';
 import { connectNats, onMessages, redactUrl } from './connect.js';
@@ -52,6 +52,7 @@ const CLAIM_TTL_MS = 60_000;
 const RELEASE = '0.1.0';
 const SHUTDOWN_WAIT_MS = 5_000;
 const MERGE_TICK_MS = 250;
+const CLAIMED_RUNS_KEPT = 1_000;
 /** Refusals are logged at most this often per run (a flood of forgeries must not flood the log). */
 const REFUSAL_LOG_MS = 1_000;
 
@@ -124,6 +125,8 @@ class Agent implements RunningAgent {
   private watch: NodeJS.Timeout | null = null;
   private closing: Promise<void> | null = null;
   private readonly mismatchLogged = new Set<string>();
+  /** The last runs this agent was claimed for: a claim for one of them again is a replay. */
+  private readonly claimedRuns: string[] = [];
 
   constructor(
     private readonly nc: NatsConnection,
@@ -213,10 +216,23 @@ class Agent implements RunningAgent {
     const msg = d.msg;
     switch (msg.type) {
       case 'claim': {
+        if (this.token !== undefined) {
+          const why = checkClaim(this.token, m.subject, m.data, m.headers);
+          if (why !== null) {
+            this.refuse(m, 'TOKEN_MISMATCH', `agent ${this.name} takes claims only from a controller holding its PEAKDRILL_AGENT_TOKEN, and this claim (from ${msg.controller}) ${why.replace(/^it /, '')}`);
+            return;
+          }
+        }
         if (this.run !== null || this.closing !== null) {
           this.reply(m, { v: PROTOCOL_VERSION, type: 'refused', code: 'AGENT_BUSY', reason: `agent ${this.name} is busy with run ${this.run?.runId ?? '(shutting down)'}` });
           return;
         }
+        if (this.claimedRuns.includes(msg.runId)) {
+          this.refuse(m, 'BAD_MESSAGE', `agent ${this.name} was claimed for run ${msg.runId} before: a replayed claim`);
+          return;
+        }
+        this.claimedRuns.push(msg.runId);
+        if (this.claimedRuns.length > CLAIMED_RUNS_KEPT) this.claimedRuns.shift();
         let exchangeKey: string | undefined;
         let exchangeSecret: string | undefined;
         if (typeof msg.exchangeKey === 'string' && this.token === undefined) {

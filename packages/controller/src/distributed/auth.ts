@@ -40,6 +40,26 @@ function mac(key: Buffer, subject: string, seq: number, data: Uint8Array): Buffe
   return createHmac('sha256', key).update(`${subject}\n${seq}\n`).update(data).digest();
 }
 
+function claimKey(token: string): Buffer {
+  return Buffer.from(hkdfSync('sha256', token, 'peakdrill claim', 'peakdrill claim v1', 32));
+}
+
+/** A claim signed with the shared token: an agent holding a token takes claims only from its holders. */
+export function signClaim(token: string, subject: string, data: Uint8Array): MsgHdrs {
+  const h = headers();
+  h.set(AUTH_HEADER, `0.${mac(claimKey(token), subject, 0, data).toString('base64')}`);
+  return h;
+}
+
+/** null when the claim was signed with `token`; else why not. (A replayed claim names a run the agent has seen: agent.ts refuses it.) */
+export function checkClaim(token: string, subject: string, data: Uint8Array, hdrs: MsgHdrs | undefined): string | null {
+  const value = hdrs?.get(AUTH_HEADER) ?? '';
+  if (value === '') return 'it carries no authentication';
+  const given = Buffer.from(value.slice(value.indexOf('.') + 1), 'base64');
+  if (!value.startsWith('0.') || given.length !== MAC_BYTES) return 'its authentication is malformed';
+  return timingSafeEqual(given, mac(claimKey(token), subject, 0, data)) ? null : 'its authentication does not match (another token)';
+}
+
 /**
  * Signs what one sender publishes. One sequence counter per subject: NATS keeps the order of one
  * publisher's messages on one subject, so a receiver can demand strictly increasing numbers.

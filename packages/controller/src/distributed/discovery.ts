@@ -8,7 +8,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { EXIT, PROTOCOL_VERSION, UserError, type AgentCapacity, type AgentPresenceMessage, type AgentToController, type ClaimMessage, type DiscoverMessage, type RefusedMessage, type ReleaseMessage } from '@peakdrill/core';
 import { decode, encode, refusalReason, versionMismatch } from './codec.js';
 import { redactUrl } from './connect.js';
-import type { Signer } from './auth.js';
+import { signClaim, type Signer } from './auth.js';
 import { newKeyExchange } from './exchange.js';
 import type { Subjects } from './subjects.js';
 
@@ -36,6 +36,8 @@ export interface ClaimOptions {
   want: number | 'all';
   waitMs: number;
   sealed: boolean;
+  /** The shared token, if any: claims are signed with it. */
+  token?: string;
   controlSubject: string;
   dataSubject: string;
   onNote: (note: string) => void;
@@ -141,7 +143,9 @@ async function claimOne(nc: NatsConnection, s: Subjects, o: ClaimOptions, a: See
   const msg: ClaimMessage = { v: PROTOCOL_VERSION, type: 'claim', runId: o.runId, controller: o.controller, controlSubject: o.controlSubject, dataSubject: o.dataSubject, exchangeKey: exchange.publicKey };
   const t0 = Date.now();
   try {
-    const r = await nc.request(s.agent(a.id), encode(msg), { timeout: CLAIM_TIMEOUT_MS });
+    const subject = s.agent(a.id);
+    const data = encode(msg);
+    const r = await nc.request(subject, data, { timeout: CLAIM_TIMEOUT_MS, ...(o.token !== undefined ? { headers: signClaim(o.token, subject, data) } : {}) });
     const t2 = Date.now();
     const d = decode<AgentToController>(r.data);
     if (!d.ok) {

@@ -96,6 +96,7 @@ export function createNatsFleet(opts: NatsFleetOptions): (runId: string) => Prom
         want: opts.agents,
         waitMs: opts.waitMs ?? DEFAULT_WAIT_MS,
         sealed: token !== undefined,
+        ...(token !== undefined ? { token } : {}),
         controlSubject: s.control(runId),
         dataSubject: s.data(runId),
         onNote: note,
