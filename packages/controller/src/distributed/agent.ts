@@ -34,12 +34,11 @@ import {
   type WorkerAssignment,
 } from '@peakdrill/core';
 import { LocalFleet } from '../local.js';
-import { checkClaim, controlKey, dataKey, Signer, Verifier } from './auth.js';
+import { controlKey, dataKey, Signer, Verifier } from './auth.js';
 import { PartCollector } from './chunks.js';
 import { decode, encode, refusalReason, versionMismatch } from './codec.js';
 import { connectNats, onMessages, redactUrl } from './connect.js';
-import { readAssignment, shareProblem } from './assignment.js';
-import { newKeyExchange } from './exchange.js';
+import { readAssignment, readClaim, shareProblem } from './assignment.js';
 import { SecondMerger, type MergedSecond } from './premerge.js';
 import { subjects, token, type Subjects } from './subjects.js';
 
@@ -216,35 +215,18 @@ class Agent implements RunningAgent {
     const msg = d.msg;
     switch (msg.type) {
       case 'claim': {
-        if (this.token !== undefined) {
-          const why = checkClaim(this.token, m.subject, m.data, m.headers);
-          if (why !== null) {
-            this.refuse(m, 'TOKEN_MISMATCH', `agent ${this.name} takes claims only from a controller holding its PEAKDRILL_AGENT_TOKEN, and this claim (from ${msg.controller}) ${why.replace(/^it /, '')}`);
-            return;
-          }
+        const claim = readClaim(msg, m, { token: this.token, agent: this.name, seen: this.claimedRuns });
+        if (!claim.ok) {
+          this.refuse(m, claim.code, claim.reason);
+          return;
         }
         if (this.run !== null || this.closing !== null) {
           this.reply(m, { v: PROTOCOL_VERSION, type: 'refused', code: 'AGENT_BUSY', reason: `agent ${this.name} is busy with run ${this.run?.runId ?? '(shutting down)'}` });
           return;
         }
-        if (this.claimedRuns.includes(msg.runId)) {
-          this.refuse(m, 'BAD_MESSAGE', `agent ${this.name} was claimed for run ${msg.runId} before: a replayed claim`);
-          return;
-        }
         this.claimedRuns.push(msg.runId);
         if (this.claimedRuns.length > CLAIMED_RUNS_KEPT) this.claimedRuns.shift();
-        let exchangeKey: string | undefined;
-        let exchangeSecret: string | undefined;
-        if (typeof msg.exchangeKey === 'string' && this.token === undefined) {
-          try {
-            const exchange = newKeyExchange();
-            exchangeSecret = exchange.agree(msg.exchangeKey);
-            exchangeKey = exchange.publicKey;
-          } catch (err) {
-            this.refuse(m, 'BAD_MESSAGE', `the claim's exchange key cannot be used: ${(err as Error).message}`);
-            return;
-          }
-        }
+        const { exchangeKey, exchangeSecret } = claim;
         const sub = this.nc.subscribe(msg.controlSubject, onMessages((cm) => this.onControl(cm)));
         this.run = {
           runId: msg.runId,

@@ -1,9 +1,34 @@
-// What an agent accepts as its assignment: sealed exactly when it holds a token (and then
-// opened with it), readable, with the run's key, and with shares that keep the agent within
+// What an agent accepts: a claim signed with its token when it holds one, for a run it has not
+// seen (the key exchange answered when it holds none); then an assignment sealed with the token
+// or the exchanged key, readable, with the run's key, and with shares that keep the agent within
 // the plan. Every refusal says what to change, in the words the agent logs and replies.
 
-import type { AgentAssignPayload, RefusedMessage, SealedBox } from '@peakdrill/core';
+import type { Msg } from '@nats-io/transport-node';
+import type { AgentAssignPayload, ClaimMessage, RefusedMessage, SealedBox } from '@peakdrill/core';
+import { checkClaim } from './auth.js';
+import { newKeyExchange } from './exchange.js';
 import { open } from './seal.js';
+
+type Refusal = { ok: false; code: RefusedMessage['code']; reason: string };
+
+export function readClaim(
+  msg: ClaimMessage,
+  m: Msg,
+  o: { token: string | undefined; agent: string; seen: readonly string[] },
+): { ok: true; exchangeKey?: string; exchangeSecret?: string } | Refusal {
+  if (o.token !== undefined) {
+    const why = checkClaim(o.token, m.subject, m.data, m.headers);
+    if (why !== null) return { ok: false, code: 'TOKEN_MISMATCH', reason: `agent ${o.agent} takes claims only from a controller holding its PEAKDRILL_AGENT_TOKEN, and this claim (from ${msg.controller}) ${why.replace(/^it /, '')}` };
+  }
+  if (o.seen.includes(msg.runId)) return { ok: false, code: 'BAD_MESSAGE', reason: `agent ${o.agent} was claimed for run ${msg.runId} before: a replayed claim` };
+  if (typeof msg.exchangeKey !== 'string' || o.token !== undefined) return { ok: true };
+  try {
+    const exchange = newKeyExchange();
+    return { ok: true, exchangeSecret: exchange.agree(msg.exchangeKey), exchangeKey: exchange.publicKey };
+  } catch (err) {
+    return { ok: false, code: 'BAD_MESSAGE', reason: `the claim's exchange key cannot be used: ${(err as Error).message}` };
+  }
+}
 
 /** The plaintext of a sealed box given as JSON, or null (not JSON, other key, altered). */
 function openJson(key: string, runId: string, text: string): string | null {
@@ -14,7 +39,7 @@ function openJson(key: string, runId: string, text: string): string | null {
   }
 }
 
-export type ReadAssignment = { ok: true; payload: AgentAssignPayload } | { ok: false; code: RefusedMessage['code']; reason: string };
+export type ReadAssignment = { ok: true; payload: AgentAssignPayload } | Refusal;
 
 /** `exchanged`: sealed with `exchangeSecret`, the key agreed in the claim (no token on either side). */
 export function readAssignment(
