@@ -5,7 +5,7 @@
 // stays flat: per link, one histogram per second in flight plus the run and window totals.
 
 import {
-  decodeHistogram,
+  addEncodedHistogram,
   emptyOutcomes,
   newHistogram,
   newTotalHistogram,
@@ -39,6 +39,8 @@ export interface LinkTotals extends LinkFigures {
 interface PendingSecond {
   t: number;
   reported: Set<string>;
+  /** How many of `reported` are alive: the second is complete when that is every live generator. */
+  aliveReported: number;
   links: Map<string, LinkFigures>;
   journeys: Map<string, { started: number; completed: number; failed: number; shed: number }>;
   inFlight: number;
@@ -102,12 +104,15 @@ export class Aggregator {
   constructor(private readonly opts: AggregatorOptions) {}
 
   addGenerator(name: string): void {
+    if (this.alive.has(name)) return;
     this.alive.add(name);
+    for (const p of this.pending.values()) if (p.reported.has(name)) p.aliveReported++;
   }
 
   /** A generator finished or was lost: seconds no longer wait for it. */
   removeGenerator(name: string): void {
-    this.alive.delete(name);
+    if (!this.alive.delete(name)) return;
+    for (const p of this.pending.values()) if (p.reported.has(name)) p.aliveReported--;
     this.closeReadySeconds();
   }
 
@@ -120,10 +125,13 @@ export class Aggregator {
         msg = { ...msg, t: this.nextT };
         return this.accept(msg);
       }
-      p = { t: msg.t, reported: new Set(), links: new Map(), journeys: new Map(), inFlight: 0, dropped: 0, lateP99Us: 0, notes: [] };
+      p = { t: msg.t, reported: new Set(), aliveReported: 0, links: new Map(), journeys: new Map(), inFlight: 0, dropped: 0, lateP99Us: 0, notes: [] };
       this.pending.set(msg.t, p);
     }
-    p.reported.add(msg.generator);
+    if (!p.reported.has(msg.generator)) {
+      p.reported.add(msg.generator);
+      if (this.alive.has(msg.generator)) p.aliveReported++;
+    }
     p.inFlight += msg.inFlight;
     p.dropped += msg.dropped;
     p.lateP99Us = Math.max(p.lateP99Us, msg.lateP99Us);
@@ -173,7 +181,8 @@ export class Aggregator {
     for (;;) {
       const p = this.pending.get(this.nextT);
       if (!p) return;
-      for (const g of this.alive) if (!p.reported.has(g)) return;
+      // a count, not a scan of every generator: thousands of agents' generators report each second
+      if (p.aliveReported < this.alive.size) return;
       this.close(p);
     }
   }
@@ -288,10 +297,8 @@ export class Aggregator {
   }
 }
 
-function addEncoded(into: Histogram, encoded: string): void {
-  const h = decodeHistogram(encoded);
-  into.add(h);
-  h.destroy();
+export function addEncoded(into: Histogram, encoded: string): void {
+  addEncodedHistogram(into, encoded);
 }
 
 function mergeInto(map: Map<string, Histogram>, key: string, h: Histogram): void {

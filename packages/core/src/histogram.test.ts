@@ -3,9 +3,80 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as hdr from 'hdr-histogram-js';
 import { describe, expect, it } from 'vitest';
-import { encodeHistogram, newHistogram, newTotalHistogram, summarizeHistogram } from './histogram.js';
+import { addEncodedHistogram, decodeHistogram, encodeHistogram, encodeHistogramPlain, newHistogram, newTotalHistogram, recordMicros, summarizeHistogram, type Histogram } from './histogram.js';
 import { HlogFile } from './runfiles/hlog.js';
 import { mergeHlogByTag } from './runfiles/read.js';
+
+function slowAdd(into: Histogram, encoded: string): void {
+  const d = decodeHistogram(encoded);
+  into.add(d);
+  d.destroy();
+}
+
+function same(a: Histogram, b: Histogram): void {
+  expect(a.totalCount).toBe(b.totalCount);
+  expect(a.maxValue).toBe(b.maxValue);
+  expect(a.minNonZeroValue).toBe(b.minNonZeroValue);
+  expect(encodeHistogram(a)).toBe(encodeHistogram(b));
+  for (const p of [0, 50, 99, 99.99, 100]) expect(a.getValueAtPercentile(p)).toBe(b.getValueAtPercentile(p));
+}
+
+describe('adding an encoded histogram without decoding it', () => {
+  it('gives exactly what decode + add gives, over many merges, tails and huge counts included', () => {
+    const fast = newHistogram();
+    const slow = newHistogram();
+    for (let i = 0; i < 40; i++) {
+      const h = newHistogram();
+      for (let k = 0; k < 3000; k++) recordMicros(h, 1500 * Math.exp(Math.random() * 3) * (Math.random() < 0.01 ? 200 : 1));
+      if (i === 7) h.recordValueWithCount(42, 2 ** 30); // a count of many LEB128 bytes
+      if (i === 9) recordMicros(h, 1e12); // clamped to the top
+      const enc = encodeHistogram(h);
+      addEncodedHistogram(fast, enc);
+      slowAdd(slow, enc);
+    }
+    same(fast, slow);
+  });
+
+  it('adds an empty histogram as a no-op, and into an empty one as a copy', () => {
+    const empty = encodeHistogram(newHistogram());
+    const a = newHistogram();
+    const b = newHistogram();
+    addEncodedHistogram(a, empty);
+    slowAdd(b, empty);
+    same(a, b);
+    const h = newHistogram();
+    recordMicros(h, 1); // the lowest bucket counts too
+    recordMicros(h, 12_345);
+    addEncodedHistogram(a, encodeHistogram(h));
+    slowAdd(b, encodeHistogram(h));
+    same(a, b);
+    expect(a.totalCount).toBe(2);
+  });
+
+  it('takes the ordinary path for another layout', () => {
+    const other = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 2, bitBucketSize: 32 });
+    other.recordValue(777);
+    const a = newHistogram();
+    addEncodedHistogram(a, hdr.encodeIntoCompressedBase64(other));
+    expect(a.totalCount).toBe(1);
+    expect(a.getValueAtPercentile(100)).toBeGreaterThanOrEqual(770);
+  });
+});
+
+describe('the plain (not deflated) V2 encoding of the agent wire', () => {
+  it('round-trips exactly, decodes like the compressed form, and adds like it', () => {
+    const h = newHistogram();
+    for (let k = 0; k < 5000; k++) recordMicros(h, 900 * Math.exp(Math.random() * 4));
+    h.recordValueWithCount(3, 2 ** 30);
+    recordMicros(h, 1e12);
+    const plain = encodeHistogramPlain(h);
+    same(decodeHistogram(plain), decodeHistogram(encodeHistogram(h)));
+    const a = newHistogram();
+    const b = newHistogram();
+    addEncodedHistogram(a, plain);
+    addEncodedHistogram(a, encodeHistogramPlain(newHistogram()));
+    slowAdd(b, encodeHistogram(h));
+    same(a, b);
 
 // Three seconds of 2 billion requests each: every second fits 32 bits, the run does not.
 const PER_SECOND = 2_000_000_000;
@@ -40,5 +111,3 @@ describe('whole-run totals count past 2^32', () => {
     const merged = mergeHlogByTag(p).get('order.create')!.histogram;
     expect(merged.totalCount).toBe(SECONDS * PER_SECOND * 1.01);
     expect(summarizeHistogram(merged)).toMatchObject({ p50: 1, p99: 1 });
-  });
-});

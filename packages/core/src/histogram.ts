@@ -5,6 +5,7 @@
 // clamped to it and counted, never thrown away: a request that took longer than an hour still
 // counts as one very slow request.
 
+import { inflateSync } from 'node:zlib';
 import * as hdr from 'hdr-histogram-js';
 import type { LatencySummary } from './runfiles/summary.js';
 
@@ -48,16 +49,149 @@ export function recordMicros(h: Histogram, us: number): void {
   h.recordValue(us < HISTOGRAM_LOWEST_US ? HISTOGRAM_LOWEST_US : us > HISTOGRAM_HIGHEST_US ? HISTOGRAM_HIGHEST_US : Math.round(us));
 }
 
+/** What encodeHistogram writes: HdrHistogram V2, deflated (cookie 0x1c849314), and inside it V2 (0x1c849313). */
+const V2_COMPRESSED_COOKIE = 0x1c849314;
+const V2_COOKIE = 0x1c849313;
+const V2_HEADER_BYTES = 40;
+
+/** The parts of hdr-histogram-js's JsHistogram that a direct add needs (version pinned in the lock). */
+interface CountsLayout {
+  _counts: { [i: number]: number; length: number };
+  numberOfSignificantValueDigits: number;
+  lowestDiscernibleValue: number;
+  highestTrackableValue: number;
+  maxValue: number;
+  minNonZeroValue: number;
+  valueFromIndex(i: number): number;
+  highestEquivalentValue(v: number): number;
+  updatedMaxValue(v: number): void;
+  updateMinNonZeroValue(v: number): void;
+  setTotalCount(n: number): void;
+}
+
 /** Lossless, compact form for crossing threads, processes and machines. */
 export function encodeHistogram(h: Histogram): string {
   return hdr.encodeIntoCompressedBase64(h);
 }
 
+/**
+ * The same V2 encoding, not deflated: a little larger, but adding it (addEncodedHistogram) needs
+ * no inflate, whose set-up dominates for the small per-second histograms agents send. Used on
+ * the agent → controller wire only; run files keep the compressed form HdrHistogram tools read.
+ */
+export function encodeHistogramPlain(h: Histogram): string {
+  const l = h as unknown as CountsLayout & { countsArrayIndex(v: number): number };
+  const counts = l._counts;
+  const limit = h.totalCount === 0 ? 0 : Math.min(counts.length, l.countsArrayIndex(h.maxValue) + 1);
+  const out = Buffer.allocUnsafe(V2_HEADER_BYTES + 9 * (limit + 1));
+  out.writeInt32BE(V2_COOKIE, 0);
+  out.writeInt32BE(0, 8); // normalizing index offset
+  out.writeInt32BE(l.numberOfSignificantValueDigits, 12);
+  out.writeBigInt64BE(BigInt(l.lowestDiscernibleValue), 16);
+  out.writeBigInt64BE(BigInt(l.highestTrackableValue), 24);
+  out.writeDoubleBE(1, 32); // integer-to-double conversion ratio
+  let p = V2_HEADER_BYTES;
+  for (let i = 0; i < limit; ) {
+    const c = counts[i]!;
+    let word = c;
+    i++;
+    if (c === 0) {
+      let zeros = 1;
+      while (i < limit && counts[i] === 0) {
+        zeros++;
+        i++;
+      }
+      word = zeros > 1 ? -zeros : 0;
+    }
+    // ZigZag, then LEB128-64b9B (the 9th byte carries 8 bits)
+    let v = word >= 0 ? word * 2 : -word * 2 - 1;
+    for (let k = 0; k < 8 && v >= 128; k++) {
+      out[p++] = (v % 128) | 0x80;
+      v = Math.floor(v / 128);
+    }
+    out[p++] = v;
+  }
+  out.writeInt32BE(p - V2_HEADER_BYTES, 4);
+  return out.toString('base64', 0, p);
+}
+
 export function decodeHistogram(encoded: string): Histogram {
-  // The payload carries the bounds it was made with; every encoder in peakdrill uses the
-  // factory above, so decoded histograms have the standard shape and merge losslessly.
+  if (Buffer.from(encoded.slice(0, 8), 'base64').readInt32BE(0) === V2_COOKIE) {
+    const h = newHistogram();
+    addEncodedHistogram(h, encoded);
+    return h;
+  }
+  // The payload carries the bounds it was made with; every encoder in peakdrill uses
+  // newHistogram(), so decoded histograms have the standard shape and merge losslessly.
   // Decoded histograms are intervals (one second): 32-bit counts, like newHistogram().
   return hdr.decodeFromCompressedBase64(encoded, 32, false);
+}
+
+/**
+ * into += decode(encoded), losslessly, without building the decoded histogram: the counts are
+ * read from the encoding straight into `into`, so the cost is the encoding's length, not the
+ * ~23,000 counts of a histogram (decode + add costs ~0.3 ms; this ~10× less). The result is
+ * exactly that of decodeHistogram + add; anything but a V2 encoding of the same layout takes
+ * that slow path.
+ */
+export function addEncodedHistogram(into: Histogram, encoded: string): void {
+  const h = into as unknown as CountsLayout;
+  const buf = Buffer.from(encoded, 'base64');
+  const cookie = buf.length >= 8 ? buf.readInt32BE(0) : 0;
+  const raw = cookie === V2_COOKIE ? buf : cookie === V2_COMPRESSED_COOKIE ? inflateSync(buf.subarray(8, 8 + buf.readInt32BE(4))) : null;
+  if (
+    raw === null ||
+    !h._counts ||
+    (cookie === V2_COOKIE && raw.length < V2_HEADER_BYTES) ||
+    raw.length < V2_HEADER_BYTES ||
+    raw.readInt32BE(0) !== V2_COOKIE ||
+    raw.readInt32BE(12) !== h.numberOfSignificantValueDigits ||
+    Number(raw.readBigInt64BE(16)) !== h.lowestDiscernibleValue ||
+    Number(raw.readBigInt64BE(24)) !== h.highestTrackableValue
+  ) {
+    if (cookie === V2_COOKIE) throw new Error('a plain-encoded histogram of another layout than newHistogram()');
+    const other = decodeHistogram(encoded);
+    into.add(other);
+    other.destroy();
+    return;
+  }
+  const counts = h._counts;
+  const end = Math.min(raw.length, V2_HEADER_BYTES + raw.readInt32BE(4));
+  let p = V2_HEADER_BYTES;
+  let index = 0;
+  let total = 0;
+  let minIndex = -1;
+  let maxIndex = -1;
+  while (p < end) {
+    // ZigZag LEB128-64b9B: 7 bits a byte, the 9th byte carries 8
+    let b = raw[p++]!;
+    let v = b & 0x7f;
+    let scale = 128;
+    for (let k = 1; b & 0x80 && k < 9; k++) {
+      b = raw[p++]!;
+      v += (k === 8 ? b : b & 0x7f) * scale;
+      scale *= 128;
+    }
+    if (v % 2 === 1) {
+      index += (v + 1) / 2; // a run of zero counts
+      continue;
+    }
+    const c = v / 2;
+    if (c > 0) {
+      if (index >= counts.length) throw new Error('an encoded histogram holds counts beyond its own range');
+      counts[index] = counts[index]! + c;
+      total += c;
+      if (minIndex < 0 && index !== 0) minIndex = index;
+      maxIndex = index;
+    }
+    index++;
+  }
+  // the same bookkeeping as decode (establishInternalTackingValues) + add
+  h.setTotalCount(into.totalCount + total);
+  const otherMax = maxIndex >= 0 ? h.highestEquivalentValue(h.valueFromIndex(maxIndex)) : 0;
+  const otherMin = minIndex >= 0 ? h.valueFromIndex(minIndex) : Number.MAX_VALUE;
+  h.updatedMaxValue(Math.max(h.maxValue, otherMax));
+  h.updateMinNonZeroValue(Math.min(h.minNonZeroValue, otherMin));
 }
 
 const usToMs = (us: number): number => Math.round(us) / 1000;

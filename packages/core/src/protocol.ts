@@ -6,7 +6,8 @@
 import type { Plan } from './plan.js';
 import type { OutcomeCounts } from './runfiles/summary.js';
 
-export const PROTOCOL_VERSION = 1;
+/** v2: agents pre-merge their generators' seconds, and a run's messages are authenticated. */
+export const PROTOCOL_VERSION = 2;
 
 /** What a load generator (a worker thread, or one on an agent) is asked to do. */
 export interface WorkerAssignment {
@@ -99,7 +100,12 @@ export type { OutcomeCounts };
 //   <prefix>.agents            agents → controllers      announce (on start, on discover, when idle again), heartbeat (1/s)
 //   <prefix>.agent.<id>        controller → one agent    claim → claimed · assign (parts) → assigned · release · refused
 //   <prefix>.run.<run>.control controller → its agents   start · control (stop, rescale) · controller-heartbeat
-//   <prefix>.run.<run>.data    agents → controller       generator (each worker's interval/done/failed, as is) · done
+//   <prefix>.run.<run>.data    agents → controller       interval (the agent's generators' second, merged) · generator (done/failed) · done
+//
+// Authentication (controller/src/distributed/auth.ts): from the assignment on, every message of
+// a run (start, control, controller-heartbeat, release; interval, generator, done, the agent's
+// heartbeat while busy) carries a `Peakdrill-Auth: <seq>.<hmac>` NATS header under a key derived
+// from `AgentAssignPayload.runKey`; a message without a valid one, or replayed, is refused.
 
 /** What an agent brings: one generator (worker thread) per worker. */
 export interface AgentCapacity {
@@ -138,6 +144,8 @@ export interface ClaimMessage {
   controlSubject: string;
   /** Subject the agent publishes its generators' messages and its `done` on. */
   dataSubject: string;
+  /** The controller's ephemeral X25519 public key (SPKI DER, base64): without a token, the assignment is sealed with the agreed key. */
+  exchangeKey?: string;
 }
 
 export interface ClaimedMessage {
@@ -145,12 +153,15 @@ export interface ClaimedMessage {
   type: 'claimed';
   /** The agent's Date.now() when it answered (the controller derives the clock offset from it). */
   nowMs: number;
+  /** The agent's X25519 public key, answering the claim's. */
+  exchangeKey?: string;
 }
 
 /**
  * One part of the assignment payload (NATS caps a message at ~1 MB; CSV files may be larger).
- * The parts, joined, are the JSON of `AgentAssignPayload`, or with `sealed` the JSON of a
- * `SealedBox` whose plaintext is that JSON (AES-256-GCM, key derived from the shared token).
+ * The parts, joined, are the JSON of a `SealedBox` whose plaintext is the JSON of
+ * `AgentAssignPayload` (AES-256-GCM; key from the shared token with `sealed`, from the claim's
+ * key exchange with `exchanged`), or that JSON itself when neither (a peer that offered no exchange).
  */
 export interface AssignMessage {
   v: number;
@@ -159,6 +170,8 @@ export interface AssignMessage {
   part: number;
   parts: number;
   sealed: boolean;
+  /** Without a token: sealed with the key agreed in the claim (`exchangeKey`). */
+  exchanged?: boolean;
   data: string;
 }
 
@@ -167,6 +180,10 @@ export interface AgentAssignPayload {
   assignments: WorkerAssignment[];
   /** CSV contents by feeder name, shipped once per agent (attached to every assignment there). */
   dataFiles?: Record<string, string>;
+  /** The run's random key (base64, 32 bytes): the control and data keys derive from it. */
+  runKey: string;
+  /** Last sequence number the controller used on the control subject before this assignment. */
+  controlSeq: number;
 }
 
 export interface SealedBox {
@@ -219,14 +236,31 @@ export interface ControllerHeartbeatMessage {
   runId: string;
 }
 
-/** One message of one of the agent's generators, forwarded as is (not merged on the agent). */
+/**
+ * One second of the agent's generators, merged on the agent (outcomes summed, HDR histograms
+ * added losslessly): one message per agent per second instead of one per worker. A generator
+ * that reports late is sent in a later message for the same second (the controller folds it).
+ */
+export interface AgentIntervalMessage {
+  v: number;
+  type: 'interval';
+  runId: string;
+  /** Agent id. */
+  agent: string;
+  /** Indices (in the drill) of the generators whose second `msg.t` this message holds. */
+  generators: number[];
+  /** The merged second; `generator` names the first of `generators`. */
+  msg: IntervalMessage;
+}
+
+/** A `done` or `failed` of one of the agent's generators, forwarded as is. */
 export interface AgentGeneratorMessage {
   v: number;
   type: 'generator';
   runId: string;
   /** Agent id. */
   agent: string;
-  msg: GeneratorMessage;
+  msg: DoneMessage | FailedMessage;
 }
 
 /** The agent's generators have all finished; its own count, to check against what arrived. */
@@ -242,7 +276,7 @@ export interface AgentDoneMessage {
 }
 
 /** Everything agents send. */
-export type AgentToController = AgentPresenceMessage | ClaimedMessage | AssignedMessage | RefusedMessage | AgentGeneratorMessage | AgentDoneMessage;
+export type AgentToController = AgentPresenceMessage | ClaimedMessage | AssignedMessage | RefusedMessage | AgentIntervalMessage | AgentGeneratorMessage | AgentDoneMessage;
 /** Everything controllers send. */
 export type ControllerToAgent =
   | DiscoverMessage

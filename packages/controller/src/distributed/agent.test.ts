@@ -4,7 +4,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { connect, type MsgHdrs, type NatsConnection } from '@nats-io/transport-node';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PROTOCOL_VERSION, quickPlan, type RefusedMessage } from '@peakdrill/core';
 import { startTarget, type Target } from '@peakdrill/engine/testing';
@@ -118,10 +118,19 @@ describe.skipIf(!mustRun)('refusals over NATS', { timeout: 20_000 }, () => {
     expect(log.join('\n')).toContain(`refused controller old-ctl speaks peakdrill protocol v${PROTOCOL_VERSION + 1}, this one speaks v${PROTOCOL_VERSION}`);
   });
 
-  it('a shared token seals the assignment: same token runs, another token is refused, no token is not used', async () => {
+  it('a shared token signs the claim and seals the assignment: same token runs; another token, no token, an unsigned or replayed claim are refused', async () => {
     const prefix = uniquePrefix();
     const log: string[] = [];
     agents.push(await runAgent({ natsUrl: NATS_URL, prefix, name: 'sealed', workers: 1, token: 'tok-1', onLog: (l) => log.push(l) }));
+    const nc = await raw();
+    const claims: { data: Uint8Array; headers: MsgHdrs | undefined }[] = [];
+    nc.subscribe(subjects(prefix).agent(agents[0]!.id), {
+      callback: (_e, m) => {
+        const d = decode<{ v: number; type: string }>(m.data);
+        if (d.ok && d.msg.type === 'claim') claims.push({ data: m.data, headers: m.headers });
+      },
+    });
+    await nc.flush();
     target = await startTarget();
     const plan = quickPlan({ url: `${target.url}/`, rate: 50, durationMs: 1000 });
     plan.shadow.enabled = true;
@@ -132,13 +141,55 @@ describe.skipIf(!mustRun)('refusals over NATS', { timeout: 20_000 }, () => {
     expect(target.lastHeaders?.['x-peakdrill-shadow']).toBeDefined(); // the secret reached the agent, in memory
     expect(log.join('\n')).not.toContain('shh-secret');
 
-    const wrong = await new Drill({ plan, outDir, shadowSecret: 'shh-secret', fleet: createNatsFleet({ natsUrl: NATS_URL, prefix, agents: 1, token: 'tok-2', waitMs: 5000 }) }).run();
-    expect(wrong.summary.status).toBe('error');
-    expect(wrong.summary.notes.join('\n')).toMatch(/PEAKDRILL_AGENT_TOKEN differs/);
+    // another token: the agent refuses the claim itself (nobody without its token can even reserve it)
+    const wrong = await createNatsFleet({ natsUrl: NATS_URL, prefix, agents: 1, token: 'tok-2', waitMs: 1200 })('run-wrong').catch((e: unknown) => e);
+    expect(wrong).toMatchObject({ code: 'AGENTS_MISSING' });
+    expect((wrong as Error).message).toMatch(/agent sealed takes claims only from a controller holding its PEAKDRILL_AGENT_TOKEN, and this claim .* authentication does not match/);
+    expect(log.join('\n')).toMatch(/refused: agent sealed takes claims only from a controller holding its PEAKDRILL_AGENT_TOKEN/);
+    // a claim without the token's signature, and a replay of one it took, are refused too
+    const unsigned = { v: PROTOCOL_VERSION, type: 'claim', runId: 'run-forged', controller: 'forger', controlSubject: 'x.control', dataSubject: 'x.data' };
+    const r1 = decode<RefusedMessage>((await nc.request(subjects(prefix).agent(agents[0]!.id), encode(unsigned), { timeout: 2000 })).data);
+    expect(r1.ok && r1.msg).toMatchObject({ type: 'refused', code: 'TOKEN_MISMATCH' });
+    const taken = claims[0]!;
+    const r2 = decode<RefusedMessage>((await nc.request(subjects(prefix).agent(agents[0]!.id), taken.data, { timeout: 2000, ...(taken.headers ? { headers: taken.headers } : {}) })).data);
+    expect(r2.ok && r2.msg).toMatchObject({ type: 'refused', code: 'BAD_MESSAGE' });
+    expect(r2.ok && r2.msg.reason).toMatch(/was claimed for run .* before: a replayed claim/);
 
     const none = await createNatsFleet({ natsUrl: NATS_URL, prefix, agents: 1, token: undefined, waitMs: 1200 })('run-clear').catch((e: unknown) => e);
     expect(none).toMatchObject({ code: 'AGENTS_MISSING' });
     expect((none as Error).message).toMatch(/takes sealed assignments only/);
+  });
+});
+
+describe.skipIf(!mustRun)('without a token', { timeout: 20_000 }, () => {
+  it('the assignment is sealed with a key agreed in the claim: a listener on the bus never reads the shadow secret or the run key', async () => {
+    const prefix = uniquePrefix();
+    agents.push(await runAgent({ natsUrl: NATS_URL, prefix, name: 'open-bus', workers: 1, token: undefined }));
+    const nc = await raw();
+    const assignParts: { exchanged?: boolean; data: string }[] = [];
+    const everything: string[] = [];
+    nc.subscribe(`${prefix}.>`, {
+      callback: (_e, m) => {
+        const text = new TextDecoder().decode(m.data);
+        everything.push(text);
+        const d = decode<{ v: number; type: string; exchanged?: boolean; data: string }>(m.data);
+        if (d.ok && d.msg.type === 'assign') assignParts.push(d.msg);
+      },
+    });
+    await nc.flush();
+    target = await startTarget();
+    const plan = quickPlan({ url: `${target.url}/`, rate: 50, durationMs: 1000 });
+    plan.shadow.enabled = true;
+    const result = await new Drill({ plan, outDir: mkdtempSync(join(tmpdir(), 'peakdrill-exchange-')), shadowSecret: 'shh-open-bus', fleet: createNatsFleet({ natsUrl: NATS_URL, prefix, agents: 1, token: undefined, waitMs: 5000 }) }).run();
+    expect(result.summary.links[0]!.count).toBe(50);
+    expect(target.lastHeaders?.['x-peakdrill-shadow']).toBeDefined(); // the secret did reach the agent
+    expect(assignParts.length).toBeGreaterThan(0);
+    expect(assignParts.every((p) => p.exchanged === true)).toBe(true);
+    const assignment = Buffer.from(assignParts.map((p) => p.data).join(''), 'base64').toString('utf8');
+    for (const seen of [assignment, ...everything]) {
+      expect(seen).not.toContain('shh-open-bus');
+      expect(seen).not.toContain('runKey');
+    }
   });
 });
 

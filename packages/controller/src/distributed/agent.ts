@@ -1,7 +1,12 @@
 // `peakdrill agent`: a remote load generator. It is a LocalFleet whose messages go to NATS —
 // the same piscina workers and the same Generator as a local run (one engine, two transports).
-// It merges nothing: every worker's interval message is forwarded as is, and the controller
-// merges them like local threads' (lossless, and the agent stays simple and cheap).
+// Its workers' intervals are pre-merged per second (premerge.ts): one message per agent per
+// second, so the controller's cost grows with agents, not with agents × workers.
+// Every message of a run is authenticated (auth.ts): the agent acts on no control message
+// (start, stop, rescale, heartbeat, release) that is not the controller's, and new, and it
+// signs what it sends. A refusal is logged, never acted upon.
+// (Over 400 lines on purpose: the agent's life — claimed, assigned, running, idle again — is one
+// state machine, and its transitions read best in one place.)
 //
 // Life of an agent: idle (announce, heartbeat every second) → claimed by one controller for one
 // run → assigned (its generators' assignments; worker threads spun up) → started at the agreed
@@ -18,6 +23,7 @@ import {
   type AgentAssignPayload,
   type AgentDoneMessage,
   type AgentGeneratorMessage,
+  type AgentIntervalMessage,
   type AgentPresenceMessage,
   type AssignedMessage,
   type ClaimedMessage,
@@ -25,14 +31,15 @@ import {
   type ControllerToAgent,
   type GeneratorMessage,
   type RefusedMessage,
-  type SealedBox,
   type WorkerAssignment,
 } from '@peakdrill/core';
 import { LocalFleet } from '../local.js';
+import { controlKey, dataKey, Signer, Verifier } from './auth.js';
 import { PartCollector } from './chunks.js';
 import { decode, encode, refusalReason, versionMismatch } from './codec.js';
 import { connectNats, onMessages, redactUrl } from './connect.js';
-import { open } from './seal.js';
+import { readAssignment, readClaim, shareProblem } from './assignment.js';
+import { SecondMerger, type MergedSecond } from './premerge.js';
 import { subjects, token, type Subjects } from './subjects.js';
 
 /** Silence from the controller after which the agent stops its drill (must stay well under 5 s). */
@@ -43,6 +50,10 @@ const WATCH_MS = 250;
 const CLAIM_TTL_MS = 60_000;
 const RELEASE = '0.1.0';
 const SHUTDOWN_WAIT_MS = 5_000;
+const MERGE_TICK_MS = 250;
+const CLAIMED_RUNS_KEPT = 1_000;
+/** Refusals are logged at most this often per run (a flood of forgeries must not flood the log). */
+const REFUSAL_LOG_MS = 1_000;
 
 export interface AgentOptions {
   natsUrl: string;
@@ -86,6 +97,13 @@ interface Run {
   intervals: number;
   sub: Subscription;
   ended: Promise<void> | null;
+  /** From the assignment on: checks the controller's messages, signs ours. */
+  auth: { verify: Verifier; sign: Signer } | null;
+  merger: SecondMerger | null;
+  mergeTick: NodeJS.Timeout | null;
+  refusals: { count: number; loggedAt: number };
+  /** The key agreed in the claim (no token): the assignment comes sealed with it. */
+  exchangeSecret: string | undefined;
 }
 
 /** Connects, announces itself and waits for drills. Throws UserError NATS_UNAVAILABLE. */
@@ -106,6 +124,8 @@ class Agent implements RunningAgent {
   private watch: NodeJS.Timeout | null = null;
   private closing: Promise<void> | null = null;
   private readonly mismatchLogged = new Set<string>();
+  /** The last runs this agent was claimed for: a claim for one of them again is a replay. */
+  private readonly claimedRuns: string[] = [];
 
   constructor(
     private readonly nc: NatsConnection,
@@ -145,7 +165,14 @@ class Agent implements RunningAgent {
       sealed: this.token !== undefined,
       release: RELEASE,
     };
-    this.nc.publish(this.s.agents, encode(msg));
+    // while busy, the heartbeat is signed: nobody else can keep a dead agent alive for the controller
+    this.publish(this.s.agents, msg, this.run?.auth?.sign);
+  }
+
+  private publish(subject: string, msg: AgentPresenceMessage | AgentIntervalMessage | AgentGeneratorMessage | AgentDoneMessage, sign: Signer | undefined): void {
+    if (this.nc.isClosed()) return;
+    const data = encode(msg);
+    this.nc.publish(subject, data, sign ? { headers: sign.headers(subject, data) } : undefined);
   }
 
   private onDiscover(m: Msg): void {
@@ -188,10 +215,18 @@ class Agent implements RunningAgent {
     const msg = d.msg;
     switch (msg.type) {
       case 'claim': {
+        const claim = readClaim(msg, m, { token: this.token, agent: this.name, seen: this.claimedRuns });
+        if (!claim.ok) {
+          this.refuse(m, claim.code, claim.reason);
+          return;
+        }
         if (this.run !== null || this.closing !== null) {
           this.reply(m, { v: PROTOCOL_VERSION, type: 'refused', code: 'AGENT_BUSY', reason: `agent ${this.name} is busy with run ${this.run?.runId ?? '(shutting down)'}` });
           return;
         }
+        this.claimedRuns.push(msg.runId);
+        if (this.claimedRuns.length > CLAIMED_RUNS_KEPT) this.claimedRuns.shift();
+        const { exchangeKey, exchangeSecret } = claim;
         const sub = this.nc.subscribe(msg.controlSubject, onMessages((cm) => this.onControl(cm)));
         this.run = {
           runId: msg.runId,
@@ -209,9 +244,14 @@ class Agent implements RunningAgent {
           intervals: 0,
           sub,
           ended: null,
+          auth: null,
+          merger: null,
+          mergeTick: null,
+          refusals: { count: 0, loggedAt: 0 },
+          exchangeSecret,
         };
         this.log(`agent ${this.name}: claimed by ${msg.controller} for run ${msg.runId}`);
-        this.reply(m, { v: PROTOCOL_VERSION, type: 'claimed', nowMs: Date.now() });
+        this.reply(m, { v: PROTOCOL_VERSION, type: 'claimed', nowMs: Date.now(), ...(exchangeKey ? { exchangeKey } : {}) });
         this.presence('heartbeat');
         return;
       }
@@ -234,13 +274,17 @@ class Agent implements RunningAgent {
           this.reply(m, { v: PROTOCOL_VERSION, type: 'assigned', part: msg.part });
           return;
         }
-        const payload = this.unpack(m, run, msg.sealed, text);
+        const payload = this.unpack(m, run, msg.sealed, msg.exchanged === true, text);
         if (payload === null) {
           this.endRun(run, 'assignment refused');
           return;
         }
         for (const a of payload.assignments) if (payload.dataFiles) a.dataFiles = payload.dataFiles;
         run.assignments = payload.assignments;
+        run.auth = {
+          verify: new Verifier(controlKey(payload.runKey, run.runId), { [run.controlSubject]: payload.controlSeq }),
+          sign: new Signer(dataKey(payload.runKey, run.runId, this.id)),
+        };
         // the threads spin up now, so that `start` only hands them their tasks
         run.fleet = new LocalFleet(run.runId, Math.max(1, payload.assignments.length));
         const share = payload.assignments.reduce((a, x) => a + x.share, 0);
@@ -250,7 +294,7 @@ class Agent implements RunningAgent {
       }
       case 'release': {
         const run = this.run;
-        if (run && run.runId === msg.runId) this.stopRun(run, `released by the controller: ${msg.reason}`);
+        if (run && run.runId === msg.runId && this.authentic(run, m, 'release')) this.stopRun(run, `released by the controller: ${msg.reason}`);
         return;
       }
       case 'refused':
@@ -259,46 +303,18 @@ class Agent implements RunningAgent {
       case 'control':
       case 'start':
       case 'controller-heartbeat':
-        this.onControlMessage(msg);
+        this.onControlMessage(msg, m);
         return;
       default:
         return;
     }
   }
 
-  private unpack(m: Msg, run: Run, sealed: boolean, text: string): AgentAssignPayload | null {
-    let json = text;
-    if (sealed || this.token !== undefined) {
-      if (!sealed) {
-        this.refuse(m, 'TOKEN_MISMATCH', `agent ${this.name} holds a token and takes sealed assignments only: set PEAKDRILL_AGENT_TOKEN on the controller to the agents' token`);
-        return null;
-      }
-      if (this.token === undefined) {
-        this.refuse(m, 'TOKEN_MISMATCH', `the controller seals its assignments with a token: start agent ${this.name} with PEAKDRILL_AGENT_TOKEN set to the same token`);
-        return null;
-      }
-      let box: SealedBox;
-      try {
-        box = JSON.parse(text) as SealedBox;
-      } catch {
-        this.refuse(m, 'BAD_MESSAGE', 'the sealed assignment is not JSON');
-        return null;
-      }
-      const plain = open(this.token, run.runId, box);
-      if (plain === null) {
-        this.refuse(m, 'TOKEN_MISMATCH', `agent ${this.name} cannot open the assignment: the controller's PEAKDRILL_AGENT_TOKEN differs from this agent's`);
-        return null;
-      }
-      json = plain;
-    }
-    try {
-      const payload = JSON.parse(json) as AgentAssignPayload;
-      if (!Array.isArray(payload.assignments) || payload.assignments.length === 0) throw new Error('no assignments');
-      return payload;
-    } catch (err) {
-      this.refuse(m, 'BAD_MESSAGE', `the assignment cannot be read: ${(err as Error).message}`);
-      return null;
-    }
+  private unpack(m: Msg, run: Run, sealed: boolean, exchanged: boolean, text: string): AgentAssignPayload | null {
+    const r = readAssignment(text, { sealed, exchanged, exchangeSecret: run.exchangeSecret, token: this.token, runId: run.runId, agent: this.name });
+    if (r.ok) return r.payload;
+    this.refuse(m, r.code, r.reason);
+    return null;
   }
 
   private onControl(m: Msg): void {
@@ -307,35 +323,62 @@ class Agent implements RunningAgent {
       this.logMismatchOnce(whoSent(d.raw), d.v);
       return;
     }
-    this.onControlMessage(d.msg);
+    this.onControlMessage(d.msg, m);
   }
 
-  private onControlMessage(msg: ControllerToAgent): void {
+  private onControlMessage(msg: ControllerToAgent, m: Msg): void {
     const run = this.run;
     if (run === null || !('runId' in msg) || msg.runId !== run.runId) return;
+    if (!this.authentic(run, m, msg.type === 'control' ? `${msg.control.type} control` : msg.type)) return;
     run.lastWord = Date.now();
     if (msg.type === 'start') this.start(run);
     else if (msg.type === 'control') this.control(run, msg.control);
   }
 
+  /**
+   * Whether a message of the run is the controller's own and new. Before the assignment the key
+   * is unknown and nothing runs: only a heartbeat or a stop can act then (neither sends load).
+   */
+  private authentic(run: Run, m: Msg, what: string): boolean {
+    if (run.auth === null) return true;
+    const why = run.auth.verify.check(m.subject, m.data, m.headers);
+    if (why === null) return true;
+    const r = run.refusals;
+    r.count++;
+    const now = Date.now();
+    if (now - r.loggedAt >= REFUSAL_LOG_MS) {
+      this.log(`agent ${this.name}: run ${run.runId}: refused a ${what} message on ${m.subject}: ${why}${r.count > 1 ? ` (${r.count} refused so far)` : ''}; not acted upon`);
+      r.loggedAt = now;
+    }
+    return false;
+  }
+
   private start(run: Run): void {
-    if (run.started || run.stopping || run.fleet === null || run.assignments === null) return;
+    if (run.started || run.stopping || run.fleet === null || run.assignments === null || run.auth === null) return;
     run.started = true;
     const fleet = run.fleet;
+    const sign = run.auth.sign;
+    const send = (m: MergedSecond): void => {
+      run.intervals++;
+      for (const l of m.msg.links) for (const k of OUTCOME_CLASSES) run.count += l.outcomes[k] ?? 0;
+      const generators = m.generators.map(generatorIndex);
+      this.publish(run.dataSubject, { v: PROTOCOL_VERSION, type: 'interval', runId: run.runId, agent: this.id, generators, msg: m.msg }, sign);
+    };
+    const merger = new SecondMerger(run.assignments.map((a) => `${a.runId}/g${a.index}`), send);
+    run.merger = merger;
+    run.mergeTick = setInterval(() => merger.tick(), MERGE_TICK_MS);
     const forward = (msg: GeneratorMessage): void => {
-      if (msg.type === 'interval') {
-        run.intervals++;
-        for (const l of msg.links) for (const k of OUTCOME_CLASSES) run.count += l.outcomes[k] ?? 0;
-      }
-      const out: AgentGeneratorMessage = { v: PROTOCOL_VERSION, type: 'generator', runId: run.runId, agent: this.id, msg };
-      if (!this.nc.isClosed()) this.nc.publish(run.dataSubject, encode(out));
+      if (msg.type === 'interval') return merger.add(msg);
+      merger.end(msg.generator);
+      this.publish(run.dataSubject, { v: PROTOCOL_VERSION, type: 'generator', runId: run.runId, agent: this.id, msg }, sign);
     };
     run.ended = fleet
       .start(run.assignments, forward)
       .then(() => fleet.finished)
       .then(() => {
+        merger.flush();
         const done: AgentDoneMessage = { v: PROTOCOL_VERSION, type: 'done', runId: run.runId, agent: this.id, count: run.count, intervals: run.intervals };
-        if (!this.nc.isClosed()) this.nc.publish(run.dataSubject, encode(done));
+        this.publish(run.dataSubject, done, sign);
         this.log(`agent ${this.name}: run ${run.runId} done: ${run.count} requests in ${run.intervals} intervals`);
         return this.endRun(run, null);
       })
@@ -348,6 +391,11 @@ class Agent implements RunningAgent {
   private control(run: Run, c: ControlMessage): void {
     if (c.type === 'stop') this.stopRun(run, c.reason);
     else if (c.type === 'rescale' && !run.stopping) {
+      const bad = shareProblem(Array.from({ length: run.assignments?.length ?? 1 }, () => c.share));
+      if (bad) {
+        this.log(`agent ${this.name}: run ${run.runId}: refused a rescale: ${bad}; not acted upon`);
+        return;
+      }
       this.log(`agent ${this.name}: run ${run.runId}: rescaled, each generator now carries ${(c.share * 100).toFixed(2)}% of the load`);
       run.fleet?.send(c);
     }
@@ -367,6 +415,7 @@ class Agent implements RunningAgent {
     if (this.run !== run) return;
     this.run = null;
     run.sub.unsubscribe();
+    if (run.mergeTick) clearInterval(run.mergeTick);
     if (reason !== null && !run.started) this.log(`agent ${this.name}: run ${run.runId} dropped: ${reason}`);
     await run.fleet?.close().catch(() => undefined);
     if (this.closing !== null) return;
@@ -413,6 +462,8 @@ class Agent implements RunningAgent {
     return this.closing;
   }
 }
+
+const generatorIndex = (name: string): number => Number(name.slice(name.lastIndexOf('/g') + 2));
 
 /** "controller <name>" from a message we could not read as ours, for the log. */
 function whoSent(raw: Record<string, unknown> | null): string {

@@ -8,6 +8,8 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { EXIT, PROTOCOL_VERSION, UserError, type AgentCapacity, type AgentPresenceMessage, type AgentToController, type ClaimMessage, type DiscoverMessage, type RefusedMessage, type ReleaseMessage } from '@peakdrill/core';
 import { decode, encode, refusalReason, versionMismatch } from './codec.js';
 import { redactUrl } from './connect.js';
+import { signClaim, type Signer } from './auth.js';
+import { newKeyExchange } from './exchange.js';
 import type { Subjects } from './subjects.js';
 
 const CLAIM_TIMEOUT_MS = 2_000;
@@ -23,6 +25,8 @@ export interface ClaimedAgent {
   /** Agent clock − controller clock, ms. */
   offsetMs: number;
   rttMs: number;
+  /** The secret agreed with the agent in its claim (base64), when it answered the exchange. */
+  exchangeSecret?: string;
 }
 
 export interface ClaimOptions {
@@ -32,6 +36,8 @@ export interface ClaimOptions {
   want: number | 'all';
   waitMs: number;
   sealed: boolean;
+  /** The shared token, if any: claims are signed with it. */
+  token?: string;
   controlSubject: string;
   dataSubject: string;
   onNote: (note: string) => void;
@@ -133,17 +139,24 @@ export async function claimAgents(nc: NatsConnection, s: Subjects, o: ClaimOptio
 }
 
 async function claimOne(nc: NatsConnection, s: Subjects, o: ClaimOptions, a: Seen, unusable: Map<string, string>): Promise<ClaimedAgent | null> {
-  const msg: ClaimMessage = { v: PROTOCOL_VERSION, type: 'claim', runId: o.runId, controller: o.controller, controlSubject: o.controlSubject, dataSubject: o.dataSubject };
+  const exchange = newKeyExchange();
+  const msg: ClaimMessage = { v: PROTOCOL_VERSION, type: 'claim', runId: o.runId, controller: o.controller, controlSubject: o.controlSubject, dataSubject: o.dataSubject, exchangeKey: exchange.publicKey };
   const t0 = Date.now();
   try {
-    const r = await nc.request(s.agent(a.id), encode(msg), { timeout: CLAIM_TIMEOUT_MS });
+    const subject = s.agent(a.id);
+    const data = encode(msg);
+    const r = await nc.request(subject, data, { timeout: CLAIM_TIMEOUT_MS, ...(o.token !== undefined ? { headers: signClaim(o.token, subject, data) } : {}) });
     const t2 = Date.now();
     const d = decode<AgentToController>(r.data);
     if (!d.ok) {
       unusable.set(a.id, versionMismatch(d.v, `agent ${a.name}`));
       return null;
     }
-    if (d.msg.type === 'claimed') return { id: a.id, name: a.name, capacity: a.capacity, offsetMs: Math.round(d.msg.nowMs - (t0 + t2) / 2), rttMs: t2 - t0 };
+    if (d.msg.type === 'claimed') {
+      const claimed: ClaimedAgent = { id: a.id, name: a.name, capacity: a.capacity, offsetMs: Math.round(d.msg.nowMs - (t0 + t2) / 2), rttMs: t2 - t0 };
+      if (typeof d.msg.exchangeKey === 'string') claimed.exchangeSecret = exchange.agree(d.msg.exchangeKey);
+      return claimed;
+    }
     if (d.msg.type === 'refused') unusable.set(a.id, d.msg.reason);
     return null;
   } catch (err) {
@@ -152,10 +165,14 @@ async function claimOne(nc: NatsConnection, s: Subjects, o: ClaimOptions, a: See
   }
 }
 
-export async function releaseAll(nc: NatsConnection, s: Subjects, runId: string, agents: { id: string }[], reason: string): Promise<void> {
+/** `sign`: the run's signer once agents hold its key (a release before the assignment needs none). */
+export async function releaseAll(nc: NatsConnection, s: Subjects, runId: string, agents: { id: string }[], reason: string, sign?: Signer): Promise<void> {
   if (nc.isClosed()) return;
-  const msg: ReleaseMessage = { v: PROTOCOL_VERSION, type: 'release', runId, reason };
-  for (const a of agents) nc.publish(s.agent(a.id), encode(msg));
+  const data = encode({ v: PROTOCOL_VERSION, type: 'release', runId, reason } satisfies ReleaseMessage);
+  for (const a of agents) {
+    const subject = s.agent(a.id);
+    nc.publish(subject, data, sign ? { headers: sign.headers(subject, data) } : undefined);
+  }
   await nc.flush().catch(() => undefined);
 }
 

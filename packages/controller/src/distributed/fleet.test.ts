@@ -4,10 +4,12 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { connect } from '@nats-io/transport-node';
 import { afterEach, describe, expect, it } from 'vitest';
 import { quickPlan, type Summary, type TimeseriesLine } from '@peakdrill/core';
 import { startTarget, type Target } from '@peakdrill/engine/testing';
 import { Drill } from '../drill.js';
+import { decode } from './codec.js';
 import { createNatsFleet, type AgentLossMode } from './fleet.js';
 import { agentCount, natsListening, NATS_URL, sleep, startAgents, startController, uniquePrefix, type Child } from './nats.fixture.js';
 
@@ -65,6 +67,39 @@ describe.skipIf(!mustRun)('distributed drills over NATS', { timeout: 30_000 }, (
       expect(a.lost).toBeUndefined();
     }
     expect(s.workers).toBe(3);
+  });
+
+  it('an agent of three workers pre-merges them: each second holds all three in fewer messages than workers, counts exact', async () => {
+    target = await startTarget();
+    const prefix = uniquePrefix();
+    children = await startAgents(prefix, ['m1'], 3);
+    const nc = await connect({ servers: NATS_URL });
+    const intervals: { t: number; generators: number[] }[] = [];
+    nc.subscribe(`${prefix}.run.*.data`, {
+      callback: (_e, m) => {
+        const d = decode<{ v: number; type: string; generators: number[]; msg: { t: number } }>(m.data);
+        if (d.ok && d.msg.type === 'interval') intervals.push({ t: d.msg.msg.t, generators: d.msg.generators });
+      },
+    });
+    await nc.flush();
+    try {
+      const result = await drillOn(prefix, 300, 3000, 1).run();
+      const s = result.summary;
+      expect(s.status).toBe('passed');
+      expect(s.workers).toBe(3);
+      expect(s.links[0]!.count).toBe(target.received);
+      expect(Math.abs(target.received - 900) / 900).toBeLessThanOrEqual(0.02);
+      await sleep(200);
+      expect(s.links[0]!.count).toBe(agentCount(children[0]!));
+      // every planned second holds all three generators (drain seconds only those still in flight);
+      // a part sent late (busy machine) still names its own
+      const seconds = new Set(intervals.map((i) => i.t).filter((t) => t < 3));
+      expect([...seconds].sort()).toEqual([0, 1, 2]);
+      for (const t of seconds) expect(intervals.filter((i) => i.t === t).flatMap((i) => i.generators).sort()).toEqual([0, 1, 2]);
+      expect(intervals.filter((i) => i.t < 3).length).toBeLessThan(3 * 3);
+    } finally {
+      await nc.close();
+    }
   });
 
   it('an agent killed mid-drill, redistribute: noted as lost, the others take its share', async () => {

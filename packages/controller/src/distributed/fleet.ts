@@ -6,15 +6,20 @@
 // is lost — its data so far is kept, its generators end as failed, and per `onAgentLoss` the
 // survivors take over its share (`redistribute`), carry on (`continue`) or the drill stops
 // (`abort`).
+// Every message of the run is authenticated (auth.ts): what the controller publishes is signed
+// with the run's control key, and an agent's messages count only under that agent's data key.
+// (Over 400 lines on purpose: the run's side of every agent — assignment, traffic, loss — is one
+// piece of state, and splitting it would spread one agent's bookkeeping over several rooms.)
 
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import type { NatsConnection, Subscription } from '@nats-io/transport-node';
+import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
 import {
   OUTCOME_CLASSES,
   PROTOCOL_VERSION,
   UserError,
   type AgentControlMessage,
+  type AgentIntervalMessage,
   type AgentSummary,
   type AgentToController,
   type AssignMessage,
@@ -25,6 +30,7 @@ import {
   type WorkerAssignment,
 } from '@peakdrill/core';
 import type { FleetHost, GeneratorFleet } from '../generators.js';
+import { controlKey, dataKey, newRunKey, Signer, Verifier } from './auth.js';
 import { toParts } from './chunks.js';
 import { decode, encode, versionMismatch } from './codec.js';
 import { connectNats, onMessages } from './connect.js';
@@ -90,6 +96,7 @@ export function createNatsFleet(opts: NatsFleetOptions): (runId: string) => Prom
         want: opts.agents,
         waitMs: opts.waitMs ?? DEFAULT_WAIT_MS,
         sealed: token !== undefined,
+        ...(token !== undefined ? { token } : {}),
         controlSubject: s.control(runId),
         dataSubject: s.data(runId),
         onNote: note,
@@ -116,6 +123,8 @@ interface AgentState {
   done: boolean;
   lost: { atS: number; reason: string } | null;
   stopSent: boolean;
+  /** Checks this agent's messages (its data key). */
+  verify: Verifier;
 }
 
 export class NatsFleet implements GeneratorFleet {
@@ -139,6 +148,9 @@ export class NatsFleet implements GeneratorFleet {
   private stopped = false;
   /** Notes for the run's timeline, attached to the next interval that goes to the drill. */
   private readonly pendingNotes: string[] = [];
+  private readonly runKey = newRunKey();
+  private readonly sign: Signer;
+  private refused = 0;
 
   constructor(
     private readonly nc: NatsConnection,
@@ -147,6 +159,7 @@ export class NatsFleet implements GeneratorFleet {
     private readonly o: { mode: AgentLossMode; lossAfterMs: number; token: string | undefined },
   ) {
     this.finished = new Promise((r) => (this.resolveFinished = r));
+    this.sign = new Signer(controlKey(this.runKey, runId));
     // the heartbeat starts before the first claim: a claimed agent hears it from the start
     this.heartbeat = setInterval(() => this.publishControl({ v: PROTOCOL_VERSION, type: 'controller-heartbeat', runId }), CONTROLLER_HEARTBEAT_MS);
     void this.watchStatus();
@@ -157,10 +170,20 @@ export class NatsFleet implements GeneratorFleet {
     const { slots, generators } = slotsFor(claimed.map((c) => ({ id: c.id, name: c.name, workers: c.capacity.workers })));
     this.generators = generators;
     this.names = Array.from({ length: generators }, (_, i) => `${this.runId}/g${i}`);
-    this.agentStates = slots.map((slot, i) => ({ slot, claim: claimed[i]!, lastSeen: Date.now(), count: 0, ended: new Set(), done: false, lost: null, stopSent: false }));
+    this.agentStates = slots.map((slot, i) => ({
+      slot,
+      claim: claimed[i]!,
+      lastSeen: Date.now(),
+      count: 0,
+      ended: new Set(),
+      done: false,
+      lost: null,
+      stopSent: false,
+      verify: new Verifier(dataKey(this.runKey, this.runId, slot.id)),
+    }));
     for (const a of this.agentStates) this.byId.set(a.slot.id, a);
-    this.dataSub = this.nc.subscribe(this.s.data(this.runId), onMessages((m) => this.onData(m.data)));
-    this.presenceSub = this.nc.subscribe(this.s.agents, onMessages((m) => this.onPresence(m.data)));
+    this.dataSub = this.nc.subscribe(this.s.data(this.runId), onMessages((m) => this.onData(m)));
+    this.presenceSub = this.nc.subscribe(this.s.agents, onMessages((m) => this.onPresence(m)));
   }
 
   async start(assignments: WorkerAssignment[], onMessage: (msg: GeneratorMessage) => void, host?: FleetHost): Promise<void> {
@@ -189,11 +212,14 @@ export class NatsFleet implements GeneratorFleet {
 
   /** Ships one agent its part; null when it took it, else why not. */
   private async assign(a: AgentState, assignments: WorkerAssignment[], dataFiles: Record<string, string>): Promise<string | null> {
-    const payload = JSON.stringify(payloadFor(a.slot, assignments, dataFiles, a.claim.offsetMs));
-    const text = this.o.token !== undefined ? JSON.stringify(seal(this.o.token, this.runId, payload)) : payload;
+    const payload = JSON.stringify({ ...payloadFor(a.slot, assignments, dataFiles, a.claim.offsetMs), runKey: this.runKey, controlSeq: this.sign.last(this.s.control(this.runId)) });
+    // sealed with the token, or else with the key agreed in the claim: never in clear to a listener
+    const key = this.o.token ?? a.claim.exchangeSecret;
+    const text = key !== undefined ? JSON.stringify(seal(key, this.runId, payload)) : payload;
+    const exchanged = this.o.token === undefined && key !== undefined;
     const parts = toParts(text);
     for (let i = 0; i < parts.length; i++) {
-      const msg: AssignMessage = { v: PROTOCOL_VERSION, type: 'assign', runId: this.runId, part: i, parts: parts.length, sealed: this.o.token !== undefined, data: parts[i]! };
+      const msg: AssignMessage = { v: PROTOCOL_VERSION, type: 'assign', runId: this.runId, part: i, parts: parts.length, sealed: this.o.token !== undefined, ...(exchanged ? { exchanged } : {}), data: parts[i]! };
       try {
         const r = await this.nc.request(this.s.agent(a.slot.id), encode(msg), { timeout: ASSIGN_TIMEOUT_MS });
         const d = decode<AgentToController>(r.data);
@@ -231,7 +257,7 @@ export class NatsFleet implements GeneratorFleet {
     if (unfinished.length > 0) this.publishControl({ v: PROTOCOL_VERSION, type: 'control', runId: this.runId, control: { type: 'stop', reason: 'the controller is closing' } });
     this.closed = true;
     if (unfinished.length > 0 && !this.nc.isClosed()) {
-      await releaseAll(this.nc, this.s, this.runId, unfinished.map((a) => ({ id: a.slot.id })), 'the controller is closing');
+      await releaseAll(this.nc, this.s, this.runId, unfinished.map((a) => ({ id: a.slot.id })), 'the controller is closing', this.sign);
     }
     this.dataSub?.unsubscribe();
     this.presenceSub?.unsubscribe();
@@ -243,44 +269,68 @@ export class NatsFleet implements GeneratorFleet {
 
   private publishControl(msg: AgentControlMessage | StartMessage | ControllerHeartbeatMessage): void {
     if (this.nc.isClosed() || this.closed) return;
-    this.nc.publish(this.s.control(this.runId), encode(msg));
+    const subject = this.s.control(this.runId);
+    const data = encode(msg);
+    this.nc.publish(subject, data, { headers: this.sign.headers(subject, data) });
   }
 
-  private onPresence(data: Uint8Array): void {
-    const d = decode<AgentToController>(data);
+  /** Whether `m` is `a`'s own and new; a refusal becomes a note in the run's timeline (once). */
+  private authentic(a: AgentState, m: Msg): boolean {
+    const why = a.verify.check(m.subject, m.data, m.headers);
+    if (why === null) return true;
+    if (this.refused++ === 0) this.timeline(`refused a message in the name of agent ${a.slot.name} on ${m.subject}: ${why}; messages that fail authentication are not counted`);
+    return false;
+  }
+
+  private onPresence(m: Msg): void {
+    const d = decode<AgentToController>(m.data);
     if (!d.ok || (d.msg.type !== 'heartbeat' && d.msg.type !== 'announce')) return;
     const a = this.byId.get(d.msg.id);
-    if (a) a.lastSeen = Date.now();
+    // an agent that ended (or was lost) is idle again and announces itself unsigned: nothing to watch
+    if (!a || a.lost || a.done) return;
+    // before its assignment an agent has no key and nothing to lose; after it, only its signed word counts
+    if (this.watch === null || this.authentic(a, m)) a.lastSeen = Date.now();
   }
 
-  private onData(data: Uint8Array): void {
-    const d = decode<AgentToController>(data);
+  private onData(raw: Msg): void {
+    const d = decode<AgentToController>(raw.data);
     if (!d.ok) return;
     const m = d.msg;
-    if (m.type !== 'generator' && m.type !== 'done') return;
+    if (m.type !== 'generator' && m.type !== 'done' && m.type !== 'interval') return;
     if (m.runId !== this.runId) return;
     const a = this.byId.get(m.agent);
-    if (!a) return;
+    if (!a || !this.authentic(a, raw)) return;
     a.lastSeen = Date.now();
     if (m.type === 'done') {
       this.agentDone(a, m.count);
       return;
     }
+    if (m.type === 'interval') return this.onInterval(a, m);
     const msg = m.msg;
     if (!this.owns(a, msg.generator)) return;
-    if (msg.type === 'interval') {
-      // a lost agent that comes back (a pause, a partition): its requests did reach the target,
-      // so they are counted; but it is told to stop, its share having been dealt with
-      if (a.lost) this.stopAgent(a, 'it was declared lost');
-      for (const l of msg.links) for (const k of OUTCOME_CLASSES) a.count += l.outcomes[k] ?? 0;
-      const notes = this.pendingNotes.length > 0 ? this.pendingNotes.splice(0) : null;
-      this.onMessage(notes ? { ...msg, notes: [...(msg.notes ?? []), ...notes] } : msg);
-      return;
-    }
     if (a.ended.has(msg.generator)) return;
     a.ended.add(msg.generator);
     this.onMessage(msg);
     this.checkFinished();
+  }
+
+  /**
+   * An agent's second, merged over the generators it names. The drill's aggregator counts
+   * generators, so each of the others gets an empty interval for that second: it has reported.
+   */
+  private onInterval(a: AgentState, m: AgentIntervalMessage): void {
+    const gens = m.generators;
+    if (!Array.isArray(gens) || gens.length === 0 || !gens.every((i) => Number.isInteger(i) && i >= a.slot.first && i < a.slot.first + a.slot.workers)) return;
+    // a lost agent that comes back (a pause, a partition): its requests did reach the target,
+    // so they are counted; but it is told to stop, its share having been dealt with
+    if (a.lost) this.stopAgent(a, 'it was declared lost');
+    const msg = m.msg;
+    for (const l of msg.links) for (const k of OUTCOME_CLASSES) a.count += l.outcomes[k] ?? 0;
+    const notes = this.pendingNotes.length > 0 ? this.pendingNotes.splice(0) : null;
+    for (let i = 1; i < gens.length; i++) {
+      this.onMessage({ type: 'interval', generator: `${this.runId}/g${gens[i]}`, t: msg.t, links: [], journeys: [], inFlight: 0, dropped: 0, lateP99Us: 0 });
+    }
+    this.onMessage({ ...msg, generator: `${this.runId}/g${gens[0]}`, ...(notes ? { notes: [...(msg.notes ?? []), ...notes] } : {}) });
   }
 
   private owns(a: AgentState, generator: string): boolean {
@@ -378,7 +428,9 @@ export class NatsFleet implements GeneratorFleet {
     if (a.stopSent || this.nc.isClosed()) return;
     a.stopSent = true;
     const msg: AgentControlMessage = { v: PROTOCOL_VERSION, type: 'control', runId: this.runId, control: { type: 'stop', reason } };
-    this.nc.publish(this.s.agent(a.slot.id), encode(msg));
+    const subject = this.s.agent(a.slot.id);
+    const data = encode(msg);
+    this.nc.publish(subject, data, { headers: this.sign.headers(subject, data) });
   }
 
   private timeline(note: string): void {

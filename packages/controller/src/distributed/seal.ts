@@ -2,8 +2,9 @@
 // (PEAKDRILL_AGENT_TOKEN). AES-256-GCM, key = HKDF-SHA256(token, salt = run id): the plan and
 // the shadow secret cross NATS unreadable to anyone without the token, and since GCM
 // authenticates, an agent with a token takes work only from a controller holding the same
-// token. Without a token, assignments cross in clear and NATS itself must be private (TLS,
-// credentials): see docs/distributed.md, "Trust model".
+// token. Without a token, the same box is sealed with a key agreed in the claim (exchange.ts):
+// unreadable to a listener, but no proof of who the controller is, so NATS itself must be
+// private (TLS, credentials): see docs/distributed.md, "Trust model".
 
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import type { SealedBox } from '@peakdrill/core';

@@ -40,7 +40,7 @@ export function shareOf(slot: AgentSlot, generators: number): number {
  * agent's clock (`offsetMs` = agent clock − controller clock), the CSV files once, and `unique`
  * CSV feeders partitioned over every generator of the drill when the drill left them whole.
  */
-export function payloadFor(slot: AgentSlot, assignments: WorkerAssignment[], dataFiles: Record<string, string>, offsetMs: number): AgentAssignPayload {
+export function payloadFor(slot: AgentSlot, assignments: WorkerAssignment[], dataFiles: Record<string, string>, offsetMs: number): Omit<AgentAssignPayload, 'runKey' | 'controlSeq'> {
   const rowCounts = new Map<string, number>();
   const mine = assignments
     .filter((a) => ownsGenerator(slot, a.index))
