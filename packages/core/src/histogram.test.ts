@@ -77,6 +77,8 @@ describe('the plain (not deflated) V2 encoding of the agent wire', () => {
     addEncodedHistogram(a, encodeHistogramPlain(newHistogram()));
     slowAdd(b, encodeHistogram(h));
     same(a, b);
+  });
+});
 
 // Three seconds of 2 billion requests each: every second fits 32 bits, the run does not.
 const PER_SECOND = 2_000_000_000;
@@ -111,3 +113,5 @@ describe('whole-run totals count past 2^32', () => {
     const merged = mergeHlogByTag(p).get('order.create')!.histogram;
     expect(merged.totalCount).toBe(SECONDS * PER_SECOND * 1.01);
     expect(summarizeHistogram(merged)).toMatchObject({ p50: 1, p99: 1 });
+  });
+});

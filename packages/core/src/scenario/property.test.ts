@@ -157,7 +157,9 @@ function applyText(s: string, m: TextMutation): string {
   }
 }
 
-describe('property: every input is a Plan or positioned problems', () => {
+// CPU-bound: thousands of parses per test, seconds on a quiet machine and a minute or more on a
+// busy 2-core CI box running other suites beside it; three minutes each, instead of the default.
+describe('property: every input is a Plan or positioned problems', { timeout: 180_000 }, () => {
   it('holds for the unmutated seeds (all valid)', () => {
     for (const s of SEEDS) expect(checkOutcome(s)).toBe('plan');
   });
