@@ -41,7 +41,7 @@ export function decodeHistogram(encoded: string): Histogram {
   return hdr.decodeFromCompressedBase64(encoded, 32, false);
 }
 
-const usToMs = (us: number): number => Math.round(us) / 1000;
+export const usToMs = (us: number): number => Math.round(us) / 1000;
 
 /** Percentiles in milliseconds (3 decimals); zeros for an empty histogram. */
 export function summarizeHistogram(h: Histogram): LatencySummary {

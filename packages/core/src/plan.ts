@@ -38,6 +38,18 @@ export interface HttpSettings {
   pipelining: number;
   timeoutMs: number;
   headers: Record<string, string>;
+  /**
+   * Before the clock starts each generator opens its pools' connections with untagged,
+   * uncounted requests to `path` on every target origin (see docs/scenario.md `http.warmup`).
+   * Absent in plans of older releases: treated as the default (on, `/`).
+   */
+  warmup?: WarmupSettings;
+}
+
+export interface WarmupSettings {
+  enabled: boolean;
+  /** Path (from the origin) of the warm-up request, e.g. `/healthz`. */
+  path: string;
 }
 
 export type LoadModel = OpenModel | ClosedModel;

@@ -17,10 +17,15 @@ interface Collected {
 
 async function drive(plan: Plan, opts: { runId?: string; secret?: string; during?: (g: Generator) => void } = {}): Promise<Collected> {
   const msgs: GeneratorMessage[] = [];
-  const g = new Generator({ runId: opts.runId ?? 'test-run', plan, index: 0, count: 1, share: 1, startAtMs: Date.now() + 50, ...(opts.secret ? { shadowSecret: opts.secret } : {}) }, (m) => msgs.push(m));
-  const running = g.run();
-  opts.during?.(g);
-  await running;
+  // the controller's handshake: the clock starts a short margin after the generator is ready
+  const g: Generator = new Generator({ runId: opts.runId ?? 'test-run', plan, index: 0, count: 1, share: 1, startAtMs: 0, awaitStart: true, ...(opts.secret ? { shadowSecret: opts.secret } : {}) }, (m) => {
+    msgs.push(m);
+    if (m.type === 'ready') {
+      g.control({ type: 'start', startAtMs: Date.now() + 20 });
+      opts.during?.(g);
+    }
+  });
+  await g.run();
   const intervals = msgs.filter((m): m is IntervalMessage => m.type === 'interval');
   const lat = newHistogram();
   const svc = newHistogram();
@@ -59,13 +64,17 @@ afterEach(async () => {
 describe('open model', () => {
   it('sends exactly the planned number of requests and the target counts the same', async () => {
     target = await startTarget();
-    const r = await drive(quickPlan({ url: `${target.url}/`, rate: 400, durationMs: 2000 }));
+    const plan = quickPlan({ url: `${target.url}/`, rate: 400, durationMs: 2000 });
+    const r = await drive(plan);
     expect(r.count).toBe(800);
     expect(r.started).toBe(800);
     expect(target.received).toBe(800);
     expect(r.outcomes.ok).toBe(800);
-    // one interval message per second, plus the final one
-    expect(r.intervals.map((i) => i.t)).toEqual([0, 1, 2]);
+    // one interval message per second: the clock closes the window at 2 s exactly, and with
+    // nothing in flight the last second is the final message
+    expect(r.intervals.map((i) => i.t)).toEqual([0, 1]);
+    // warm-up requests opened the pool's connections and were never counted
+    expect(target.warmups).toBe(plan.http.connections);
   });
 
   it('measures from the scheduled time, so a stall shows as users felt it (no coordinated omission)', async () => {

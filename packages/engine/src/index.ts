@@ -3,7 +3,8 @@ export { ArrivalSchedule, stageTargetAt, totalDurationMs } from './schedule.js';
 export { signRunId, shadowHeaders, SHADOW_HEADER, SHADOW_ACK_HEADER } from './shadow.js';
 export { classifyError } from './classify.js';
 export { parseCsv } from './feeder.js';
-export { parseServerTiming } from './server-timing.js';
+export { parseServerTiming, scanServerTiming, type HopSink } from './server-timing.js';
+export { WARMUP_HEADER } from './warmup.js';
 export type { WorkerTask } from './worker.js';
 
 import { createRequire } from 'node:module';

@@ -12,6 +12,8 @@ export interface Target {
   port: number;
   /** Requests received (each counted once, whatever the answer). */
   received: number;
+  /** Warm-up requests (header x-peakdrill-warmup): answered at once whatever the mode, never in `received`. */
+  warmups: number;
   /** Requests answered with a complete HTTP response. */
   answered: number;
   byPath: Map<string, number>;
@@ -38,6 +40,7 @@ export async function startTarget(init: Partial<Pick<Target, 'mode' | 'slowMs' |
     url: '',
     port: 0,
     received: 0,
+    warmups: 0,
     answered: 0,
     byPath: new Map(),
     lastHeaders: null,
@@ -71,6 +74,11 @@ export async function startTarget(init: Partial<Pick<Target, 'mode' | 'slowMs' |
     req.setEncoding('utf8');
     req.on('data', (c: string) => (body += c));
     req.on('end', () => {
+      if (req.headers['x-peakdrill-warmup'] !== undefined) {
+        t.warmups++;
+        res.end();
+        return;
+      }
       t.received++;
       t.lastHeaders = req.headers;
       const path = (req.url ?? '/').split('?')[0]!;

@@ -8,6 +8,7 @@ import { isAbsolute, join, relative, resolve } from 'node:path';
 import { inflateSync } from 'node:zlib';
 import { UserError } from '../errors.js';
 import { HISTOGRAM_HIGHEST_US, newHistogram, type Histogram } from '../histogram.js';
+import { decodeHlogTag } from './hlog.js';
 import type { Summary, TimeseriesLine } from './summary.js';
 import { RUN_FILES, RUN_ID_PATTERN } from './write.js';
 
@@ -307,7 +308,7 @@ export class HlogMerger {
     let i = 0;
     let tag = '';
     if (cols[0]?.startsWith('Tag=')) {
-      tag = cols[0].slice(4);
+      tag = decodeHlogTag(cols[0].slice(4));
       i = 1;
     }
     const startS = Number(cols[i]);

@@ -1,0 +1,78 @@
+// `model: open`: journeys arrive on a schedule (the arrival rate), whether or not earlier ones
+// returned. Each arrival has an exact due time (schedule.ts); the host's clock wakes at it and
+// every arrival due by then starts in the same turn, its lateness recorded. An arrival that
+// finds `maxInFlight` journeys in flight is refused and counted as dropped: the run is then
+// inconclusive (core verdict/generator.ts), because a dropped arrival is in no percentile.
+
+import type { WorkerAssignment } from '@peakdrill/core';
+import type { JourneyRun } from '../journey.js';
+import { ArrivalSchedule } from '../schedule.js';
+import type { LoadModelRunner, ModelHost } from './model.js';
+import { performance } from 'node:perf_hooks';
+
+export class OpenModel implements LoadModelRunner {
+  private schedule: ArrivalSchedule;
+  private next = 0;
+  private readonly phase: number;
+  private maxInFlight: number;
+  private dropped = 0;
+  private readonly freeRuns: JourneyRun[] = [];
+
+  constructor(
+    private readonly host: ModelHost,
+    private readonly a: WorkerAssignment,
+  ) {
+    const load = a.plan.load;
+    if (load.model !== 'open') throw new Error('OpenModel needs an open-model plan');
+    this.schedule = new ArrivalSchedule(load.startRate, load.stages, a.share);
+    // generators interleave their arrivals instead of all sending at the same instants
+    this.phase = a.count > 1 ? a.index / a.count : 0;
+    this.maxInFlight = Math.max(1, Math.ceil(load.maxInFlight * a.share));
+  }
+
+  fire(now: number): number {
+    const host = this.host;
+    const journeys = host.journeys;
+    const start = host.perfStart;
+    const elapsed = now - start;
+    const durationMs = host.durationMs;
+    // Everything due by now (and inside the window) leaves now: a wake-up that came a little
+    // after the end must not lose the last arrivals.
+    for (;;) {
+      const due = this.schedule.timeOf(this.next + this.phase);
+      if (due > elapsed || due >= durationMs) break;
+      this.next++;
+      if (journeys.inFlight >= this.maxInFlight) {
+        this.dropped++;
+        continue;
+      }
+      const dueAt = start + due;
+      host.recordLate(performance.now() - dueAt);
+      journeys.start(this.freeRuns.pop() ?? journeys.newRun(), dueAt);
+    }
+    const next = this.schedule.timeOf(this.next + this.phase);
+    return next >= durationMs ? Infinity : start + next;
+  }
+
+  journeyEnded(run: JourneyRun): void {
+    this.freeRuns.push(run);
+  }
+
+  restart(run: JourneyRun): void {
+    this.freeRuns.push(run);
+  }
+
+  rescale(share: number, now: number): void {
+    const load = this.a.plan.load;
+    if (load.model !== 'open') return;
+    this.schedule = new ArrivalSchedule(load.startRate, load.stages, share);
+    this.next = Math.ceil(this.schedule.arrivalsBy(now - this.host.perfStart) - this.phase);
+    this.maxInFlight = Math.max(1, Math.ceil(load.maxInFlight * share));
+  }
+
+  takeDropped(): number {
+    const d = this.dropped;
+    this.dropped = 0;
+    return d;
+  }
+}
