@@ -172,6 +172,15 @@ export class Generator implements JourneyHost, ModelHost {
     this.sending = false;
     this.stopping = true;
     this.clock.stop();
+    // The window usually ends on a second boundary, which the clock reaches before the
+    // interval timer does: close that second now, so what finishes during the drain is reported
+    // as the seconds after it, as every generator does.
+    if (this.intervalTimer !== null && performance.now() >= this.perfStart + (this.interval + 1) * 1000 - 1) {
+      clearTimeout(this.intervalTimer);
+      this.intervalTimer = null;
+      this.flushInterval();
+      if (this.journeys.inFlight > 0 || this.parked.size > 0) this.armIntervalTimer();
+    }
     // journeys waiting out a think time end now; VUs waiting to restart simply stop
     this.parked.drain((run) => {
       if (run.waitingFor === WAIT_STEP) this.journeys.end(run, 'interrupted');

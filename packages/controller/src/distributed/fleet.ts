@@ -268,6 +268,10 @@ export class NatsFleet implements GeneratorFleet {
     }
     const msg = m.msg;
     if (!this.owns(a, msg.generator)) return;
+    if (msg.type === 'ready') {
+      this.onMessage(msg);
+      return;
+    }
     if (msg.type === 'interval') {
       // a lost agent that comes back (a pause, a partition): its requests did reach the target,
       // so they are counted; but it is told to stop, its share having been dealt with

@@ -9,14 +9,44 @@
 import { decodeHistogram, newHistogram, usToMs, type Histogram } from '../histogram.js';
 import type { Plan } from '../plan.js';
 import type { GeneratorHealth } from '../protocol.js';
-import type { GeneratorBehind, GeneratorReport } from '../runfiles/summary.js';
+import type { GeneratorBehind, GeneratorReport, Summary } from '../runfiles/summary.js';
+
+/**
+ * The run's status once verdicts are in: a passed or failed run whose generators did not keep
+ * up becomes `inconclusive` — unless it failed by more than the generator can explain: a
+ * latency budget missed by more than the worst lateness of any send, or an error-rate budget
+ * (the target's own answers), is the target's miss whatever the generator did.
+ */
+export function settleStatus(summary: Summary): Summary {
+  const g = summary.generator;
+  if (!g || g.keptUp || (summary.status !== 'passed' && summary.status !== 'failed')) return summary;
+  if (summary.status === 'failed' && targetMissed(summary, g.latenessMs.max)) {
+    return { ...summary, notes: [...summary.notes, `the generator fell behind too, but a budget was missed by more than its lateness (max ${g.latenessMs.max} ms) can explain: failed, not inconclusive`] };
+  }
+  return { ...summary, status: 'inconclusive', passed: false };
+}
+
+function targetMissed(summary: Summary, latenessMaxMs: number): boolean {
+  for (const l of summary.links) {
+    for (const b of l.verdict?.budgets ?? []) {
+      if (b.passed) continue;
+      if (b.unit === 'ms' && b.measured - latenessMaxMs > b.allowed) return true;
+      if (b.unit === 'ratio' && b.budget.startsWith('errors')) return true;
+    }
+  }
+  return false;
+}
 
 /** Lateness below this never makes a run inconclusive: timer and scheduling noise of a healthy generator. */
 export const LATENESS_FLOOR_MS = 1;
 /** ... nor lateness below this share of the tightest latency budget. */
 export const LATENESS_BUDGET_SHARE = 0.1;
-/** Without any latency budget nothing gates on latency; lateness still distorts throughput and errors past this. */
-export const LATENESS_NO_BUDGET_MS = 10;
+/**
+ * Without any latency budget nothing gates on latency, and a generator that sends late but
+ * sends everything still offers the planned load: only lateness this large puts throughput
+ * and error figures in doubt (it is a generator that cannot keep up at all).
+ */
+export const LATENESS_NO_BUDGET_MS = 100;
 
 /** The lateness p99 (ms) above which a run is inconclusive: max(1 ms, 10% of the tightest latency budget). */
 export function latenessBoundMs(plan: Pick<Plan, 'capacity'>): number {
@@ -55,28 +85,37 @@ export class GeneratorHealthTally {
     return this.window === null || (t >= this.window.fromS && t < this.window.toS);
   }
 
-  accept(generator: string, t: number, dropped: number, health: GeneratorHealth | undefined): void {
-    if (!this.inWindow(t)) return;
+  /** One generator's second; returns a note the first time that generator is seen falling behind. */
+  accept(generator: string, t: number, dropped: number, health: GeneratorHealth | undefined): string | null {
+    if (!this.inWindow(t)) return null;
     let g = this.byGenerator.get(generator);
     if (!g) {
       g = { lateness: newHistogram(), lateFromS: null, dropped: 0, droppedFromS: null, eldP99Us: 0, eldMaxUs: 0, cpuSum: 0, cpuMax: 0, seconds: 0 };
       this.byGenerator.set(generator, g);
     }
+    let note: string | null = null;
     if (dropped > 0) {
       g.dropped += dropped;
+      if (g.droppedFromS === null) note = `${generator} dropped ${dropped} arrivals at maxInFlight: the run will be inconclusive`;
       g.droppedFromS ??= t;
     }
-    if (!health) return;
+    if (!health) return note;
     const second = decodeHistogram(health.lateness);
     if (second.totalCount > 0) {
       g.lateness.add(second);
-      if (g.lateFromS === null && usToMs(second.getValueAtPercentile(99)) > this.boundMs) g.lateFromS = t;
+      const p99 = usToMs(second.getValueAtPercentile(99));
+      if (g.lateFromS === null && p99 > this.boundMs) {
+        g.lateFromS = t;
+        note ??= `${generator} is falling behind its schedule: lateness p99 ${p99} ms (bound ${this.boundMs} ms)`;
+      }
     }
+    second.destroy();
     g.eldP99Us = Math.max(g.eldP99Us, health.eventLoopDelayP99Us);
     g.eldMaxUs = Math.max(g.eldMaxUs, health.eventLoopDelayMaxUs);
     g.cpuSum += health.cpu;
     g.cpuMax = Math.max(g.cpuMax, health.cpu);
     g.seconds++;
+    return note;
   }
 
   /** A generator that crashed or was lost (with its agent) at second `atS`. */
