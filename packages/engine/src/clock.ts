@@ -10,18 +10,21 @@
 // microseconds of their due time. The cost is a busy thread during the last SPIN_MS before
 // each send: at rates above ~1/SPIN_MS the generator's thread never sleeps (it is a load
 // generator; that is its job). The time spent waiting this way is counted (`spinMs`) so the
-// generator's own CPU figure can leave it out.
+// generator's own CPU figure can leave it out: only turns that did nothing else count (a gap
+// between two wake checks shorter than EMPTY_TURN_MS); a turn that read responses is work.
 
 import { performance } from 'node:perf_hooks';
 
 /** Sleep on a timer until this long before a due time, then spin on setImmediate. */
 export const SPIN_MS = 2;
+/** A spin turn shorter than this did nothing but check the time. */
+const EMPTY_TURN_MS = 0.02;
 
 export class Clock {
   private timer: NodeJS.Timeout | null = null;
   private immediate: NodeJS.Immediate | null = null;
   private armedAt = Infinity;
-  private spinSince = -1;
+  private lastCheck = -1;
   /** Milliseconds spent spinning towards a due time since the last read (see `takeSpinMs`). */
   private spinMs = 0;
   private stopped = false;
@@ -51,10 +54,7 @@ export class Clock {
   private arm(now: number): void {
     const wait = this.armedAt - now - SPIN_MS;
     if (wait >= 1) this.timer = setTimeout(this.onWake, wait);
-    else {
-      if (this.spinSince < 0) this.spinSince = now;
-      this.immediate = setImmediate(this.onWake);
-    }
+    else this.immediate = setImmediate(this.onWake);
   }
 
   private cancel(): void {
@@ -70,13 +70,12 @@ export class Clock {
     this.immediate = null;
     const now = performance.now();
     if (now < this.armedAt) {
+      if (this.lastCheck >= 0 && now - this.lastCheck < EMPTY_TURN_MS) this.spinMs += now - this.lastCheck;
+      this.lastCheck = now;
       this.arm(now);
       return;
     }
-    if (this.spinSince >= 0) {
-      this.spinMs += now - this.spinSince;
-      this.spinSince = -1;
-    }
+    this.lastCheck = -1;
     this.armedAt = Infinity;
     this.tick(now);
   };
