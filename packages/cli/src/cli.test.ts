@@ -38,7 +38,9 @@ afterEach(async () => {
   target = null;
 });
 
-describe('peakdrill run --url', () => {
+// each test spawns the binary and runs a drill of 1–3 s plus warm-up and drain: on a busy
+// 2-core machine that takes longer than vitest's default 5 s
+describe('peakdrill run --url', { timeout: 30_000 }, () => {
   it('exit 0, the run files, counts equal to what the target received, --json on stdout', async () => {
     target = await startTarget();
     const out = tmp();
@@ -100,7 +102,7 @@ describe('peakdrill run --url', () => {
   });
 });
 
-describe('signals and CI output', () => {
+describe('signals and CI output', { timeout: 30_000 }, () => {
   it('a second SIGINT exits at once, with what is on disk intact', async () => {
     target = await startTarget({ mode: 'slow', slowMs: 3000 });
     const out = tmp();
@@ -195,7 +197,7 @@ describe('bad input: one clear message, exit 2, nothing sent', () => {
   });
 });
 
-describe('abort rules from a scenario', () => {
+describe('abort rules from a scenario', { timeout: 30_000 }, () => {
   it('exit 3 when the target degrades', async () => {
     target = await startTarget({ status: 500 });
     const dir = tmp();
