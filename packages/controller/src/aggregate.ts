@@ -16,6 +16,7 @@ import {
   type LatencySummary,
   type OutcomeCounts,
   type TimeseriesLine,
+  type GeneratorHealthTally,
   OUTCOME_CLASSES,
 } from '@peakdrill/core';
 
@@ -86,6 +87,8 @@ export interface AggregatorOptions {
   plannedFor: (link: string, t: number) => number | null;
   plannedTotal: (t: number) => number | null;
   onSecond: (s: SecondReport) => void;
+  /** Judges the generators' own health over the verdict window (the drill reads its report). */
+  health?: GeneratorHealthTally;
 }
 
 export class Aggregator {
@@ -117,13 +120,19 @@ export class Aggregator {
   }
 
   accept(msg: IntervalMessage): void {
+    // judged on the second it describes, before a straggler is folded into a later one
+    const note = this.opts.health?.accept(msg.generator, msg.t, msg.dropped, msg.health) ?? null;
+    this.merge(note === null ? msg : { ...msg, notes: [...(msg.notes ?? []), note] });
+  }
+
+  private merge(msg: IntervalMessage): void {
     let p = this.pending.get(msg.t);
     if (!p) {
       if (msg.t < this.nextT) {
         // a straggler for a second already written (a generator that caught up late):
         // fold it into the next open second so that no count is lost.
         msg = { ...msg, t: this.nextT };
-        return this.accept(msg);
+        return this.merge(msg);
       }
       p = { t: msg.t, reported: new Set(), aliveReported: 0, links: new Map(), journeys: new Map(), inFlight: 0, dropped: 0, lateP99Us: 0, notes: [] };
       this.pending.set(msg.t, p);

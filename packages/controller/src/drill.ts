@@ -7,6 +7,9 @@ import {
   applyVerdicts,
   computeVerdicts,
   exitCodeOf,
+  GeneratorHealthTally,
+  latenessBoundMs,
+  settleStatus,
   makeRunId,
   renderJUnit,
   tallyOutcomes,
@@ -31,8 +34,27 @@ import { runPostChecks } from './post-checks.js';
 import { assertTargetsReachable } from './reachability.js';
 import { buildSummary, type SummaryInput } from './summary.js';
 
-/** Headroom before second 0 so every generator (thread or agent) is up and waiting. */
+/** Headroom before second 0 for agents, whose start instant is fixed when they are assigned. */
 const START_DELAY_MS = 400;
+/** Second 0 is this far after the last local generator said ready: the start message's trip to each thread. */
+const READY_MARGIN_MS = 50;
+
+/** Resolves when every generator said ready, or ended (done or failed) before it did. */
+class ReadyWait {
+  readonly all: Promise<void>;
+  private readonly pending: Set<string>;
+  private resolve!: () => void;
+
+  constructor(names: string[]) {
+    this.pending = new Set(names);
+    this.all = new Promise((r) => (this.resolve = r));
+    if (this.pending.size === 0) this.resolve();
+  }
+
+  settle(generator: string): void {
+    if (this.pending.delete(generator) && this.pending.size === 0) this.resolve();
+  }
+}
 
 export interface DrillOptions {
   plan: Plan;
@@ -104,61 +126,94 @@ export class Drill {
     await this.preflight();
     const fleet: GeneratorFleet = this.opts.fleet ? await this.opts.fleet(this.runId) : new LocalFleet(this.runId, workers);
     this.fleet = fleet;
-    this.startMs = Date.now() + Math.max(START_DELAY_MS, fleet.startDelayMs ?? 0);
-    const writer = new RunDirWriter(this.opts.outDir, this.runId, this.startMs);
-    this.writer = writer;
-    this.abortWatch = watchAbortRules(plan.abort, this.opts.shadowSecret && plan.shadow.enabled ? { floor: plan.shadow.coverageFloor } : undefined);
-    const planned = plannedRates(plan);
-    const aggregator = new Aggregator({
-      startMs: this.startMs,
-      durationS: this.durationMs / 1000,
-      window: verdictWindow(plan.load, this.durationMs / 1000),
-      plannedFor: planned.forLink,
-      plannedTotal: planned.total,
-      onSecond: (s) => this.onSecond(s),
-    });
-    for (const name of fleet.names) aggregator.addGenerator(name);
-
-    const input: SummaryInput = { drill: this, aggregator, workers: fleet.names.length, notes: this.notes };
-    writer.writeSummary(buildSummary(input, 'running', null));
-
+    // A fleet that can start its generators on a word (local threads) gets the handshake:
+    // every generator boots, opens its connections and warms up, says `ready`, and only then
+    // is second 0 set, READY_MARGIN_MS ahead. Agents (no `go`) take a start instant fixed when
+    // they are assigned, with the fleet's headroom; they warm up before it too.
+    const handshake = fleet.go !== undefined;
+    if (!handshake) this.startMs = Date.now() + Math.max(START_DELAY_MS, fleet.startDelayMs ?? 0);
+    const count = fleet.names.length;
     const assignments: WorkerAssignment[] = fleet.names.map((_, index) => ({
       runId: this.runId,
       plan,
       index,
-      count: fleet.names.length,
-      share: 1 / fleet.names.length,
+      count,
+      share: 1 / count,
       startAtMs: this.startMs,
+      ...(handshake ? { awaitStart: true } : {}),
       ...(this.opts.shadowSecret ? { shadowSecret: this.opts.shadowSecret } : {}),
-      ...uniqueRangesFor(plan, index, fleet.names.length),
+      ...uniqueRangesFor(plan, index, count),
     }));
-    const onMessage = (msg: GeneratorMessage): void => {
-      if (msg.type === 'interval') aggregator.accept(msg);
-      else if (msg.type === 'done') aggregator.removeGenerator(msg.generator);
-      else {
+
+    const health = new GeneratorHealthTally(latenessBoundMs(plan), verdictWindow(plan.load, this.durationMs / 1000));
+    let aggregator: Aggregator | null = null;
+    let agg!: Aggregator;
+    const early: GeneratorMessage[] = [];
+    const ready = new ReadyWait(fleet.names);
+    const handle = (agg: Aggregator, msg: GeneratorMessage): void => {
+      if (msg.type === 'interval') agg.accept(msg);
+      else if (msg.type === 'done') agg.removeGenerator(msg.generator);
+      else if (msg.type === 'failed') {
         this.failures.push(`${msg.generator}: ${msg.message}`);
-        aggregator.removeGenerator(msg.generator);
+        health.markDied(msg.generator, this.startMs > 0 ? Math.max(0, Math.floor((Date.now() - this.startMs) / 1000)) : 0, msg.message);
+        agg.removeGenerator(msg.generator);
       }
     };
+    const onMessage = (msg: GeneratorMessage): void => {
+      if (msg.type !== 'interval') ready.settle(msg.generator);
+      if (msg.type === 'ready') return;
+      if (aggregator === null) early.push(msg);
+      else handle(aggregator, msg);
+    };
+    let input!: SummaryInput;
     try {
       await fleet.start(assignments, onMessage, this);
+      if (handshake) {
+        await ready.all;
+        this.startMs = Date.now() + READY_MARGIN_MS;
+      }
+      const writer = new RunDirWriter(this.opts.outDir, this.runId, this.startMs);
+      this.writer = writer;
+      this.abortWatch = watchAbortRules(plan.abort, this.opts.shadowSecret && plan.shadow.enabled ? { floor: plan.shadow.coverageFloor } : undefined);
+      const planned = plannedRates(plan);
+      agg = new Aggregator({
+        startMs: this.startMs,
+        durationS: this.durationMs / 1000,
+        window: verdictWindow(plan.load, this.durationMs / 1000),
+        plannedFor: planned.forLink,
+        plannedTotal: planned.total,
+        onSecond: (sec) => this.onSecond(sec),
+        health,
+      });
+      aggregator = agg;
+      for (const name of fleet.names) agg.addGenerator(name);
+      input = { drill: this, aggregator: agg, workers: count, notes: this.notes };
+      writer.writeSummary(buildSummary(input, 'running', null));
+      for (const msg of early.splice(0)) handle(agg, msg);
+      if (handshake) fleet.go!(this.startMs);
       await fleet.finished;
     } finally {
       this.abortWatch.close();
       await fleet.close().catch(() => undefined);
     }
-    aggregator.flush();
+    agg.flush();
+    const writer = this.writer!;
 
     let status: RunStatus;
-    if (this.failures.length === fleet.names.length) status = 'error';
+    if (this.failures.length === count) status = 'error';
     else if (this.stoppedBy !== null) status = 'aborted';
     else status = 'passed';
     if (this.failures.length > 0) this.notes.push(...this.failures.map((f) => `generator failed: ${f}`));
+    const generator = health.report();
+    if (!generator.keptUp && status !== 'error') this.notes.push(...generator.behind.map((b) => `generator: ${b.reason}`), generator.advice);
     let summary = buildSummary(input, status, this.abortInfo);
+    if (status !== 'error') summary.generator = generator;
     const agents = fleet.agents?.(summary.durationS);
     if (agents) summary.agents = agents;
     if (status === 'error') summary.error = this.failures[0] ?? 'every generator failed';
-    summary = applyVerdicts(summary, computeVerdicts({ plan, intervals: windowTotals(aggregator, plan, summary.durationS), durationS: summary.durationS }));
+    summary = applyVerdicts(summary, computeVerdicts({ plan, intervals: windowTotals(agg, plan, summary.durationS), durationS: summary.durationS }));
+    // some generators died, or they fell behind: the figures describe the tool (DESIGN.md, exit 4)
+    summary = settleStatus(summary);
     if (status !== 'error') {
       summary.isolation = await runPostChecks(plan.isolation, summary);
       summary.invariants = await runPostChecks(plan.invariants, summary);

@@ -46,6 +46,11 @@ export function formatSummaryTable(summary: Summary): string {
   const latency = summary.latencyFrom === 'scheduled' ? 'latency from the scheduled send time (open model, no coordinated omission)' : 'latency from the actual send (closed model: a stalled target hides in fewer requests)';
   out.push(`${summary.model} model · ${latency}`);
   if (summary.dropped > 0) out.push(`${formatCount(summary.dropped)} journeys were not started: maxInFlight reached (raise load.maxInFlight or lower the rate)`);
+  const g = summary.generator;
+  if (g) {
+    const figures = `lateness p99 ${formatMs(g.latenessMs.p99)} (bound ${formatMs(g.boundMs)}), max ${formatMs(g.latenessMs.max)} · event-loop delay p99 ${formatMs(g.eventLoopDelayMs.p99)} · cpu ${formatRatio(g.cpu.mean)} mean, ${formatRatio(g.cpu.max)} max`;
+    out.push(g.keptUp ? `generator kept up: ${figures}` : `INCONCLUSIVE, the generator fell behind (${figures}):\n${g.behind.map((b) => `  ${b.reason}`).join('\n')}\n${g.advice}`);
+  }
   for (const l of summary.links) {
     if (l.tagCoverage) {
       const c = l.tagCoverage;

@@ -14,6 +14,11 @@ export interface GeneratorFleet {
   /** Starts every generator with its assignment; messages arrive through `onMessage`. */
   start(assignments: WorkerAssignment[], onMessage: (msg: GeneratorMessage) => void, host?: FleetHost): Promise<void>;
   send(msg: ControlMessage): void;
+  /**
+   * Starts the clock of generators that were assigned with `awaitStart` once each said
+   * `ready`. Fleets without it (remote agents) take the start instant in their assignments.
+   */
+  go?(startAtMs: number): void;
   /** Resolves when every generator is done (or lost). */
   readonly finished: Promise<void>;
   close(): Promise<void>;

@@ -67,6 +67,11 @@ export class LocalFleet implements GeneratorFleet {
     this.tasks = Promise.allSettled(tasks).then(() => undefined);
   }
 
+  /** Second 0: every generator said ready (see Drill.run); the clock starts at `startAtMs`. */
+  go(startAtMs: number): void {
+    this.send({ type: 'start', startAtMs });
+  }
+
   send(msg: ControlMessage): void {
     for (const p of this.ports) p.postMessage(msg);
   }

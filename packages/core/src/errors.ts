@@ -7,6 +7,8 @@ export const EXIT = {
   budgetMissed: 1,
   badInput: 2,
   aborted: 3,
+  /** The generator fell behind (lateness, dropped arrivals, a generator died): the figures describe the tool. */
+  inconclusive: 4,
 } as const;
 
 /**

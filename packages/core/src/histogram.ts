@@ -194,7 +194,7 @@ export function addEncodedHistogram(into: Histogram, encoded: string): void {
   h.updateMinNonZeroValue(Math.min(h.minNonZeroValue, otherMin));
 }
 
-const usToMs = (us: number): number => Math.round(us) / 1000;
+export const usToMs = (us: number): number => Math.round(us) / 1000;
 
 /** Percentiles in milliseconds (3 decimals); zeros for an empty histogram. */
 export function summarizeHistogram(h: Histogram): LatencySummary {

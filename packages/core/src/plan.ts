@@ -38,6 +38,18 @@ export interface HttpSettings {
   pipelining: number;
   timeoutMs: number;
   headers: Record<string, string>;
+  /**
+   * Before the clock starts each generator opens its pools' connections with untagged,
+   * uncounted requests to `path` on every target origin (see docs/scenario.md `http.warmup`).
+   * Absent in plans of older releases: treated as the default (on, `/`).
+   */
+  warmup?: WarmupSettings;
+}
+
+export interface WarmupSettings {
+  enabled: boolean;
+  /** Path (from the origin) of the warm-up request, e.g. `/healthz`. */
+  path: string;
 }
 
 export type LoadModel = OpenModel | ClosedModel;
@@ -50,7 +62,10 @@ export interface OpenModel {
   model: 'open';
   startRate: number;
   stages: Stage[];
-  /** Upper bound of journeys in flight per whole drill; starts beyond it are dropped and counted. */
+  /**
+   * Upper bound of journeys in flight per whole drill; arrivals beyond it wait (as many again)
+   * and start late, measured from their due time; beyond that they are dropped and counted.
+   */
   maxInFlight: number;
 }
 

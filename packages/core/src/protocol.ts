@@ -20,6 +20,12 @@ export interface WorkerAssignment {
   share: number;
   /** Epoch ms at which second 0 of the drill begins, the same on every generator. */
   startAtMs: number;
+  /**
+   * True: `startAtMs` is not known yet; the generator prepares (pools, warm-up), reports
+   * `ready`, and waits for a `start` control message carrying the instant. False/absent:
+   * it prepares and starts at `startAtMs` (agents, whose start instant is fixed when assigned).
+   */
+  awaitStart?: boolean;
   /** HMAC secret for the shadow tag: held in memory only, never written anywhere. */
   shadowSecret?: string;
   /** Rows of `unique` CSV feeders this generator may use: [from, to) by feeder name. */
@@ -67,6 +73,30 @@ export interface IntervalMessage {
   lateP99Us: number;
   /** A feeder ran out of unique rows, etc. */
   notes?: string[];
+  /** The generator's own health over the interval (absent from generators of older releases). */
+  health?: GeneratorHealth;
+}
+
+/**
+ * How well the generator itself kept up during one interval: measured on its own thread so a
+ * saturated generator can be told apart from a slow target (see docs/design/honest-latency.md).
+ */
+export interface GeneratorHealth {
+  /** Lateness of every send (arrival or later step) against its due time, µs, encoded HDR. */
+  lateness: string;
+  /** Event-loop delay over the interval (perf_hooks.monitorEventLoopDelay), µs. */
+  eventLoopDelayP99Us: number;
+  eventLoopDelayMaxUs: number;
+  /** Share of the interval the generator's thread was busy (0..1), its wait for the next due time excluded. */
+  cpu: number;
+}
+
+/** The generator booted, compiled the plan and opened its pools' connections: the clock may start. */
+export interface ReadyMessage {
+  type: 'ready';
+  generator: string;
+  /** Warm-up requests sent (never counted, never tagged) and how many failed. */
+  warmup: { requests: number; failed: number; ms: number };
 }
 
 export interface DoneMessage {
@@ -81,10 +111,11 @@ export interface FailedMessage {
   message: string;
 }
 
-export type GeneratorMessage = IntervalMessage | DoneMessage | FailedMessage;
+export type GeneratorMessage = ReadyMessage | IntervalMessage | DoneMessage | FailedMessage;
 
 /** Controller → generator while a drill runs. */
 export type ControlMessage =
+  | { type: 'start'; startAtMs: number }
   | { type: 'stop'; reason: string }
   | { type: 'rescale'; share: number };
 

@@ -9,7 +9,7 @@ import { buildSeries, DEFAULT_MAX_POINTS, type SeriesSet } from './series.js';
 /** A `running` summary whose files stopped changing this long ago is shown as stalled, not live. */
 export const STALE_AFTER_MS = 30_000;
 
-export type DisplayStatus = 'live' | 'stalled' | 'passed' | 'failed' | 'aborted' | 'error';
+export type DisplayStatus = 'live' | 'stalled' | 'passed' | 'failed' | 'aborted' | 'error' | 'inconclusive';
 
 export function displayStatus(summary: Summary | null, updatedMs: number, nowMs = Date.now()): DisplayStatus {
   if (!summary) return 'error';

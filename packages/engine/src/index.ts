@@ -2,7 +2,8 @@ export { Generator, type Emit } from './generator.js';
 export { ArrivalSchedule, stageTargetAt, totalDurationMs } from './schedule.js';
 export { signRunId, shadowHeaders, SHADOW_HEADER, SHADOW_ACK_HEADER } from './shadow.js';
 export { classifyError } from './classify.js';
-export { parseServerTiming } from './server-timing.js';
+export { parseServerTiming, scanServerTiming, type HopSink } from './server-timing.js';
+export { WARMUP_HEADER } from './warmup.js';
 export type { WorkerTask } from './worker.js';
 
 import { createRequire } from 'node:module';

@@ -66,6 +66,11 @@ export class Pools {
     return pool;
   }
 
+  /** Every pool made so far, by origin (all of them once every step is compiled). */
+  all(): [string, Pool][] {
+    return [...this.byOrigin];
+  }
+
   async close(): Promise<void> {
     await Promise.all([...this.byOrigin.values()].map((p) => p.close().catch(() => undefined)));
   }

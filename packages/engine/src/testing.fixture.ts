@@ -12,6 +12,10 @@ export interface Target {
   port: number;
   /** Requests received (each counted once, whatever the answer). */
   received: number;
+  /** Warm-up requests (header x-peakdrill-warmup): answered at once whatever the mode, never in `received`. */
+  warmups: number;
+  /** Headers of the last warm-up request. */
+  lastWarmupHeaders: IncomingMessage['headers'] | null;
   /** Requests answered with a complete HTTP response. */
   answered: number;
   byPath: Map<string, number>;
@@ -38,6 +42,8 @@ export async function startTarget(init: Partial<Pick<Target, 'mode' | 'slowMs' |
     url: '',
     port: 0,
     received: 0,
+    warmups: 0,
+    lastWarmupHeaders: null,
     answered: 0,
     byPath: new Map(),
     lastHeaders: null,
@@ -71,6 +77,12 @@ export async function startTarget(init: Partial<Pick<Target, 'mode' | 'slowMs' |
     req.setEncoding('utf8');
     req.on('data', (c: string) => (body += c));
     req.on('end', () => {
+      if (req.headers['x-peakdrill-warmup'] !== undefined) {
+        t.warmups++;
+        t.lastWarmupHeaders = req.headers;
+        res.end();
+        return;
+      }
       t.received++;
       t.lastHeaders = req.headers;
       const path = (req.url ?? '/').split('?')[0]!;

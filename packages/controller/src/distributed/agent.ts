@@ -369,6 +369,9 @@ class Agent implements RunningAgent {
     run.mergeTick = setInterval(() => merger.tick(), MERGE_TICK_MS);
     const forward = (msg: GeneratorMessage): void => {
       if (msg.type === 'interval') return merger.add(msg);
+      // agents start at the instant fixed at assignment (no ready handshake over NATS): a
+      // generator's `ready` stays on the agent
+      if (msg.type === 'ready') return;
       merger.end(msg.generator);
       this.publish(run.dataSubject, { v: PROTOCOL_VERSION, type: 'generator', runId: run.runId, agent: this.id, msg }, sign);
     };

@@ -51,7 +51,13 @@ describe.skipIf(!mustRun)('distributed drills over NATS', { timeout: 30_000 }, (
     children = await startAgents(prefix, ['a1', 'a2', 'a3']);
     const result = await drillOn(prefix, 400, 3000, 3).run();
     const s: Summary = result.summary;
-    expect(s.status).toBe('passed');
+    // three agent processes, their workers, NATS and the target share two cores here: when the
+    // machine is that busy the generators may honestly report that they sent late (lateness
+    // only); nothing may be dropped and no generator may die
+    if (s.status !== 'passed') {
+      expect(s.status).toBe('inconclusive');
+      expect(s.generator?.behind.map((b) => b.cause).filter((c) => c !== 'lateness')).toEqual([]);
+    }
     const merged = s.links.reduce((a, l) => a + l.count, 0);
     await sleep(200); // the agents log their own count right after sending it
     const own = children.map(agentCount);
@@ -111,7 +117,10 @@ describe.skipIf(!mustRun)('distributed drills over NATS', { timeout: 30_000 }, (
     await killAfterTraffic(children[2]!, 1000);
     const result = await run;
     const s = result.summary;
-    expect(s.status).toBe('passed');
+    // a generator died: whatever the figures say, the run is inconclusive, never passed
+    expect(s.status).toBe('inconclusive');
+    expect(result.exitCode).toBe(4);
+    expect(s.generator?.behind.filter((b) => b.cause === 'died').map((b) => b.generator)).toEqual([`${s.id}/g2`]);
     const lost = s.agents?.filter((a) => a.lost) ?? [];
     expect(lost.map((a) => a.name)).toEqual(['r3']);
     expect(lost[0]!.lost!.reason).toMatch(/no heartbeat/);
@@ -132,7 +141,8 @@ describe.skipIf(!mustRun)('distributed drills over NATS', { timeout: 30_000 }, (
     const run = drill.run();
     await killAfterTraffic(children[1]!, 800);
     const s = (await run).summary;
-    expect(s.status).toBe('passed');
+    expect(s.status).toBe('inconclusive');
+    expect(s.generator?.died).toEqual([`${s.id}/g1`]);
     expect(s.agents?.find((a) => a.name === 'c2')?.lost).toBeDefined();
     expect(s.notes.join('\n')).toMatch(/c2 lost at t=.*continues without its share/);
     const last = timeseries((await run).dir).find((l) => l.t === 3)!;

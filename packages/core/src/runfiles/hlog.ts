@@ -8,6 +8,32 @@ import { decodeHistogram, type Histogram } from '../histogram.js';
 
 const MAX_VALUE_UNIT_RATIO = 1000;
 
+// Tags. The log format separates columns with commas and the reference readers (Java's
+// HistogramLogReader scans on `[ ,\r\n]`) split on whitespace too, so a tag such as `GET /`
+// made the Java reader skip every line of the file. A tag is therefore the link name with
+// whitespace, commas, control characters and `%` itself percent-encoded (UTF-8 bytes, `%XX`):
+// `GET /` → `GET%20/`. Every other character, including `|` (the hop/service suffix), is kept
+// as is, so ordinary names read the same; since `%` is always encoded the mapping reverses
+// exactly (docs/design/run-files.md).
+const TAG_UNSAFE = /[\s,%\p{Cc}]/gu;
+
+/** The `Tag=` column for a name (reversible with decodeHlogTag). */
+export function encodeHlogTag(name: string): string {
+  return name.replace(TAG_UNSAFE, encodeURIComponent);
+}
+
+/** The name behind a `Tag=` column (tags written before the mapping read as they are). */
+export function decodeHlogTag(tag: string): string {
+  if (!tag.includes('%')) return tag;
+  return tag.replace(/(?:%[0-9A-Fa-f]{2})+/g, (seq) => {
+    try {
+      return decodeURIComponent(seq);
+    } catch {
+      return seq;
+    }
+  });
+}
+
 /** Appends to the log file synchronously, so a killed run keeps every interval written. */
 export class HlogFile {
   private readonly path: string;
@@ -26,13 +52,13 @@ export class HlogFile {
     writeFileSync(path, header);
   }
 
-  /** `histogram.tag` becomes the `Tag=` column; `fromMs` and `toMs` are epoch milliseconds. */
+  /** `tag` (any link name) becomes the `Tag=` column, encoded by encodeHlogTag; `fromMs` and `toMs` are epoch milliseconds. */
   append(entries: { tag: string; fromMs: number; toMs: number; histogram: Histogram }[]): void {
     let text = '';
     const writer = new hdr.HistogramLogWriter((s: string) => { text += s; });
     writer.baseTime = this.startMs;
     for (const e of entries) {
-      e.histogram.tag = e.tag;
+      e.histogram.tag = encodeHlogTag(e.tag);
       writer.outputIntervalHistogram(e.histogram, (e.fromMs - this.startMs) / 1000, (e.toMs - this.startMs) / 1000, MAX_VALUE_UNIT_RATIO);
     }
     if (text) appendFileSync(this.path, text);
@@ -53,7 +79,7 @@ export function hlogColumns(line: string): { tag: string; startS: number; len: n
   let i = 0;
   let tag = '';
   if (cols[0]?.startsWith('Tag=')) {
-    tag = cols[0].slice(4);
+    tag = decodeHlogTag(cols[0].slice(4));
     i = 1;
   }
   const startS = Number(cols[i]);

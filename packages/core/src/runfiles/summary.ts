@@ -3,7 +3,7 @@
 
 import type { Percentile, Plan } from '../plan.js';
 
-export type RunStatus = 'running' | 'passed' | 'failed' | 'aborted' | 'error';
+export type RunStatus = 'running' | 'passed' | 'failed' | 'aborted' | 'error' | 'inconclusive';
 
 export interface LatencySummary {
   p50: number;
@@ -136,6 +136,8 @@ export interface Summary {
   invariants: PostCheckResult[];
   abort: AbortInfo | null;
   agents?: AgentSummary[];
+  /** How well the generators kept up; `status` is `inconclusive` when they did not. */
+  generator?: GeneratorReport;
   /** Human-readable notes: dropped agents, requests outside the window, etc. */
   notes: string[];
   /** Error message when status is `error`. */
@@ -143,6 +145,38 @@ export interface Summary {
   /** The plan as it ran, secrets never included (only the env variable's name). */
   plan: Plan;
   passed: boolean;
+}
+
+/** The generators' own health over the verdict window (see docs/design/honest-latency.md). */
+export interface GeneratorReport {
+  /** Lateness p99 above this (ms) makes the run inconclusive: max(1 ms, 10% of the tightest latency budget). */
+  boundMs: number;
+  /** Lateness of sends against their due time, all generators merged. */
+  latenessMs: { p50: number; p99: number; p999: number; max: number };
+  /** Event-loop delay of the generators' threads: the worst second. */
+  eventLoopDelayMs: { p99: number; max: number };
+  /** Arrivals the plan asked for that were never sent (maxInFlight reached). */
+  dropped: number;
+  /** Busy share of the generators' threads (0..1): mean over the window and the busiest second. */
+  cpu: { mean: number; max: number };
+  /** Generators that died (crashed, lost with their agent). */
+  died: string[];
+  /** True when the generators kept up: no lateness over the bound, nothing dropped, none died. */
+  keptUp: boolean;
+  /** Each generator that fell behind: why, and from which second. */
+  behind: GeneratorBehind[];
+  /** What to do about it, in words (empty when it kept up). */
+  advice: string;
+}
+
+export interface GeneratorBehind {
+  generator: string;
+  cause: 'lateness' | 'dropped' | 'died';
+  /** First second (since run start) it showed. */
+  atS: number;
+  /** The figure: lateness p99 in ms, arrivals dropped, or 0 for a death. */
+  figure: number;
+  reason: string;
 }
 
 export interface AgentSummary {

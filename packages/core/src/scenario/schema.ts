@@ -4,7 +4,7 @@
 // links in capacity and abort rules) can be checked in the same pass.
 
 import { isMap, isScalar } from 'yaml';
-import type { HttpSettings, Plan, ShadowSettings } from '../plan.js';
+import type { HttpSettings, Plan, ShadowSettings, WarmupSettings } from '../plan.js';
 import { readAbort } from './abort.js';
 import { allowEntryProblem, hostAllowed, hostOf, notAllowedMessage, urlProblem } from './allowlist.js';
 import { readCapacity } from './capacity.js';
@@ -72,14 +72,15 @@ function baseUrlProblem(url: string): string | undefined {
 }
 
 function readHttp(ctx: Ctx, v: Val | undefined): HttpSettings {
-  const out: HttpSettings = { ...DEFAULT_HTTP, headers: {} };
+  const out: HttpSettings = { ...DEFAULT_HTTP, headers: {}, warmup: { ...DEFAULT_HTTP.warmup! } };
   if (!v || isEmpty(v)) return out;
-  const f = fields(ctx, v, { keys: ['connections', 'pipelining', 'timeout', 'headers'] });
+  const f = fields(ctx, v, { keys: ['connections', 'pipelining', 'timeout', 'headers', 'warmup'] });
   if (!f) return out;
   const get = (k: string): Val | undefined => (f.has(k) && !isEmpty(f.get(k)) ? f.get(k) : undefined);
   if (get('connections')) out.connections = num(ctx, get('connections')!, { int: true, min: 1, max: MAX_CONNECTIONS }) ?? out.connections;
   if (get('pipelining')) out.pipelining = num(ctx, get('pipelining')!, { int: true, min: 1, max: MAX_PIPELINING }) ?? out.pipelining;
   if (get('timeout')) out.timeoutMs = duration(ctx, get('timeout')!, { max: 3_600_000 }) ?? out.timeoutMs;
+  if (get('warmup')) out.warmup = readWarmup(ctx, get('warmup')!);
   const hv = get('headers');
   if (hv) {
     for (const e of entries(ctx, hv) ?? []) {
@@ -95,6 +96,24 @@ function readHttp(ctx: Ctx, v: Val | undefined): HttpSettings {
     }
     const bytes = headerBytes(out.headers);
     if (bytes > MAX_HEADER_BYTES) ctx.p.add('HEADERS_TOO_LARGE', `${hv.path}: ${bytes} bytes of headers; a request's headers may be at most ${kib(MAX_HEADER_BYTES)}`, hv.at);
+  }
+  return out;
+}
+
+/** `warmup: false`, `warmup: { path: /healthz }` or `warmup: { enabled: false }`. */
+function readWarmup(ctx: Ctx, v: Val): WarmupSettings {
+  const out: WarmupSettings = { ...DEFAULT_HTTP.warmup! };
+  if (isScalar(v.node) && typeof v.node.value === 'boolean') {
+    out.enabled = v.node.value;
+    return out;
+  }
+  const f = fields(ctx, v, { keys: ['enabled', 'path'] });
+  if (!f) return out;
+  const get = (k: string): Val | undefined => (f.has(k) && !isEmpty(f.get(k)) ? f.get(k) : undefined);
+  if (get('enabled')) out.enabled = bool(ctx, get('enabled')!) ?? true;
+  if (get('path')) {
+    const path = str(ctx, get('path')!, { pattern: /^\/[^\s{}]*$/, patternHelp: 'must be a path from the origin starting with `/`, without spaces or templates (e.g. `/healthz`)' });
+    if (path !== undefined) out.path = path;
   }
   return out;
 }

@@ -1,6 +1,8 @@
 // The CI gate: what a finished run means as an exit code (DESIGN.md):
 // 0 all budgets met · 1 a budget missed or an isolation/invariant check failed ·
-// 2 bad input or could not run · 3 stopped by an abort rule or SIGINT.
+// 2 bad input or could not run · 3 stopped by an abort rule or SIGINT · 4 inconclusive: the
+// generator fell behind, so the figures describe the tool (an isolation or invariant failure
+// is a fact about the target whatever the generator did: it still exits 1).
 
 import { EXIT } from '../errors.js';
 import { emptyOutcomes, type LinkSummary, type LinkVerdict, type Summary } from '../runfiles/summary.js';
@@ -18,12 +20,16 @@ export function budgetsPassed(summary: Pick<Summary, 'links' | 'isolation' | 'in
 export function exitCodeOf(summary: Pick<Summary, 'status' | 'abort' | 'links' | 'isolation' | 'invariants'>): number {
   if (summary.status === 'error') return EXIT.badInput;
   if (summary.status === 'aborted' || summary.abort) return EXIT.aborted;
+  if (summary.status === 'inconclusive') {
+    const leaked = !summary.isolation.every((c) => c.passed) || !summary.invariants.every((c) => c.passed);
+    return leaked ? EXIT.budgetMissed : EXIT.inconclusive;
+  }
   return budgetsPassed(summary) ? EXIT.ok : EXIT.budgetMissed;
 }
 
 /**
  * The summary with verdicts filled in: `links[].verdict` and `target`, then `passed`, and
- * `status` passed/failed (an aborted, errored or still running run keeps its status).
+ * `status` passed/failed (an aborted, errored, inconclusive or still running run keeps its status).
  * A link with a verdict but no entry (it never answered) is added with zero figures, so its
  * failed verdict is not lost.
  */

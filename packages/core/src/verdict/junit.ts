@@ -56,6 +56,16 @@ export function renderJUnit(summary: Summary): string {
   };
   for (const r of summary.isolation) cases.push(check('isolation', r));
   for (const r of summary.invariants) cases.push(check('invariant', r));
+  const g = summary.generator;
+  if (g && !g.keptUp) {
+    // an error, not a failure: the target was not measured (exit 4, inconclusive)
+    cases.push({
+      name: 'generator kept up (lateness, dropped arrivals, generators alive)',
+      classname: 'generator',
+      time: summary.durationS,
+      error: { message: `inconclusive: ${g.behind.map((b) => b.reason).join('; ')}`, type: 'inconclusive', text: g.advice },
+    });
+  }
   if (summary.abort) {
     const figures = Object.entries(summary.abort.figures).map(([k, n]) => `${k}=${n}`).join(', ');
     cases.push({

@@ -43,6 +43,8 @@ export function formatVerdictMarkdown(summary: Summary): string {
     for (const [kind, c] of checks) out.push(`| ${kind} | ${cell(c.name)} | ${c.passed ? '✅ pass' : '❌ **FAIL**'} | ${cell(checkDetail(c))} |`);
     out.push('');
   }
+  const g = summary.generator;
+  if (g && !g.keptUp) out.push(`> **Inconclusive**: the generator fell behind, so the figures describe the tool, not the target. ${cell(g.behind.map((b) => b.reason).join('; '))}. ${cell(g.advice)}`, '');
   if (summary.abort) out.push(`> **Aborted** at ${formatCount(summary.abort.atS)} s by \`${cell(summary.abort.rule)}\`: ${cell(summary.abort.reason)}`, '');
   return out.join('\n');
 }

@@ -105,6 +105,10 @@ export function overallLine(summary: Summary): string {
   if (inv > 0) parts.push(`${inv} invariant ${plural(inv, 'check')} failed`);
   if (summary.status === 'error') return `ERROR: ${summary.error ?? 'the run could not complete'}`;
   if (summary.status === 'aborted' || summary.abort) return `ABORTED${parts.length ? `: ${parts.join('; ')}` : ''}`;
+  if (summary.status === 'inconclusive') {
+    const why = summary.generator?.behind.map((b) => b.reason).join('; ') ?? 'the generator fell behind';
+    return `INCONCLUSIVE: ${why}${iso + inv > 0 ? `; ${parts.filter((p) => !p.includes('budget')).join('; ')}` : ''}`;
+  }
   if (parts.length > 0) return `FAIL: ${parts.join('; ')}`;
   if (budgets.length === 0) return `PASS: no budgets set${summary.isolation.length ? `; ${summary.isolation.length} isolation ${plural(summary.isolation.length, 'check')} passed` : ''}`;
   return `PASS: ${budgets.length} ${plural(budgets.length, 'budget')} met on ${withVerdict} ${plural(withVerdict, 'link')}`;

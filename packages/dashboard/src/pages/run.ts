@@ -15,7 +15,17 @@ const STATUS_TEXT: Record<DisplayStatus, { icon: string; text: string }> = {
   live: { icon: '', text: 'LIVE' },
   stalled: { icon: '?', text: 'STALLED' },
   error: { icon: '!', text: 'ERROR' },
+  inconclusive: { icon: '?', text: 'INCONCLUSIVE' },
 };
+
+/** How the generators kept up: a warning when they did not (the figures then describe the tool). */
+export function generatorCallout(s: Summary): SafeHtml | '' {
+  const g = s.generator;
+  if (!g) return '';
+  const figures = html`<div class="small mono">lateness p99 ${formatMs(g.latenessMs.p99)} (bound ${formatMs(g.boundMs)}) · max ${formatMs(g.latenessMs.max)} · event-loop delay p99 ${formatMs(g.eventLoopDelayMs.p99)} · cpu mean ${formatRatio(g.cpu.mean)}, max ${formatRatio(g.cpu.max)} · dropped ${formatCount(g.dropped)}</div>`;
+  if (g.keptUp) return html`<p class="small muted" data-testid="generator">Generators kept up. ${figures}</p>`;
+  return html`<div class="callout inconclusive" data-testid="generator"><strong>Inconclusive: the generator fell behind, so these figures describe the tool, not the target</strong><ul>${g.behind.map((b) => html`<li>${b.reason}</li>`)}</ul>${g.advice}${figures}</div>`;
+}
 
 export function statusBadge(status: DisplayStatus): SafeHtml {
   const s = STATUS_TEXT[status];
@@ -150,6 +160,7 @@ export function renderRunBody(view: RunView): SafeHtml {
 </div>
 </section>
 ${s.abort ? html`<div class="callout" data-testid="abort"><strong>Stopped by abort rule “${s.abort.rule}” at ${formatDuration(s.abort.atS)}</strong>${s.abort.reason}${Object.keys(s.abort.figures ?? {}).length ? html`<div class="small mono">${Object.entries(s.abort.figures).map(([k, v]) => html`${k} = ${formatNumber(v, 3)}  `)}</div>` : ''}</div>` : ''}
+${generatorCallout(s)}
 ${s.status === 'error' && s.error ? html`<div class="callout error"><strong>The drill could not run</strong>${s.error}</div>` : ''}
 ${s.notes.length ? html`<div class="callout"><strong>Notes</strong><ul>${s.notes.map((n) => html`<li>${n}</li>`)}</ul></div>` : ''}
 <section class="card"><h2>Verdict against capacity targets</h2>${live ? html`<p class="small muted">The drill is in progress: these verdicts are provisional and become final when it ends.</p>` : ''}${verdictTable(s)}</section>

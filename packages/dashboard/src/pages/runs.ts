@@ -68,7 +68,7 @@ export interface RunsView {
 }
 
 export function renderRunsPage(v: RunsView): string {
-  const statuses: DisplayStatus[] = ['live', 'passed', 'failed', 'aborted', 'error', 'stalled'];
+  const statuses: DisplayStatus[] = ['live', 'passed', 'failed', 'inconclusive', 'aborted', 'error', 'stalled'];
   const body = html`
 <section class="card">
 <form class="toolbar" method="get" action="/">

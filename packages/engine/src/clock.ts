@@ -1,0 +1,164 @@
+// The generator's one timing structure: a single wake-up for everything that is due (the load
+// model's next arrival, journeys waiting out their think time, VUs restarting), and a queue of
+// journey runs ordered by due time. No timer per request or per step.
+//
+// Why spin: a Node timer fires at whole milliseconds and often a millisecond late, and a
+// scheduler that sleeps on it sends bursts, each request late by up to its slack. The clock
+// sleeps on a timer until SPIN_MS before the due time, then yields with setImmediate until
+// it is due: I/O callbacks still run between the turns (setImmediate lets the poll phase run
+// with a zero timeout), so responses are read while the clock waits, and sends leave within
+// microseconds of their due time. The cost is a busy thread during the last SPIN_MS before
+// each send: at rates above ~1/SPIN_MS the generator's thread never sleeps (it is a load
+// generator; that is its job), so the spin has a budget: at most SPIN_SHARE of each
+// SPIN_WINDOW_MS may go to empty spin turns; past it the clock waits on a 1 ms timer until the
+// next window (lateness then grows to about a millisecond, and is recorded as such). A machine
+// shared with the target or other generators keeps most of that core; a generator alone on its
+// core at a high rate spins rarely anyway, since its turns are busy reading responses.
+// The time spent waiting this way is counted (`spinMs`) so the
+// generator's own CPU figure can leave it out: only turns that did nothing else count (a gap
+// between two wake checks shorter than EMPTY_TURN_MS); a turn that read responses is work.
+
+import { performance } from 'node:perf_hooks';
+
+/** Sleep on a timer until this long before a due time, then spin on setImmediate. */
+export const SPIN_MS = 2;
+/** A spin turn shorter than this did nothing but check the time. */
+const EMPTY_TURN_MS = 0.02;
+const SPIN_WINDOW_MS = 100;
+const SPIN_SHARE = 0.25;
+
+export class Clock {
+  private timer: NodeJS.Timeout | null = null;
+  private immediate: NodeJS.Immediate | null = null;
+  private armedAt = Infinity;
+  private lastCheck = -1;
+  private windowStart = 0;
+  private windowSpinMs = 0;
+  /** Milliseconds spent spinning towards a due time since the last read (see `takeSpinMs`). */
+  private spinMs = 0;
+  private stopped = false;
+
+  constructor(private readonly tick: (now: number) => void) {}
+
+  /** Wake at `at` (performance.now() ms), or keep an earlier wake-up already armed. */
+  wakeAt(at: number): void {
+    if (this.stopped || at >= this.armedAt) return;
+    this.cancel();
+    this.armedAt = at;
+    this.arm(performance.now());
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.cancel();
+  }
+
+  /** Spin time since the last call, ms. */
+  takeSpinMs(): number {
+    const s = this.spinMs;
+    this.spinMs = 0;
+    return s;
+  }
+
+  private arm(now: number): void {
+    const wait = this.armedAt - now - SPIN_MS;
+    if (wait >= 1) this.timer = setTimeout(this.onWake, wait);
+    else if (this.spinAllowed(now)) this.immediate = setImmediate(this.onWake);
+    else this.timer = setTimeout(this.onWake, 1);
+  }
+
+  private spinAllowed(now: number): boolean {
+    if (now - this.windowStart >= SPIN_WINDOW_MS) {
+      this.windowStart = now;
+      this.windowSpinMs = 0;
+    }
+    return this.windowSpinMs < SPIN_WINDOW_MS * SPIN_SHARE;
+  }
+
+  private cancel(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    if (this.immediate !== null) clearImmediate(this.immediate);
+    this.timer = null;
+    this.immediate = null;
+    this.armedAt = Infinity;
+  }
+
+  private readonly onWake = (): void => {
+    this.timer = null;
+    this.immediate = null;
+    const now = performance.now();
+    if (now < this.armedAt) {
+      if (this.lastCheck >= 0 && now - this.lastCheck < EMPTY_TURN_MS) {
+        this.spinMs += now - this.lastCheck;
+        this.windowSpinMs += now - this.lastCheck;
+      }
+      this.lastCheck = now;
+      this.arm(now);
+      return;
+    }
+    this.lastCheck = -1;
+    this.armedAt = Infinity;
+    this.tick(now);
+  };
+}
+
+/** Something that waits in the queue until `wakeAt`. */
+export interface Waiting {
+  wakeAt: number;
+}
+
+/** A binary min-heap on `wakeAt`: O(log n) per push and pop, no allocation once grown. */
+export class DueQueue<T extends Waiting> {
+  private readonly heap: T[] = [];
+
+  get size(): number {
+    return this.heap.length;
+  }
+
+  /** The earliest due time, or Infinity when empty. */
+  peek(): number {
+    return this.heap.length > 0 ? this.heap[0]!.wakeAt : Infinity;
+  }
+
+  push(item: T): void {
+    const h = this.heap;
+    let i = h.length;
+    h.push(item);
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (h[parent]!.wakeAt <= item.wakeAt) break;
+      h[i] = h[parent]!;
+      i = parent;
+    }
+    h[i] = item;
+  }
+
+  /** The earliest item if it is due by `now`, else null. */
+  popDue(now: number): T | null {
+    const h = this.heap;
+    if (h.length === 0 || h[0]!.wakeAt > now) return null;
+    const top = h[0]!;
+    const last = h.pop()!;
+    if (h.length > 0) {
+      let i = 0;
+      const n = h.length;
+      for (;;) {
+        const l = 2 * i + 1;
+        if (l >= n) break;
+        const r = l + 1;
+        const c = r < n && h[r]!.wakeAt < h[l]!.wakeAt ? r : l;
+        if (h[c]!.wakeAt >= last.wakeAt) break;
+        h[i] = h[c]!;
+        i = c;
+      }
+      h[i] = last;
+    }
+    return top;
+  }
+
+  /** Empties the queue, handing every item to `each`. */
+  drain(each: (item: T) => void): void {
+    const items = this.heap.splice(0);
+    for (const item of items) each(item);
+  }
+}
