@@ -64,7 +64,7 @@ describe('peakdrill run --url', { timeout: 30_000 }, () => {
     const junit = readFileSync(join(onlyRun(out), 'junit.xml'), 'utf8');
     // one testcase per budget (a busy machine may add the generator's own, which is not asserted here)
     expect(junit.match(/<testcase [^>]*classname="GET \/"/g)).toHaveLength(2);
-    expect(junit).toMatch(/<failure message="[^"]*p99 [\d.]+ ms[^"]*budget/);
+    expect(junit).toMatch(/<failure message="[^"]*p99 [\d.,]+ ms[^"]*budget/);
     expect(r.stderr).toMatch(/FAIL/);
   });
 
