@@ -1,12 +1,12 @@
 // Distributed drills against the machine's NATS: agents are real processes, the target a real
 // server on port 0. With CI=true a missing NATS fails these tests (they never skip there).
 
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import { afterEach, describe, expect, it } from 'vitest';
-import { quickPlan, type Summary, type TimeseriesLine } from '@peakdrill/core';
+import { quickPlan, type Summary } from '@peakdrill/core';
 import { startTarget, type Target } from '@peakdrill/engine/testing';
 import { Drill } from '../drill.js';
 import { decode } from './codec.js';
@@ -26,10 +26,6 @@ afterEach(async () => {
 });
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'peakdrill-dist-'));
-
-function timeseries(dir: string): TimeseriesLine[] {
-  return readFileSync(join(dir, 'timeseries.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as TimeseriesLine);
-}
 
 function drillOn(prefix: string, rate: number, durationMs: number, agents: number, onAgentLoss: AgentLossMode = 'redistribute'): Drill {
   const plan = quickPlan({ url: `${target!.url}/`, rate, durationMs });
