@@ -6,11 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type MsgHdrs, type NatsConnection } from '@nats-io/transport-node';
 import { afterEach, describe, expect, it } from 'vitest';
-import { PROTOCOL_VERSION, quickPlan, type RefusedMessage } from '@peakdrill/core';
+import { PROTOCOL_VERSION, quickPlan, type ClaimedMessage, type RefusedMessage } from '@peakdrill/core';
 import { startTarget, type Target } from '@peakdrill/engine/testing';
 import { Drill } from '../drill.js';
 import { runAgent, type RunningAgent } from './agent.js';
 import { decode, encode } from './codec.js';
+import { newKeyExchange } from './exchange.js';
 import { createNatsFleet } from './fleet.js';
 import { natsListening, NATS_URL, uniquePrefix } from './nats.fixture.js';
 import { subjects } from './subjects.js';
@@ -190,6 +191,21 @@ describe.skipIf(!mustRun)('without a token', { timeout: 20_000 }, () => {
       expect(seen).not.toContain('shh-open-bus');
       expect(seen).not.toContain('runKey');
     }
+  });
+
+  it('an agent that agreed a key in its claim refuses an assignment in clear (someone else\'s)', async () => {
+    const prefix = uniquePrefix();
+    const agent = await runAgent({ natsUrl: NATS_URL, prefix, name: 'picky', workers: 1, token: undefined });
+    agents.push(agent);
+    const nc = await raw();
+    const subject = subjects(prefix).agent(agent.id);
+    const claim = { v: PROTOCOL_VERSION, type: 'claim', runId: 'run-x', controller: 'ctl', controlSubject: `${prefix}.run.x.control`, dataSubject: `${prefix}.run.x.data`, exchangeKey: newKeyExchange().publicKey };
+    const claimed = decode<ClaimedMessage>((await nc.request(subject, encode(claim), { timeout: 2000 })).data);
+    expect(claimed.ok && claimed.msg.type === 'claimed' && typeof claimed.msg.exchangeKey).toBe('string');
+    const clear = { v: PROTOCOL_VERSION, type: 'assign', runId: 'run-x', part: 0, parts: 1, sealed: false, data: Buffer.from('{"assignments":[]}').toString('base64') };
+    const r = decode<RefusedMessage>((await nc.request(subject, encode(clear), { timeout: 2000 })).data);
+    expect(r.ok && r.msg).toMatchObject({ type: 'refused', code: 'BAD_MESSAGE' });
+    expect(r.ok && r.msg.reason).toMatch(/this assignment is not sealed with it: refused/);
   });
 });
 

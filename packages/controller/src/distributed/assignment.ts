@@ -47,6 +47,10 @@ export function readAssignment(
   o: { sealed: boolean; exchanged: boolean; exchangeSecret: string | undefined; token: string | undefined; runId: string; agent: string },
 ): ReadAssignment {
   let json = text;
+  if (o.exchangeSecret !== undefined && !o.exchanged && !o.sealed) {
+    // the claim agreed a key: an assignment in clear is not from the controller that claimed us
+    return { ok: false, code: 'BAD_MESSAGE', reason: `agent ${o.agent} agreed a key with its controller in the claim, and this assignment is not sealed with it: refused (not from the controller that claimed it?)` };
+  }
   if (o.exchanged && !o.sealed && o.token === undefined) {
     const plain = o.exchangeSecret === undefined ? null : openJson(o.exchangeSecret, o.runId, text);
     if (plain === null) return { ok: false, code: 'BAD_MESSAGE', reason: `agent ${o.agent} cannot open the assignment with the key agreed in its claim (another controller's, or altered on the way)` };

@@ -1,12 +1,12 @@
 // Distributed drills against the machine's NATS: agents are real processes, the target a real
 // server on port 0. With CI=true a missing NATS fails these tests (they never skip there).
 
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import { afterEach, describe, expect, it } from 'vitest';
-import { quickPlan, type Summary, type TimeseriesLine } from '@peakdrill/core';
+import { quickPlan, type Summary } from '@peakdrill/core';
 import { startTarget, type Target } from '@peakdrill/engine/testing';
 import { Drill } from '../drill.js';
 import { decode } from './codec.js';
@@ -26,10 +26,6 @@ afterEach(async () => {
 });
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'peakdrill-dist-'));
-
-function timeseries(dir: string): TimeseriesLine[] {
-  return readFileSync(join(dir, 'timeseries.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as TimeseriesLine);
-}
 
 function drillOn(prefix: string, rate: number, durationMs: number, agents: number, onAgentLoss: AgentLossMode = 'redistribute'): Drill {
   const plan = quickPlan({ url: `${target!.url}/`, rate, durationMs });
@@ -125,12 +121,15 @@ describe.skipIf(!mustRun)('distributed drills over NATS', { timeout: 30_000 }, (
     expect(lost.map((a) => a.name)).toEqual(['r3']);
     expect(lost[0]!.lost!.reason).toMatch(/no heartbeat/);
     expect(s.notes.join('\n')).toMatch(/r3 lost at t=.*its share went to the other 2 agents/);
-    // after the loss is handled (~1 s + 1.5 s), the two survivors carry the whole planned rate
-    const last = timeseries(result.dir).find((l) => l.t === 4)!;
-    expect(Math.abs(last.count - 300) / 300).toBeLessThanOrEqual(0.05);
+    // from the loss on, the two survivors carry the whole planned rate: each 100/s before it,
+    // 150/s after (judged on whole-run counts, which a busy machine cannot shift between seconds)
+    const atS = lost[0]!.lost!.atS;
+    const expected = 100 * atS + 150 * (5 - atS);
+    for (const a of s.agents!.filter((x) => !x.lost)) expect(Math.abs(a.count - expected) / expected).toBeLessThanOrEqual(0.08);
     const merged = s.links[0]!.count;
     expect(merged).toBeLessThanOrEqual(target.received); // the killed agent's last second never arrived
-    expect(merged).toBeGreaterThan(1500 * 0.8);
+    // what the lost agent sent before it died (maybe nothing yet, on a busy machine) is in the merged figures
+    expect(merged).toBe(s.agents!.reduce((n, x) => n + x.count, 0));
   });
 
   it('an agent killed mid-drill, continue: the rest keep their own share', async () => {
@@ -145,8 +144,9 @@ describe.skipIf(!mustRun)('distributed drills over NATS', { timeout: 30_000 }, (
     expect(s.generator?.died).toEqual([`${s.id}/g1`]);
     expect(s.agents?.find((a) => a.name === 'c2')?.lost).toBeDefined();
     expect(s.notes.join('\n')).toMatch(/c2 lost at t=.*continues without its share/);
-    const last = timeseries((await run).dir).find((l) => l.t === 3)!;
-    expect(Math.abs(last.count - 100) / 100).toBeLessThanOrEqual(0.05);
+    // the survivor kept its own share, 100/s for the 4 s (whole-run count: a busy machine cannot shift it)
+    const c1 = s.agents!.find((a) => a.name === 'c1')!;
+    expect(Math.abs(c1.count - 400) / 400).toBeLessThanOrEqual(0.03);
   });
 
   it('an agent killed mid-drill, abort: the drill stops as aborted (exit 3)', async () => {
