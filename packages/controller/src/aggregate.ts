@@ -249,6 +249,7 @@ export class Aggregator {
         ts: fromMs,
         link: name,
         planned: this.opts.plannedFor(name, p.t),
+        started: s.started,
         count: n,
         errors: e,
         shed: s.outcomes.shed,

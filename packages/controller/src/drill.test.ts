@@ -36,13 +36,14 @@ describe('a drill over worker threads', { timeout: 30_000 }, () => {
     expect(target.received).toBe(900);
     expect(summary.links[0]!.rps).toBeCloseTo(300, 0);
     expect(summary.peakRps).toBeGreaterThanOrEqual(297);
-    expect(summary.peakRps).toBeLessThanOrEqual(303);
     expect(summary.latencyFrom).toBe('scheduled');
     const seconds = lines.filter((l) => l.t < 3);
     expect(seconds.map((l) => l.t)).toEqual([0, 1, 2]);
     for (const l of seconds) {
       expect(l.planned).toBe(300);
-      expect(Math.abs(l.count - 300)).toBeLessThanOrEqual(3);
+      // arrivals follow the schedule to the request; completions may slide into the next
+      // second when the target (in this very process) answers late on a busy machine
+      expect(Math.abs(l.started! - 300)).toBeLessThanOrEqual(1);
     }
     // the interval log holds the same requests, tagged by link
     const intervals = readHlog(join(result.dir, 'histograms.hlog')).filter((i) => i.tag === 'GET /hello');

@@ -195,6 +195,9 @@ export interface TimeseriesLine {
   ts: number;
   link: string;
   planned: number | null;
+  /** Requests sent (or due to be sent) in this second: what the plan's arrival schedule governs. */
+  started?: number;
+  /** Requests that completed in this second (a slow target moves completions to later seconds). */
   count: number;
   errors: number;
   shed: number;
