@@ -70,7 +70,7 @@ export async function runDrill(plan: Plan, flags: RunFlags, hooks: ExecuteHooks 
       firstSignalAt = now;
       term.line(`\n${sig}: stopping the drill (in-flight requests get 1 s); press Ctrl-C again to exit at once`);
       waitForAgents.abort();
-      drill.stop(sig, { rule: sig, atS: drill.runStartMs > 0 ? (Date.now() - drill.runStartMs) / 1000 : 0, figures: {}, reason: `stopped by ${sig}` });
+      drill.stop(sig, { cause: 'signal', rule: sig, atS: drill.runStartMs > 0 ? (Date.now() - drill.runStartMs) / 1000 : 0, figures: {}, reason: `stopped by ${sig}` });
     } else {
       process.stderr.write(`${sig} again: exiting now${drill.started ? `; the seconds already written are in ${drill.dir}` : ''}\n`);
       process.exit(3);

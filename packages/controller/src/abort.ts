@@ -39,6 +39,7 @@ function ruleWatcher(rule: AbortRule): AbortWatch {
   const forS = Math.max(1, Math.round(rule.forMs / 1000));
   let streak = 0;
   const fire = (s: SecondReport, figures: Record<string, number>, reason: string): AbortInfo => ({
+    cause: 'abort-rule',
     rule: rule.text,
     atS: s.t + 1,
     figures,
@@ -110,6 +111,7 @@ function coverageWatcher(floor: number): AbortWatch {
         const coverage = t.ack / t.sent;
         if (coverage < floor) {
           return {
+            cause: 'tag-coverage',
             rule: `shadow tag coverage(${link}) < ${pct(floor)}`,
             atS: s.t + 1,
             figures: { sent: t.sent, acknowledged: t.ack, coverage },

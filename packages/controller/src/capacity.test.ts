@@ -50,7 +50,7 @@ describe('capacity search', () => {
       precision: 0.05,
       maxSteps: 12,
     });
-    expect(Math.abs(result.sustainedRate - capacity) / capacity).toBeLessThan(0.1);
+    expect(Math.abs(result.sustainedRate - capacity) / capacity, JSON.stringify(result.steps.map((s) => [s.rate, s.achievedRps, s.passed, s.inconclusive, s.reasons]))).toBeLessThan(0.1);
     expect(result.met).toBe(true);
     expect(result.steps.some((s) => !s.passed)).toBe(true);
     expect(result.steps.every((s) => s.rate <= 5000)).toBe(true);

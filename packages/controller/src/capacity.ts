@@ -9,7 +9,7 @@
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeRunId, UserError, type BudgetResult, type LinkSummary, type Plan, type Summary } from '@peakdrill/core';
+import { budgetLabel, formatCount, makeRunId, resolveTarget, UserError, type BudgetResult, type LinkSummary, type Plan, type Summary } from '@peakdrill/core';
 import { Drill, type DrillOptions } from './drill.js';
 
 export interface CapacityOptions {
@@ -32,6 +32,8 @@ export interface CapacityOptions {
   onStepStart?: (rate: number, index: number) => void;
   /** Extra drill options for each step (fleet, progress). */
   drill?: Partial<DrillOptions>;
+  /** Aborting it stops the step in progress (SIGINT); the search then ends with what it has. */
+  signal?: AbortSignal;
 }
 
 export interface CapacityStep {
@@ -50,6 +52,8 @@ export interface CapacityStep {
   reasons: string[];
   runDir: string;
   aborted: boolean;
+  /** The step was stopped by a signal or a request, not by the target (it says nothing of capacity). */
+  stoppedByRequest: boolean;
   /** The generator fell behind during the step: neither a pass nor a fail (it ran out of generator, not the target). */
   inconclusive: boolean;
 }
@@ -90,7 +94,8 @@ export async function searchCapacity(opts: CapacityOptions): Promise<CapacityRes
   const id = makeRunId(`${plan.name}-capacity`);
   const dir = join(opts.outDir, id);
   mkdirSync(join(dir, 'steps'), { recursive: true });
-  const targetRps = capacity.rps ?? (capacity.baseline !== undefined ? capacity.baseline * (capacity.growth ?? plan.capacity.growth) : null);
+  const target = resolveTarget(capacity, plan.capacity.growth);
+  const targetRps = target?.rps ?? null;
 
   const steps: CapacityStep[] = [];
   const tryRate = async (rate: number): Promise<CapacityStep> => {
@@ -114,7 +119,7 @@ export async function searchCapacity(opts: CapacityOptions): Promise<CapacityRes
       break;
     }
     const s = await tryRate(rate);
-    if (s.aborted && !s.passed && s.reasons.some((r) => r.startsWith('stopped'))) {
+    if (s.stoppedByRequest) {
       stoppedBecause = 'stopped by request';
       high = s;
       break;
@@ -154,8 +159,8 @@ export async function searchCapacity(opts: CapacityOptions): Promise<CapacityRes
   }
   const sustainedRate = low ? Math.round(low.achievedRps * 10) / 10 : 0;
   const met = targetRps === null ? null : sustainedRate >= targetRps * 0.99;
-  const budgets = capacity.budgets.map(describeBudget);
-  const targetText = targetRps === null ? null : capacity.rps !== undefined ? `target ${fmt(targetRps)}` : `target ${fmt(targetRps)} (${capacity.growth ?? plan.capacity.growth} × last peak ${fmt(capacity.baseline!)})`;
+  const budgets = capacity.budgets.map(budgetLabel);
+  const targetText = target === null ? null : `target ${fmt(target.rps)}${target.how ? ` (${target.how})` : ''}`;
   const within = budgets.join(', ');
   const sentence =
     `${link} holds ${fmt(sustainedRate)} req/s within ${within}` +
@@ -203,16 +208,11 @@ async function runStep(opts: CapacityOptions, rate: number, share: number, index
     ...(opts.workers !== undefined ? { workers: opts.workers } : {}),
     ...(opts.shadowSecret ? { shadowSecret: opts.shadowSecret } : {}),
   });
-  currentDrill = drill;
-  const { summary, dir } = await drill.run().finally(() => (currentDrill = null));
+  const stop = (): void => drill.stop('the capacity search was stopped', { cause: 'signal', rule: 'SIGINT', atS: 0, figures: {}, reason: 'the capacity search was stopped' });
+  opts.signal?.addEventListener('abort', stop, { once: true });
+  if (opts.signal?.aborted) stop();
+  const { summary, dir } = await drill.run().finally(() => opts.signal?.removeEventListener('abort', stop));
   return judge(summary, opts.link, rate * share, rate, index, dir);
-}
-
-let currentDrill: Drill | null = null;
-
-/** Stops the step in progress (SIGINT); the search then ends with what it has. */
-export function stopCapacitySearch(reason: string): void {
-  currentDrill?.stop(reason);
 }
 
 function judge(summary: Summary, link: string, linkPlanned: number, rate: number, index: number, runDir: string): CapacityStep {
@@ -220,14 +220,16 @@ function judge(summary: Summary, link: string, linkPlanned: number, rate: number
   const v = l?.verdict ?? null;
   const achieved = v?.achievedRps ?? 0;
   const reasons: string[] = [];
-  if (summary.status === 'aborted') reasons.push(summary.abort?.rule && !summary.abort.rule.startsWith('SIG') ? `aborted: ${summary.abort.reason}` : 'stopped before the step ended');
+  const cause = summary.status === 'aborted' ? (summary.abort?.cause ?? 'request') : null;
+  const stoppedByRequest = cause === 'signal' || cause === 'request';
+  if (cause !== null) reasons.push(stoppedByRequest ? 'stopped before the step ended' : `aborted: ${summary.abort!.reason}`);
   for (const b of v?.budgets ?? []) if (!b.passed) reasons.push(b.reason);
   if (achieved < linkPlanned * KEEP_UP) reasons.push(`answered ${fmt(achieved)} of ${fmt(linkPlanned)} req/s offered: it could not keep up`);
   if (summary.dropped > 0) reasons.push(`${summary.dropped} arrivals dropped at maxInFlight`);
   const inconclusive = summary.status === 'inconclusive';
   if (inconclusive) reasons.unshift(...(summary.generator?.behind.map((b) => `inconclusive: ${b.reason}`) ?? ['inconclusive: the generator fell behind']));
   const count = l ? l.count : 0;
-  const p99Budget = v?.budgets.find((b) => b.unit === 'ms' && b.budget.startsWith('p99 '));
+  const p99Budget = v?.budgets.find((b) => b.metric === 'p99');
   return {
     index,
     rate,
@@ -240,6 +242,7 @@ function judge(summary: Summary, link: string, linkPlanned: number, rate: number
     reasons,
     runDir,
     aborted: summary.status === 'aborted',
+    stoppedByRequest,
     inconclusive,
   };
 }
@@ -248,15 +251,4 @@ function ranOutOfGenerator(s: CapacityStep): string {
   return `ran out of generator at ${s.rate}/s, not of target (the step was inconclusive: add workers or agents to search higher): ${s.reasons.join('; ')}`;
 }
 
-function describeBudget(b: Plan['capacity']['links'][string]['budgets'][number]): string {
-  switch (b.kind) {
-    case 'latency':
-      return `${b.hop ? `${b.hop} ` : ''}${b.percentile} ≤ ${fmt(b.maxMs)} ms`;
-    case 'errorRate':
-      return `errors ≤ ${+(b.max * 100).toFixed(3)}%`;
-    case 'shedRate':
-      return `shed ≤ ${+(b.max * 100).toFixed(3)}%`;
-  }
-}
-
-const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
+const fmt = (n: number): string => formatCount(Math.round(n));

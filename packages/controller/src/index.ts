@@ -7,4 +7,4 @@ export * from './format.js';
 export { watchAbortRules, metricValue, type AbortWatch } from './abort.js';
 export { runPostChecks, drillFigures } from './post-checks.js';
 export * from './distributed/index.js';
-export { searchCapacity, stopCapacitySearch, type CapacityOptions, type CapacityResult, type CapacityStep } from './capacity.js';
+export { searchCapacity, type CapacityOptions, type CapacityResult, type CapacityStep } from './capacity.js';

@@ -1,7 +1,7 @@
 import { cpus } from 'node:os';
 import type { Command } from 'commander';
 import { EXIT, parseDuration, UserError } from '@peakdrill/core';
-import { assertRunnable, searchCapacity, stopCapacitySearch, table, type CapacityStep } from '@peakdrill/controller';
+import { assertRunnable, searchCapacity, table, type CapacityStep } from '@peakdrill/controller';
 import { numberFlag, planFromFlags, runFlags, type RunFlags } from '../plan-flags.js';
 import { Terminal } from '../terminal.js';
 
@@ -51,11 +51,12 @@ export function register(program: Command): void {
 
     const term = new Terminal({ quiet: flags.quiet === true, ci: flags.ci === true });
     let signals = 0;
+    const stopSearch = new AbortController();
     const onSignal = (): void => {
       if (++signals > 1) process.exit(EXIT.aborted);
       term.line('stopping the capacity search after this step…');
       stopped = true;
-      stopCapacitySearch('SIGINT');
+      stopSearch.abort();
     };
     let stopped = false;
     process.on('SIGINT', onSignal);
@@ -76,6 +77,7 @@ export function register(program: Command): void {
       maxSteps: numberFlag('--max-steps', flags.maxSteps),
       onStepStart: (rate, i) => term.status(`step ${i + 1}: ${rate.toLocaleString('en-US')}/s …`),
       onStep: (s) => term.line(stepLine(s)),
+      signal: stopSearch.signal,
     }).finally(() => {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);

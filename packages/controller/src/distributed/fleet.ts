@@ -377,7 +377,7 @@ export class NatsFleet implements GeneratorFleet {
       // our own link is down: no agent is heard, and each stops itself within seconds
       if (now - this.disconnectedAt > this.o.lossAfterMs) {
         const reason = `the controller lost NATS for ${((now - this.disconnectedAt) / 1000).toFixed(1)} s`;
-        this.host?.stop(reason, { rule: 'nats-lost', atS: this.secondsIn(now), figures: {}, reason });
+        this.host?.stop(reason, { cause: 'nats-lost', rule: 'nats-lost', atS: this.secondsIn(now), figures: {}, reason });
         for (const a of this.agentStates) if (!a.lost && !a.done) this.lose(a, reason, false);
       }
       return;
@@ -407,7 +407,7 @@ export class NatsFleet implements GeneratorFleet {
     const survivors = this.agentStates.filter((x) => !x.lost && !x.done);
     const lostNote = `agent ${a.slot.name} lost at t=${atS}s (${reason}); its data so far is kept`;
     if (this.o.mode === 'abort') {
-      this.host?.stop(`agent ${a.slot.name} lost`, { rule: 'agent-lost', atS, figures: { agentsLeft: survivors.length }, reason: `${lostNote}; --on-agent-loss abort stops the drill` });
+      this.host?.stop(`agent ${a.slot.name} lost`, { cause: 'agent-lost', rule: 'agent-lost', atS, figures: { agentsLeft: survivors.length }, reason: `${lostNote}; --on-agent-loss abort stops the drill` });
       return;
     }
     if (this.o.mode === 'continue' || survivors.length === 0) {

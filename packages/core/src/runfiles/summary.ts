@@ -39,6 +39,8 @@ export function emptyOutcomes(): OutcomeCounts {
 export interface BudgetResult {
   /** e.g. `p99 ≤ 250 ms`, `errors ≤ 0.1%`, `rps ≥ 15,000` */
   budget: string;
+  /** What it measures, as budgetMetric names it: `p99`, `hop:db.p99`, `errors`, `shed`, `rps` (absent in older runs). */
+  metric?: string;
   measured: number;
   /** Unit of `measured` and `allowed`: 'ms', 'ratio' or 'rps'. */
   unit: 'ms' | 'ratio' | 'rps';
@@ -100,7 +102,16 @@ export interface PostCheckResult {
   error?: string;
 }
 
+/**
+ * Why a drill stopped before its end: a signal (SIGINT/SIGTERM), one of the scenario's abort
+ * rules, the shadow-tag coverage floor, a lost agent (`--on-agent-loss abort`), the controller's
+ * own NATS link, or a request through the API (capacity search, live control). Code branches on
+ * this, never on the text of `rule` or `reason`.
+ */
+export type StopCause = 'signal' | 'abort-rule' | 'tag-coverage' | 'agent-lost' | 'nats-lost' | 'request';
+
 export interface AbortInfo {
+  cause: StopCause;
   rule: string;
   /** Seconds since run start when it fired. */
   atS: number;

@@ -68,6 +68,7 @@ export interface WindowFacts {
 /** Measures one budget over the window's merged figures. */
 export function evaluateBudget(b: Budget, w: WindowFacts): BudgetResult {
   const budget = budgetLabel(b);
+  const metric = budgetMetric(b);
   if (b.kind === 'latency') {
     const allowed = b.maxMs;
     const h = b.hop !== undefined ? w.hops.get(b.hop) : w.latency;
@@ -76,7 +77,7 @@ export function evaluateBudget(b: Budget, w: WindowFacts): BudgetResult {
       const reason = b.hop !== undefined
         ? `no response carried a Server-Timing entry for hop ${b.hop} in ${w.where}, so its ${b.percentile} cannot be measured`
         : `no responses in ${w.where}, so ${b.percentile} cannot be measured`;
-      return { budget, measured: 0, unit: 'ms', allowed, passed: false, reason };
+      return { budget, metric, measured: 0, unit: 'ms', allowed, passed: false, reason };
     }
     const measured = percentileMs(h, b.percentile);
     const passed = measured <= allowed;
@@ -84,13 +85,13 @@ export function evaluateBudget(b: Budget, w: WindowFacts): BudgetResult {
     const reason = passed
       ? `${was}, within the ${formatMs(allowed)} budget (${underBy(measured, allowed)})`
       : `${was}, budget ${formatMs(allowed)}: ${overBy(measured, allowed)}`;
-    return { budget, measured, unit: 'ms', allowed, passed, reason };
+    return { budget, metric, measured, unit: 'ms', allowed, passed, reason };
   }
   const allowed = b.max;
   const n = b.kind === 'errorRate' ? w.errors : w.shed;
   const verb = b.kind === 'errorRate' ? 'failed' : 'were shed (answered with a declared overload status)';
   if (w.count === 0) {
-    return { budget, measured: 0, unit: 'ratio', allowed, passed: false, reason: `no responses in ${w.where}, so the ${budgetMetric(b)} rate cannot be measured` };
+    return { budget, metric, measured: 0, unit: 'ratio', allowed, passed: false, reason: `no responses in ${w.where}, so the ${budgetMetric(b)} rate cannot be measured` };
   }
   const measured = n / w.count;
   const passed = measured <= allowed;
@@ -99,7 +100,7 @@ export function evaluateBudget(b: Budget, w: WindowFacts): BudgetResult {
   if (passed) reason = allowed === 0 ? `no requests ${verb} (of ${formatCount(w.count)}); the budget allows none` : `${share}, within the ${formatRatio(allowed)} budget`;
   else if (allowed === 0) reason = `${formatCount(n)} of ${formatCount(w.count)} requests ${verb}; the budget allows none`;
   else reason = `${share}, budget ${formatRatio(allowed)}: ${overBy(measured, allowed)}`;
-  return { budget, measured, unit: 'ratio', allowed, passed, reason };
+  return { budget, metric, measured, unit: 'ratio', allowed, passed, reason };
 }
 
 /**
@@ -126,7 +127,7 @@ export function evaluateThroughput(
   if (!passed && offeredRps !== undefined && offeredRps < allowed * (1 - tolerance)) {
     reason += `; the drill only offered ${formatRps(offeredRps)}, so raise its rate to test the target`;
   }
-  return { budget: throughputLabel(allowed), measured: achievedRps, unit: 'rps', allowed, passed, reason };
+  return { budget: throughputLabel(allowed), metric: 'rps', measured: achievedRps, unit: 'rps', allowed, passed, reason };
 }
 
 /**
