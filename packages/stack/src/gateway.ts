@@ -7,6 +7,7 @@ import { type Audit, mergeAudit, runParam, type TableAudit } from './audit.js';
 import { type Ctx, HttpError, ok, parseJson, type Reply, requireAdmin, type Route, type Service, type ServiceName } from './http.js';
 import { Metrics } from './metrics.js';
 import type { AuditedTable } from './schema.js';
+import { Shield, type ShieldOptions, SOLD_OUT_HEADER } from './shield.js';
 
 export interface RateLimitOptions {
   /** Requests per second over all /api routes; 0 turns the limit off (default 50000). */
@@ -39,7 +40,7 @@ class Bucket {
   }
 }
 
-const PASS_HEADERS = ['idempotent-replay', 'retry-after'] as const;
+const PASS_HEADERS = ['idempotent-replay', 'retry-after', SOLD_OUT_HEADER] as const;
 const FORWARD_HEADERS = ['idempotency-key', 'content-type'] as const;
 const AUDITED: readonly ServiceName[] = ['cart', 'inventory', 'order', 'payment'];
 const BACKENDS: readonly ServiceName[] = ['catalog', 'cart', 'inventory', 'order', 'payment'];
@@ -50,12 +51,15 @@ function adminHeaders(ctx: Ctx): Record<string, string> {
   return ctx.rt.adminToken ? { 'x-admin-token': ctx.rt.adminToken } : {};
 }
 
-export function gateway(opts: RateLimitOptions = {}): Service {
+export interface GatewayOptions extends RateLimitOptions, ShieldOptions {}
+
+export function gateway(opts: GatewayOptions = {}): Service {
   const metrics = new Metrics('gateway');
   const globalRps = opts.globalRps ?? 50_000;
   const skuRps = opts.skuRps ?? 2_000;
   const global = globalRps > 0 ? new Bucket(globalRps, performance.now()) : null;
   const perSku = new Map<string, Bucket>();
+  const shield = new Shield(opts);
 
   function limited(scope: 'global' | 'sku'): HttpError {
     metrics.inc('ratelimited_total', 'Requests answered 429 by a token bucket, by scope.', { scope });
@@ -72,12 +76,44 @@ export function gateway(opts: RateLimitOptions = {}): Service {
     }
   }
 
-  function proxy(hop: ServiceName, limitSku = false): (ctx: Ctx) => Promise<Reply> {
+  function soldOut(sku: string): HttpError {
+    metrics.inc('shed_total', 'Order creations the gateway answered itself, by reason.', { reason: 'sold_out' });
+    return new HttpError(409, 'SOLD_OUT', `Sorry, ${sku} is sold out.`, { sku, at: 'gateway' });
+  }
+
+  function busy(): HttpError {
+    metrics.inc('shed_total', 'Order creations the gateway answered itself, by reason.', { reason: 'in_flight' });
+    return new HttpError(429, SOLD_OUT_OR_BUSY.code, SOLD_OUT_OR_BUSY.message, { scope: 'in_flight' }, { 'retry-after': '1' });
+  }
+
+  /** An order creation: shed early when the SKU is known sold out or at its in-flight cap. */
+  function order(): (ctx: Ctx) => Promise<Reply> {
+    const forward = proxy('order', true);
     return async (ctx) => {
+      const sku = skuOf(ctx.body);
+      if (sku === null) return forward(ctx, null);
+      const kind = ctx.kind;
+      if (shield.soldOut(kind, sku, performance.now())) throw soldOut(sku);
+      if (!shield.enter(kind, sku)) throw busy();
+      let reply: Reply;
+      try {
+        reply = await forward(ctx, sku);
+      } finally {
+        shield.leave(kind, sku);
+      }
+      const gone = reply.headers?.[SOLD_OUT_HEADER];
+      if (gone !== undefined) for (const s of gone.split(',')) shield.markSoldOut(kind, s.trim(), performance.now());
+      return reply;
+    };
+  }
+
+  /** `sku`: the order creation's SKU when the caller parsed it already. */
+  function proxy(hop: ServiceName, limitSku = false): (ctx: Ctx, sku?: string | null) => Promise<Reply> {
+    return async (ctx, parsed) => {
       const now = performance.now();
       if (global && !global.take(now)) throw limited('global');
       if (limitSku && skuRps > 0) {
-        const sku = skuOf(ctx.body);
+        const sku = parsed !== undefined ? parsed : skuOf(ctx.body);
         if (sku !== null) {
           let b = perSku.get(sku);
           if (!b) {
@@ -128,6 +164,7 @@ export function gateway(opts: RateLimitOptions = {}): Service {
         if (d.status !== 200) throw new HttpError(502, 'RESET_FAILED', `The ${svc} service did not reset its shadow data (${d.status}).`, { service: svc });
       }),
     );
+    shield.forget('shadow');
     return ok({ reset: true });
   }
 
@@ -138,7 +175,7 @@ export function gateway(opts: RateLimitOptions = {}): Service {
     { method: 'POST', pattern: '/api/cart/:userId/items', handler: proxy('cart') },
     { method: 'GET', pattern: '/api/cart/:userId', handler: proxy('cart') },
     { method: 'DELETE', pattern: '/api/cart/:userId/items/:sku', handler: proxy('cart') },
-    { method: 'POST', pattern: '/api/orders', handler: proxy('order', true) },
+    { method: 'POST', pattern: '/api/orders', handler: order() },
     { method: 'GET', pattern: '/api/orders/:id', handler: proxy('order') },
     { method: 'POST', pattern: '/api/orders/:id/pay', handler: proxy('payment') },
     { method: 'GET', pattern: '/api/payments/:id', handler: proxy('payment') },

@@ -197,6 +197,11 @@ export function parseJson<T>(d: Downstream): T {
 
 /** Re-raises a downstream 4xx/5xx JSON error as our own answer, unchanged. */
 export function passError(d: Downstream): never {
+  throw errorOf(d);
+}
+
+/** A downstream 4xx/5xx JSON error as our own answer (a 5xx becomes 502). */
+export function errorOf(d: Downstream): HttpError {
   let code = 'UPSTREAM_ERROR';
   let message = `A downstream service answered ${d.status}.`;
   let extra: Record<string, unknown> | undefined;
@@ -209,7 +214,7 @@ export function passError(d: Downstream): never {
   } catch {
     // keep the generic message
   }
-  throw new HttpError(d.status >= 500 ? 502 : d.status, code, message, extra);
+  return new HttpError(d.status >= 500 ? 502 : d.status, code, message, extra);
 }
 
 export function isLoopback(req: IncomingMessage): boolean {

@@ -18,6 +18,7 @@ import {
   intField,
   ok,
   parseJson,
+  errorOf,
   passError,
   pathParam,
   type Reply,
@@ -26,6 +27,7 @@ import {
   USER_RE,
 } from './http.js';
 import { Metrics } from './metrics.js';
+import { SOLD_OUT_HEADER } from './shield.js';
 
 export const ORDER_ID_RE = /^[A-Za-z0-9_-]{1,80}$/;
 const IDEMPOTENCY_KEY_RE = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -171,8 +173,12 @@ async function create(ctx: Ctx): Promise<Reply> {
   }
   if (reserved.status !== 200) {
     await ctx.sql(`DELETE FROM ${s}.orders WHERE id = $1`, [id]);
-    passError(reserved);
+    const e = errorOf(reserved);
+    // Tell the gateway, so it answers the next buyers of this SKU itself.
+    if (e.code === 'SOLD_OUT' && typeof e.extra?.['sku'] === 'string') throw new HttpError(e.status, e.code, e.message, e.extra, { [SOLD_OUT_HEADER]: e.extra['sku'] });
+    throw e;
   }
+  const gone = parseJson<{ items?: Array<{ sku: string; available: number }> }>(reserved).items?.filter((i) => i.available === 0).map((i) => i.sku) ?? [];
   await ctx.sql(`UPDATE ${s}.orders SET status = 'created', updated_at = now() WHERE id = $1`, [id]);
   if (body['fromCart'] === true) {
     // The order stands even if emptying the cart fails; the user just sees the items again.
@@ -187,7 +193,7 @@ async function create(ctx: Ctx): Promise<Reply> {
     runId: ctx.runId,
     createdAt: new Date(inserted[0]!.created_at).toISOString(),
   };
-  return { status: 201, body: view, headers: { 'idempotent-replay': 'false' } };
+  return { status: 201, body: view, headers: { 'idempotent-replay': 'false', ...(gone.length > 0 ? { [SOLD_OUT_HEADER]: gone.join(',') } : {}) } };
 }
 
 async function get(ctx: Ctx): Promise<Reply> {

@@ -12,6 +12,7 @@ import { checkPaymentOptions, payment } from './payment.js';
 import { Kv } from './redis.js';
 import { migrate, type SeedOptions } from './schema.js';
 import { ShadowVerifier } from './shadow.js';
+import type { ShieldOptions } from './shield.js';
 
 export interface StackOptions {
   /** Port of the first service started; the others follow on port+1, … in SERVICE_NAMES order. 0: each gets a free port (default). */
@@ -35,6 +36,8 @@ export interface StackOptions {
   paymentLatencyMs?: number;
   paymentFailureRate?: number;
   rateLimit?: RateLimitOptions;
+  /** The gateway's flash-sale shield: sold-out marks and per-SKU in-flight caps. */
+  shield?: ShieldOptions;
   /** TTL of catalog's in-process item cache (default 1000 ms). */
   catalogCacheTtlMs?: number;
   /** Which services to start here (default all). */
@@ -128,7 +131,7 @@ export async function startStack(opts: StackOptions = {}): Promise<RunningStack>
       log,
     };
     const build: Record<ServiceName, () => Service> = {
-      gateway: () => gateway(opts.rateLimit),
+      gateway: () => gateway({ ...opts.rateLimit, ...opts.shield }),
       catalog: () => catalog({ kv, ...(opts.catalogCacheTtlMs !== undefined ? { cacheTtlMs: opts.catalogCacheTtlMs } : {}) }),
       cart: () => cart(),
       inventory: () => inventory({ kv }),
