@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Db, Schema, Sql } from './db.js';
 import { Metrics, type TrafficKind } from './metrics.js';
+import { SERVICE_TOKEN_HEADER } from './credential.js';
 import { SHADOW_ACK_HEADER, SHADOW_HEADER, type ShadowVerifier } from './shadow.js';
 
 export const SERVICE_NAMES = ['gateway', 'catalog', 'cart', 'inventory', 'order', 'payment'] as const;
@@ -49,6 +50,8 @@ export interface Runtime {
   readonly verifier: ShadowVerifier;
   readonly agent: http.Agent;
   readonly adminToken: string | undefined;
+  /** Shared by the stack's services; sent on every downstream call, required by internal endpoints. */
+  readonly serviceToken: string;
   readonly log: (line: string) => void;
 }
 
@@ -151,7 +154,7 @@ export class Ctx {
   async call(hop: ServiceName, method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Downstream> {
     const base = this.rt.peers[hop];
     if (!base) throw new HttpError(503, 'UPSTREAM_UNAVAILABLE', `The ${hop} service is not configured.`, { hop });
-    const h: Record<string, string> = { ...headers };
+    const h: Record<string, string> = { ...headers, [SERVICE_TOKEN_HEADER]: this.rt.serviceToken };
     if (this.#tag !== undefined && this.runId !== null) {
       h[SHADOW_HEADER] = this.#tag;
       h['baggage'] = `peakdrill-shadow=${this.runId}`;

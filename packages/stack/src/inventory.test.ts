@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { Kv } from './redis.js';
+import { startStack } from './stack.js';
 import { call, hasPg, metric, REDIS_URL, shadowHeaders, hasRedis, type StoreKind, testStack } from './stack.fixture.js';
 
 const BUYERS = 500;
@@ -87,6 +88,40 @@ describe('hot keys with Redis', () => {
       await new Promise((r) => setTimeout(r, 1200)); // one flush
       const hot = await call(s.gw, 'GET', '/api/hot?limit=2');
       expect(hot.body).toEqual({ source: 'redis', items: [{ sku: 'SKU-000007', requests: 5 }, { sku: 'SKU-000008', requests: 1 }] });
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+describe('Redis release after an inventory restart', () => {
+  // The restart is a second inventory process on the same store and Redis: starting, it drops
+  // the cached stock keys, as every inventory start does.
+  it.skipIf(!(hasPg && hasRedis))('gives back what the database holds, never invents stock', async () => {
+    const s = await testStack('pg', { redis: true, seed: { skus: 5, users: 5, flashStock: 5 }, paymentFailureRate: 1 });
+    try {
+      const kv = await Kv.connect(REDIS_URL, s.redisPrefix!);
+      const key = `${s.redisPrefix!}stock:FLASH-1`;
+      try {
+        const o = await call(s.gw, 'POST', '/api/orders', { userId: 'U-00001', sku: 'FLASH-1', qty: 1 });
+        expect(o.status).toBe(201);
+        expect(await kv.get(key)).toBe('4');
+        const restarted = await startStack({ services: ['inventory'], pgUrl: s.pgUrl!, redisUrl: REDIS_URL, redisPrefix: s.redisPrefix!, serviceToken: 'restart-token', log: () => {} });
+        await restarted.close();
+        expect(await kv.get(key)).toBeNull();
+        // the declined payment releases the unit: the database has 5 again, Redis must not read 1
+        const paid = await call(s.gw, 'POST', `/api/orders/${String(o.body['id'])}/pay`);
+        expect(paid.status).toBe(402);
+        expect((await call(s.gw, 'GET', '/api/inventory/FLASH-1')).body['available']).toBe(5);
+        expect(await kv.get(key)).toBeNull();
+        expect(await metric(s.urls.inventory!, 'peakdrill_stack_redis_release_total', { outcome: 'reload' })).toBe(1);
+        // all five units are for sale: one buyer takes them in one order
+        const all = await call(s.gw, 'POST', '/api/orders', { userId: 'U-00002', sku: 'FLASH-1', qty: 5 });
+        expect(all.status).toBe(201);
+        expect(await kv.get(key)).toBe('0');
+      } finally {
+        await kv.close();
+      }
     } finally {
       await s.close();
     }

@@ -4,6 +4,7 @@
 // it reaches the database; the database stays the record of truth.
 
 import { auditRoute, shadowResetRoute } from './audit.js';
+import { requireService } from './credential.js';
 import type { Schema, Sql } from './db.js';
 import { type Ctx, field, HttpError, intField, ok, pathParam, type Reply, type Service, SKU_RE } from './http.js';
 import { Metrics } from './metrics.js';
@@ -117,7 +118,30 @@ export function inventory(opts: InventoryOptions): Service {
     throw new Error('Redis stock keys vanished while loading them');
   }
 
+  /**
+   * Gives pre-deducted units back to Redis. The database already has them back; when Redis
+   * fails, the keys are dropped so they reload from it, and when that fails too the failure is
+   * logged and counted (the keys then show less stock than there is, never more).
+   */
+  async function giveBack(ctx: Ctx, keys: readonly string[], qtys: readonly number[]): Promise<'released' | 'reload' | 'failed'> {
+    try {
+      const absent = await kv!.release(keys, qtys);
+      if (absent > 0) metrics.inc('redis_release_total', 'Units given back to Redis stock keys, by outcome.', { outcome: 'reload' }, absent);
+      return absent > 0 ? 'reload' : 'released';
+    } catch (err) {
+      metrics.inc('redis_release_total', 'Units given back to Redis stock keys, by outcome.', { outcome: 'failed' }, keys.length);
+      ctx.rt.log(`peakdrill stack: inventory: could not give stock back to Redis (${(err as Error).message}); dropping the keys so they reload`);
+      try {
+        await kv!.forget(keys);
+        return 'reload';
+      } catch {
+        return 'failed';
+      }
+    }
+  }
+
   async function reserve(ctx: Ctx): Promise<Reply> {
+    requireService(ctx);
     const body = ctx.json();
     const orderId = field(body, 'orderId', ORDER_ID_RE);
     const lines = parseLines(body);
@@ -137,7 +161,7 @@ export function inventory(opts: InventoryOptions): Service {
       for (const i of items) if (i.available === 0) sawZero(schema, i.sku);
       return ok({ orderId, reserved: true, items });
     } catch (err) {
-      if (kv && keys.length > 0) await kv.release(keys, lines.map((l) => l.qty)).catch(() => {});
+      if (kv && keys.length > 0) await giveBack(ctx, keys, lines.map((l) => l.qty));
       if (err instanceof SoldOut) {
         metrics.inc('stock_rejected_total', 'Reservations refused as sold out, by where they were stopped.', { at: 'db' });
         if (err.left === 0) sawZero(schema, String(err.extra?.['sku']));
@@ -147,6 +171,7 @@ export function inventory(opts: InventoryOptions): Service {
   }
 
   async function release(ctx: Ctx): Promise<Reply> {
+    requireService(ctx);
     const orderId = field(ctx.json(), 'orderId', ORDER_ID_RE);
     const schema = ctx.schema;
     const back = await ctx.tx(async (sql) => {
@@ -161,10 +186,8 @@ export function inventory(opts: InventoryOptions): Service {
       return rows;
     });
     for (const r of back) zero[schema].delete(r.sku);
-    if (kv && back.length > 0) {
-      await kv.release(back.map((r) => kv.key(schema, `stock:${r.sku}`)), back.map((r) => r.held)).catch(() => {});
-    }
-    return ok({ orderId, released: back.map((r) => ({ sku: r.sku, qty: r.held })) });
+    const redis = kv && back.length > 0 ? await giveBack(ctx, back.map((r) => kv.key(schema, `stock:${r.sku}`)), back.map((r) => r.held)) : null;
+    return ok({ orderId, released: back.map((r) => ({ sku: r.sku, qty: r.held })), ...(redis ? { redis } : {}) });
   }
 
   return {

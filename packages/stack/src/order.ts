@@ -9,6 +9,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { auditRoute, shadowResetRoute } from './audit.js';
+import { requireService } from './credential.js';
 import type { CartView } from './cart.js';
 import { MAX_CART_QTY } from './cart.js';
 import {
@@ -205,6 +206,7 @@ async function get(ctx: Ctx): Promise<Reply> {
 
 /** Called by payment once the charge has a final result; answers { id, status }. */
 async function paid(ctx: Ctx): Promise<Reply> {
+  requireService(ctx);
   const id = pathParam(ctx, 'id', ORDER_ID_RE);
   const status = ctx.json()['status'];
   if (status !== 'paid' && status !== 'payment_failed') {

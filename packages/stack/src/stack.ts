@@ -2,6 +2,7 @@
 
 import http from 'node:http';
 import { cart } from './cart.js';
+import { processServiceToken } from './credential.js';
 import { catalog } from './catalog.js';
 import { type Db, openDb } from './db.js';
 import { gateway, type RateLimitOptions } from './gateway.js';
@@ -31,6 +32,8 @@ export interface StackOptions {
   redisPrefix?: string;
   /** HMAC secret of the shadow tag; default PEAKDRILL_SHADOW_SECRET. Without one no tag is honoured. */
   shadowSecret?: string;
+  /** Credential the services share for internal endpoints; default PEAKDRILL_SERVICE_TOKEN. Needed when services run in separate processes; all in one process, a random one is made. */
+  serviceToken?: string;
   /** Token that opens /admin/* to non-loopback clients; default PEAKDRILL_ADMIN_TOKEN. */
   adminToken?: string;
   paymentLatencyMs?: number;
@@ -75,6 +78,7 @@ function reason(err: unknown): string {
   return typeof e.message === 'string' && e.message ? e.message : String(err);
 }
 
+const INTERNAL: readonly ServiceName[] = ['inventory', 'order', 'payment'];
 const NEEDS_DB: ReadonlySet<ServiceName> = new Set(['catalog', 'cart', 'inventory', 'order', 'payment']);
 
 export async function startStack(opts: StackOptions = {}): Promise<RunningStack> {
@@ -92,6 +96,14 @@ export async function startStack(opts: StackOptions = {}): Promise<RunningStack>
   const host = opts.host ?? '127.0.0.1';
   const secret = opts.shadowSecret ?? process.env['PEAKDRILL_SHADOW_SECRET'] ?? '';
   if (!secret) log('peakdrill stack: warning: no shadow secret (PEAKDRILL_SHADOW_SECRET): every shadow tag is treated as forged and its traffic as production.');
+
+  let serviceToken = opts.serviceToken ?? process.env['PEAKDRILL_SERVICE_TOKEN'] ?? '';
+  // order, inventory and payment call each other's internal endpoints; split over processes they need the shared token.
+  const internal = INTERNAL.filter((n) => names.includes(n)).length;
+  if (!serviceToken) {
+    if (internal > 0 && internal < INTERNAL.length) throw new StackStartError('BAD_OPTION', 'services in separate processes share a credential: set PEAKDRILL_SERVICE_TOKEN to the same value for each');
+    serviceToken = processServiceToken();
+  }
 
   const cleanup: Array<() => Promise<void>> = [];
   const closeAll = async () => {
@@ -128,6 +140,7 @@ export async function startStack(opts: StackOptions = {}): Promise<RunningStack>
       verifier: new ShadowVerifier(secret || undefined),
       agent,
       adminToken: opts.adminToken ?? process.env['PEAKDRILL_ADMIN_TOKEN'],
+      serviceToken,
       log,
     };
     const build: Record<ServiceName, () => Service> = {
