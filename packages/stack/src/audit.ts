@@ -4,20 +4,29 @@
 // store or each has its own.
 
 import { type Ctx, HttpError, ok, requireAdmin, type Route } from './http.js';
-import { RUN_ID_RE } from './shadow.js';
+import { RUN_ID_RE, SUSPECT_REASONS, type SuspectReason } from './shadow.js';
 import type { AuditedTable } from './schema.js';
 
 export interface TableAudit {
   production: number;
   shadow: number;
+  /** Production rows written by requests that claimed to be test traffic (of `?run=` when given). */
   leaked: number;
   /** Shadow rows of the run asked for with `?run=`. */
   run?: number;
 }
 
+/** Requests that claimed to be test traffic but failed verification, as the gateway saw them. */
+export type SuspectCounts = Record<SuspectReason, number>;
+
 export interface Audit {
   tables: Partial<Record<AuditedTable, TableAudit>>;
-  leaked: { total: number };
+  /**
+   * `rows`: production rows written under a test-traffic claim; `requests`: requests whose claim
+   * failed verification (routed to production or to another run); `total`: both. Non-zero means
+   * test traffic reached production: a stripped or forged tag, or a stack without the secret.
+   */
+  leaked: { total: number; rows: number; requests: number; byReason: SuspectCounts };
   production: Partial<Record<AuditedTable, number>>;
   shadow: Partial<Record<AuditedTable, number>>;
   run?: { id: string; rows: Partial<Record<AuditedTable, number>> };
@@ -43,7 +52,7 @@ export function auditRoute(tables: readonly AuditedTable[]): Route {
         const [row] = await ctx.sql<{ p: number; s: number; l: number; r: number }>(
           `SELECT (SELECT count(*)::int FROM public.${t}) AS p,
                   (SELECT count(*)::int FROM shadow.${t}) AS s,
-                  (SELECT count(*)::int FROM public.${t} WHERE run_id IS NOT NULL) AS l,
+                  (SELECT count(*)::int FROM public.${t} WHERE run_id IS NOT NULL AND ($1 = '' OR run_id = $1)) AS l,
                   (SELECT count(*)::int FROM shadow.${t} WHERE run_id = $1) AS r`,
           [run ?? ''],
         );
@@ -68,13 +77,16 @@ export function shadowResetRoute(reset: (ctx: Ctx) => Promise<void> | void): Rou
 }
 
 /** Folds the per-service table counts into the documented audit shape. */
-export function mergeAudit(parts: ReadonlyArray<Partial<Record<AuditedTable, TableAudit>>>, run: string | null): Audit {
+export function mergeAudit(parts: ReadonlyArray<Partial<Record<AuditedTable, TableAudit>>>, run: string | null, suspects: SuspectCounts): Audit {
   const tables: Partial<Record<AuditedTable, TableAudit>> = {};
   for (const p of parts) Object.assign(tables, p);
-  const audit: Audit = { tables, leaked: { total: 0 }, production: {}, shadow: {} };
+  let requests = 0;
+  for (const r of SUSPECT_REASONS) requests += suspects[r];
+  const audit: Audit = { tables, leaked: { total: requests, rows: 0, requests, byReason: suspects }, production: {}, shadow: {} };
   const rows: Partial<Record<AuditedTable, number>> = {};
   for (const [name, t] of Object.entries(tables) as Array<[AuditedTable, TableAudit]>) {
     audit.leaked.total += t.leaked;
+    audit.leaked.rows += t.leaked;
     audit.production[name] = t.production;
     audit.shadow[name] = t.shadow;
     if (run !== null) rows[name] = t.run ?? 0;

@@ -8,7 +8,7 @@ const AUDITED = ['cart_items', 'orders', 'order_items', 'payments', 'stock_movem
 
 interface AuditBody {
   tables: Record<string, { production: number; shadow: number; leaked: number; run?: number }>;
-  leaked: { total: number };
+  leaked: { total: number; rows: number; requests: number; byReason: Record<string, number> };
   production: Record<string, number>;
   shadow: Record<string, number>;
   run?: { id: string; rows: Record<string, number> };
@@ -60,7 +60,7 @@ describe.each(stores)('gateway on $store', ({ store, run }) => {
     expect(await metric(s.urls.order!, 'peakdrill_stack_requests_total', { route: '/orders', kind: 'shadow', code: '201' })).toBe(1);
   });
 
-  it.skipIf(!run)('a forged tag is stripped: the request lands in production as an ordinary one and is counted', async () => {
+  it.skipIf(!run)('a forged tag is stripped: the request lands in production, and the audit reports it as leaked', async () => {
     const forged = { 'x-peakdrill-shadow': signShadowTag('wrong-secret', 'drill-x'), baggage: 'peakdrill-shadow=drill-x' };
     const before = await metric(s.gw, 'peakdrill_stack_shadow_forged_total');
     const o = await call(s.gw, 'POST', '/api/orders', { userId: 'U-00002', sku: 'SKU-000003', qty: 1 }, forged);
@@ -71,9 +71,14 @@ describe.each(stores)('gateway on $store', ({ store, run }) => {
     // The tag was not passed on: the order service saw a plain production request.
     expect(await metric(s.urls.order!, 'peakdrill_stack_shadow_forged_total')).toBe(0);
     expect(await metric(s.urls.order!, 'peakdrill_stack_requests_total', { route: '/orders', kind: 'production', code: '201' })).toBeGreaterThan(0);
-    const audit = (await call(s.gw, 'GET', '/admin/audit')).body as unknown as AuditBody;
+    // Its claim stays on what it wrote: the order, its line and its stock movement are leaked rows of drill-x.
+    const audit = (await call(s.gw, 'GET', '/admin/audit?run=drill-x')).body as unknown as AuditBody;
     expect(audit.production['orders']).toBeGreaterThan(0);
-    expect(audit.leaked.total).toBe(0);
+    expect(audit.leaked).toEqual({ total: 4, rows: 3, requests: 1, byReason: { unsigned: 0, forged: 1, wrong_run: 0 } });
+    expect(audit.tables['orders']?.leaked).toBe(1);
+    expect(audit.tables['stock_movements']?.leaked).toBe(1);
+    // another run's audit is not touched by drill-x's leak
+    expect(((await call(s.gw, 'GET', '/admin/audit?run=drill-y')).body as unknown as AuditBody).leaked.total).toBe(0);
 
     for (const bad of ['drill-x', 'drill-x.' + '0'.repeat(64), '.abc', 'bad id!.' + '0'.repeat(64), signShadowTag(SECRET, 'r') + 'x']) {
       const a = await call(s.gw, 'GET', '/api/items/SKU-000001', undefined, { 'x-peakdrill-shadow': bad });
@@ -91,9 +96,12 @@ describe.each(stores)('gateway on $store', ({ store, run }) => {
     await c.connect();
     try {
       for (const t of AUDITED) {
-        const r = await c.query<{ n: number }>(`SELECT count(*)::int AS n FROM public.${t} WHERE run_id IS NOT NULL`);
+        const r = await c.query<{ n: number }>(`SELECT count(*)::int AS n FROM public.${t} WHERE run_id = 'drill-20261123.a_1'`);
         expect(r.rows[0]?.n).toBe(0);
       }
+      // the forged request's order is in production, marked with the run it claimed
+      const forged = await c.query<{ n: number }>(`SELECT count(*)::int AS n FROM public.orders WHERE run_id = 'drill-x'`);
+      expect(forged.rows[0]?.n).toBe(1);
       const sh = await c.query<{ n: number }>(`SELECT count(*)::int AS n FROM shadow.orders WHERE run_id = 'drill-20261123.a_1'`);
       expect(sh.rows[0]?.n).toBe(1);
     } finally {

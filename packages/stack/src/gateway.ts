@@ -3,10 +3,11 @@
 // and routes /api/... to the services. It buffers answers rather than streaming them: they
 // are small JSON, and buffering lets it set Server-Timing and the shadow ack in the head.
 
-import { type Audit, mergeAudit, runParam, type TableAudit } from './audit.js';
+import { type Audit, mergeAudit, runParam, type SuspectCounts, type TableAudit } from './audit.js';
 import { type Ctx, HttpError, ok, parseJson, type Reply, requireAdmin, type Route, type Service, type ServiceName } from './http.js';
 import { Metrics } from './metrics.js';
 import type { AuditedTable } from './schema.js';
+import { SUSPECT_REASONS, type Suspect } from './shadow.js';
 import { Shield, type ShieldOptions, SOLD_OUT_HEADER } from './shield.js';
 
 export interface RateLimitOptions {
@@ -40,6 +41,36 @@ class Bucket {
   }
 }
 
+const SUSPECT_RUNS_MAX = 10_000;
+
+/** Per claimed run, the requests whose test-traffic claim failed verification; `all` over every run. */
+class Suspects {
+  readonly #byRun = new Map<string, SuspectCounts>();
+  readonly #all: SuspectCounts = zeroCounts();
+
+  add(s: Suspect): void {
+    this.#all[s.reason]++;
+    if (s.run === null) return;
+    let c = this.#byRun.get(s.run);
+    if (!c) {
+      if (this.#byRun.size >= SUSPECT_RUNS_MAX) this.#byRun.clear();
+      c = zeroCounts();
+      this.#byRun.set(s.run, c);
+    }
+    c[s.reason]++;
+  }
+
+  counts(run: string | null): SuspectCounts {
+    return { ...(run === null ? this.#all : (this.#byRun.get(run) ?? zeroCounts())) };
+  }
+}
+
+function zeroCounts(): SuspectCounts {
+  const c = {} as SuspectCounts;
+  for (const r of SUSPECT_REASONS) c[r] = 0;
+  return c;
+}
+
 const PASS_HEADERS = ['idempotent-replay', 'retry-after', SOLD_OUT_HEADER] as const;
 const FORWARD_HEADERS = ['idempotency-key', 'content-type'] as const;
 const AUDITED: readonly ServiceName[] = ['cart', 'inventory', 'order', 'payment'];
@@ -60,6 +91,7 @@ export function gateway(opts: GatewayOptions = {}): Service {
   const global = globalRps > 0 ? new Bucket(globalRps, performance.now()) : null;
   const perSku = new Map<string, Bucket>();
   const shield = new Shield(opts);
+  const suspects = new Suspects();
 
   function limited(scope: 'global' | 'sku'): HttpError {
     metrics.inc('ratelimited_total', 'Requests answered 429 by a token bucket, by scope.', { scope });
@@ -152,7 +184,7 @@ export function gateway(opts: GatewayOptions = {}): Service {
         return parseJson<{ tables: Partial<Record<AuditedTable, TableAudit>> }>(d).tables;
       }),
     );
-    const body: Audit = mergeAudit(parts, run);
+    const body: Audit = mergeAudit(parts, run, suspects.counts(run));
     return ok(body);
   }
 
@@ -183,5 +215,13 @@ export function gateway(opts: GatewayOptions = {}): Service {
     { method: 'GET', pattern: '/admin/audit', handler: audit },
     { method: 'POST', pattern: '/admin/shadow/reset', handler: reset },
   ];
-  return { name: 'gateway', metrics, routes };
+  return {
+    name: 'gateway',
+    metrics,
+    routes,
+    suspect(sus) {
+      metrics.inc('shadow_suspect_total', 'Requests that claimed to be test traffic but failed verification, by reason.', { reason: sus.reason });
+      suspects.add(sus);
+    },
+  };
 }

@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import type { Db, Schema, Sql } from './db.js';
 import { Metrics, type TrafficKind } from './metrics.js';
 import { SERVICE_TOKEN_HEADER } from './credential.js';
-import { SHADOW_ACK_HEADER, SHADOW_HEADER, type ShadowVerifier } from './shadow.js';
+import { SHADOW_ACK_HEADER, SHADOW_HEADER, type ShadowVerifier, type Suspect, suspectOf } from './shadow.js';
 
 export const SERVICE_NAMES = ['gateway', 'catalog', 'cart', 'inventory', 'order', 'payment'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
@@ -68,6 +68,8 @@ export interface Service {
   readonly name: ServiceName;
   readonly metrics: Metrics;
   readonly routes: readonly Route[];
+  /** Told of each request that claims to be test traffic but failed verification (the gateway records them). */
+  suspect?(s: Suspect, method: string): void;
   close?(): Promise<void>;
 }
 
@@ -82,24 +84,35 @@ export class Ctx {
   readonly body: Buffer | null;
   /** The verified run id of shadow traffic; null for real traffic. */
   readonly runId: string | null;
+  /** The run a production request claimed to belong to but could not prove (unsigned, forged tag). */
+  readonly claimedRun: string | null;
   readonly #tag: string | undefined;
   dbMs = 0;
   readonly timing: string[] = [];
   /** False once a downstream hop answered a shadow request without acknowledging shadow routing. */
   acked = true;
 
-  constructor(req: IncomingMessage, rt: Runtime, params: Record<string, string>, search: string, body: Buffer | null, runId: string | null) {
+  constructor(req: IncomingMessage, rt: Runtime, params: Record<string, string>, search: string, body: Buffer | null, runId: string | null, claimedRun: string | null) {
     this.req = req;
     this.rt = rt;
     this.params = params;
     this.search = search;
     this.body = body;
     this.runId = runId;
+    this.claimedRun = claimedRun;
     this.#tag = runId === null ? undefined : (req.headers[SHADOW_HEADER] as string);
   }
 
   get schema(): Schema {
     return this.runId === null ? 'public' : 'shadow';
+  }
+
+  /**
+   * What a written row records in `run_id`: the verified run in shadow tables; in production
+   * tables the run a request claimed without proof, so the audit can count such rows as leaked.
+   */
+  get rowRun(): string | null {
+    return this.runId ?? this.claimedRun;
   }
 
   get kind(): TrafficKind {
@@ -158,6 +171,9 @@ export class Ctx {
     if (this.#tag !== undefined && this.runId !== null) {
       h[SHADOW_HEADER] = this.#tag;
       h['baggage'] = `peakdrill-shadow=${this.runId}`;
+    } else if (this.claimedRun !== null) {
+      // the claim travels on as baggage does, so each service records it on what it writes
+      h['baggage'] = `peakdrill-shadow=${this.claimedRun}`;
     }
     let payload: Buffer | undefined;
     if (body !== undefined) {
@@ -328,6 +344,9 @@ async function handle(svc: Service, rt: Runtime, routes: Compiled[], req: Incomi
   const tag = rt.verifier.verify(req.headers[SHADOW_HEADER]);
   if (tag.kind === 'forged') svc.metrics.inc('shadow_forged_total', 'Requests whose shadow tag failed verification (handled as production).');
   const runId = tag.kind === 'verified' ? tag.runId : null;
+  const suspect = tag.kind === 'verified' && req.headers['baggage'] === undefined ? null : suspectOf(tag, req.headers[SHADOW_HEADER], req.headers['baggage']);
+  if (suspect !== null) svc.suspect?.(suspect, method);
+  const claimedRun = runId === null && suspect !== null ? suspect.run : null;
   let routeName = 'unmatched';
   let ctx: Ctx | null = null;
   let reply: Reply;
@@ -345,7 +364,7 @@ async function handle(svc: Service, rt: Runtime, routes: Compiled[], req: Incomi
       }
       body = b;
     }
-    ctx = new Ctx(req, rt, m.params, search, body, runId);
+    ctx = new Ctx(req, rt, m.params, search, body, runId, claimedRun);
     reply = await m.route.handler(ctx);
   } catch (err) {
     if (err instanceof HttpError) {

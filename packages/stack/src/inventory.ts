@@ -156,8 +156,8 @@ export function inventory(opts: InventoryOptions): Service {
       // A single line is one atomic statement; several need a transaction to be all-or-nothing.
       const items =
         lines.length === 1
-          ? await deduct({ query: (text, params) => ctx.sql(text, params) }, schema, orderId, ctx.runId, lines)
-          : await ctx.tx((sql) => deduct(sql, schema, orderId, ctx.runId, lines));
+          ? await deduct({ query: (text, params) => ctx.sql(text, params) }, schema, orderId, ctx.rowRun, lines)
+          : await ctx.tx((sql) => deduct(sql, schema, orderId, ctx.rowRun, lines));
       for (const i of items) if (i.available === 0) sawZero(schema, i.sku);
       return ok({ orderId, reserved: true, items });
     } catch (err) {
@@ -181,7 +181,7 @@ export function inventory(opts: InventoryOptions): Service {
       );
       for (const r of rows) {
         await sql.query(`UPDATE ${schema}.stock SET available = available + $2 WHERE sku = $1`, [r.sku, r.held]);
-        await sql.query(`INSERT INTO ${schema}.stock_movements (sku, delta, order_id, run_id) VALUES ($1, $2, $3, $4)`, [r.sku, r.held, orderId, ctx.runId]);
+        await sql.query(`INSERT INTO ${schema}.stock_movements (sku, delta, order_id, run_id) VALUES ($1, $2, $3, $4)`, [r.sku, r.held, orderId, ctx.rowRun]);
       }
       return rows;
     });

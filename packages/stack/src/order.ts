@@ -73,7 +73,7 @@ async function load(ctx: Ctx, where: 'id' | 'idempotency_key', value: string): P
     status: o.status,
     totalCents: o.total_cents,
     items: (o.items ?? []).map((i) => ({ sku: i.sku, qty: i.qty, priceCents: i.price_cents })),
-    runId: o.run_id,
+    runId: s === 'shadow' ? o.run_id : null,
     createdAt: new Date(o.created_at).toISOString(),
     hash: o.request_hash,
   };
@@ -156,7 +156,7 @@ async function create(ctx: Ctx): Promise<Reply> {
      INSERT INTO ${s}.order_items (order_id, sku, qty, price_cents, run_id)
        SELECT o.id, x.sku, x.qty, x.price, $6 FROM o, unnest($7::text[], $8::int[], $9::int[]) AS x(sku, qty, price)
      RETURNING (SELECT created_at FROM o)`,
-    [id, userId, total, key, hash, ctx.runId, skus, priced.map((l) => l.qty), priced.map((l) => l.priceCents)],
+    [id, userId, total, key, hash, ctx.rowRun, skus, priced.map((l) => l.qty), priced.map((l) => l.priceCents)],
   );
   if (inserted.length === 0) {
     // Lost the race to a concurrent duplicate: answer with its outcome.

@@ -74,7 +74,7 @@ export function payment(opts: PaymentOptions = {}): Service {
     const rows = await ctx.sql<{ id: string }>(
       `INSERT INTO ${s}.payments (id, order_id, status, amount_cents, run_id) VALUES ($1, $2, 'processing', $3, $4)
        ON CONFLICT (order_id) DO NOTHING RETURNING id`,
-      [id, orderId, o.totalCents, ctx.runId],
+      [id, orderId, o.totalCents, ctx.rowRun],
     );
     if (rows.length === 0) {
       const again = await existing(ctx, orderId);

@@ -47,7 +47,7 @@ describe('startStack', () => {
     expect(o.status).toBe(201);
     expect(o.headers.get('x-peakdrill-shadow-ack')).toBe('split-run');
     const audit = await call(gw, 'GET', '/admin/audit');
-    expect(audit.body['leaked']).toEqual({ total: 0 });
+    expect(audit.body['leaked']).toEqual({ total: 0, rows: 0, requests: 0, byReason: { unsigned: 0, forged: 0, wrong_run: 0 } });
   });
 
   it('answers 502 with a JSON error when a downstream service is down', async () => {
