@@ -84,7 +84,8 @@ for (const store of stores) {
       const before = await audit(stack);
       const s = await drill(stack, 'flash-sale');
       const order = s.links.find((l) => l.name === 'flash.order')!;
-      expect(order.errors).toBe(0);
+      // no timeout or 5xx on any link: the stack holds the spike, the losers are shed
+      for (const l of s.links) expect(l.errors, l.name).toBe(0);
       expect(order.shed).toBeGreaterThan(order.count / 2);
       expect(s.invariants.every((c) => c.passed)).toBe(true);
       const a = await audit(stack, s.id);

@@ -72,24 +72,44 @@ export function catalog(opts: CatalogOptions): Service {
     }
   }
 
+  // One store read per SKU at a time: a hot key's expiry must not send every buyer who
+  // arrives before the read returns to the store as well (a cache stampede).
+  const loading: Record<Schema, Map<string, Promise<Reply>>> = { public: new Map(), shadow: new Map() };
+
+  function load(ctx: Ctx, schema: Schema, sku: string): Promise<Reply> {
+    let p = loading[schema].get(sku);
+    if (p) return p;
+    cacheMisses++;
+    p = ctx
+      .sql<ItemRow>(`SELECT sku, name, category, price_cents, flash FROM ${schema}.items WHERE sku = $1`, [sku])
+      .then(([row]) => {
+        // Unknown SKUs are cached too, so a flood of bad keys cannot reach the database either.
+        const reply: Reply = row
+          ? ok({ sku: row.sku, name: row.name, category: row.category, priceCents: row.price_cents, flash: row.flash })
+          : { status: 404, body: { code: 'ITEM_NOT_FOUND', message: `No item ${sku}.`, sku } };
+        if (cache[schema].size >= CACHE_MAX) cache[schema].clear();
+        cache[schema].set(sku, { at: now, reply });
+        return reply;
+      })
+      .finally(() => loading[schema].delete(sku));
+    loading[schema].set(sku, p);
+    return p;
+  }
+
   async function item(ctx: Ctx): Promise<Reply> {
     const sku = pathParam(ctx, 'sku', SKU_RE);
     const schema = ctx.schema;
     const c = cache[schema].get(sku);
-    if (c && now - c.at < ttl) {
+    if (c) {
+      // Fresh: answer. Stale: answer it all the same and refresh behind it (stale-while-revalidate),
+      // so the hot item's readers never wait for the store.
       cacheHits++;
+      if (now - c.at >= ttl) load(ctx, schema, sku).catch(() => {});
       if (c.reply.status === 200) count(schema, sku);
       return c.reply;
     }
-    cacheMisses++;
-    const [row] = await ctx.sql<ItemRow>(`SELECT sku, name, category, price_cents, flash FROM ${schema}.items WHERE sku = $1`, [sku]);
-    // Unknown SKUs are cached too, so a flood of bad keys cannot reach the database either.
-    const reply: Reply = row
-      ? ok({ sku: row.sku, name: row.name, category: row.category, priceCents: row.price_cents, flash: row.flash })
-      : { status: 404, body: { code: 'ITEM_NOT_FOUND', message: `No item ${sku}.`, sku } };
-    if (cache[schema].size >= CACHE_MAX) cache[schema].clear();
-    cache[schema].set(sku, { at: now, reply });
-    if (row) count(schema, sku);
+    const reply = await load(ctx, schema, sku);
+    if (reply.status === 200) count(schema, sku);
     return reply;
   }
 
