@@ -14,7 +14,17 @@ export interface TableAudit {
   leaked: number;
   /** Shadow rows of the run asked for with `?run=`. */
   run?: number;
+  /** Production rows written inside the run's window (tables with a write time only). */
+  window?: number;
 }
+
+/** When each table's rows were written, for the production delta over a drill's window. */
+const WRITTEN_AT: Partial<Record<AuditedTable, string>> = {
+  cart_items: 'updated_at',
+  orders: 'created_at',
+  payments: 'created_at',
+  stock_movements: 'created_at',
+};
 
 /** Requests that claimed to be test traffic but failed verification, as the gateway saw them. */
 export type SuspectCounts = Record<SuspectReason, number>;
@@ -30,6 +40,24 @@ export interface Audit {
   production: Partial<Record<AuditedTable, number>>;
   shadow: Partial<Record<AuditedTable, number>>;
   run?: { id: string; rows: Partial<Record<AuditedTable, number>> };
+  /**
+   * With `?run=`: from the run's first to its last tagged request the gateway saw, the
+   * production rows written meanwhile. Real traffic running alongside writes some too, so it
+   * is a figure to read, not a leak by itself; on a stack no real buyer uses it must be 0.
+   */
+  window?: { from: string; to: string; production: Partial<Record<AuditedTable, number>> };
+}
+
+export interface RunWindow {
+  fromMs: number;
+  toMs: number;
+}
+
+function windowParam(ctx: Ctx): RunWindow | null {
+  const q = ctx.query();
+  const from = Number(q.get('from'));
+  const to = Number(q.get('to'));
+  return q.has('from') && q.has('to') && Number.isFinite(from) && Number.isFinite(to) ? { fromMs: from, toMs: to } : null;
 }
 
 export function runParam(ctx: Ctx): string | null {
@@ -47,16 +75,20 @@ export function auditRoute(tables: readonly AuditedTable[]): Route {
     async handler(ctx) {
       requireAdmin(ctx);
       const run = runParam(ctx);
+      const win = windowParam(ctx);
       const out: Partial<Record<AuditedTable, TableAudit>> = {};
       for (const t of tables) {
-        const [row] = await ctx.sql<{ p: number; s: number; l: number; r: number }>(
+        const at = WRITTEN_AT[t];
+        const inWindow = win && at ? `(SELECT count(*)::int FROM public.${t} WHERE ${at} >= to_timestamp($2::float8 / 1000) AND ${at} <= to_timestamp($3::float8 / 1000))` : '0';
+        const [row] = await ctx.sql<{ p: number; s: number; l: number; r: number; w: number }>(
           `SELECT (SELECT count(*)::int FROM public.${t}) AS p,
                   (SELECT count(*)::int FROM shadow.${t}) AS s,
                   (SELECT count(*)::int FROM public.${t} WHERE run_id IS NOT NULL AND ($1 = '' OR run_id = $1)) AS l,
-                  (SELECT count(*)::int FROM shadow.${t} WHERE run_id = $1) AS r`,
-          [run ?? ''],
+                  (SELECT count(*)::int FROM shadow.${t} WHERE run_id = $1) AS r,
+                  ${inWindow} AS w`,
+          win && at ? [run ?? '', win.fromMs, win.toMs] : [run ?? ''],
         );
-        out[t] = { production: row?.p ?? 0, shadow: row?.s ?? 0, leaked: row?.l ?? 0, ...(run ? { run: row?.r ?? 0 } : {}) };
+        out[t] = { production: row?.p ?? 0, shadow: row?.s ?? 0, leaked: row?.l ?? 0, ...(run ? { run: row?.r ?? 0 } : {}), ...(win && at ? { window: row?.w ?? 0 } : {}) };
       }
       return { status: 200, body: { tables: out } };
     },
@@ -77,7 +109,7 @@ export function shadowResetRoute(reset: (ctx: Ctx) => Promise<void> | void): Rou
 }
 
 /** Folds the per-service table counts into the documented audit shape. */
-export function mergeAudit(parts: ReadonlyArray<Partial<Record<AuditedTable, TableAudit>>>, run: string | null, suspects: SuspectCounts): Audit {
+export function mergeAudit(parts: ReadonlyArray<Partial<Record<AuditedTable, TableAudit>>>, run: string | null, suspects: SuspectCounts, win: RunWindow | null = null): Audit {
   const tables: Partial<Record<AuditedTable, TableAudit>> = {};
   for (const p of parts) Object.assign(tables, p);
   let requests = 0;
@@ -92,5 +124,10 @@ export function mergeAudit(parts: ReadonlyArray<Partial<Record<AuditedTable, Tab
     if (run !== null) rows[name] = t.run ?? 0;
   }
   if (run !== null) audit.run = { id: run, rows };
+  if (run !== null && win !== null) {
+    const production: Partial<Record<AuditedTable, number>> = {};
+    for (const [name, t] of Object.entries(tables) as Array<[AuditedTable, TableAudit]>) if (t.window !== undefined) production[name] = t.window;
+    audit.window = { from: new Date(win.fromMs).toISOString(), to: new Date(win.toMs).toISOString(), production };
+  }
   return audit;
 }

@@ -109,6 +109,22 @@ describe.each(stores)('gateway on $store', ({ store, run }) => {
     }
   });
 
+  it.skipIf(!run)("reports the production rows written during a run's window, even from requests that carry no claim", async () => {
+    const runId = 'window-run';
+    const first = await call(s.gw, 'GET', '/api/items/SKU-000004', undefined, shadowHeaders(runId));
+    expect(first.headers.get('x-peakdrill-shadow-ack')).toBe(runId);
+    // a request of the drill that lost both its tag and its baggage on the way: nothing names it
+    const bare = await call(s.gw, 'POST', '/api/orders', { userId: 'U-00003', sku: 'SKU-000004', qty: 1 });
+    expect(bare.status).toBe(201);
+    await call(s.gw, 'GET', '/api/items/SKU-000004', undefined, shadowHeaders(runId));
+    const audit = (await call(s.gw, 'GET', `/admin/audit?run=${runId}`)).body as unknown as AuditBody & { window: { from: string; to: string; production: Record<string, number> } };
+    expect(audit.leaked.total).toBe(0);
+    expect(audit.window.production).toEqual({ cart_items: 0, orders: 1, payments: 0, stock_movements: 1 });
+    expect(Date.parse(audit.window.to)).toBeGreaterThan(Date.parse(audit.window.from));
+    // a run the gateway never saw has no window
+    expect((await call(s.gw, 'GET', '/admin/audit?run=never-seen')).body['window']).toBeUndefined();
+  });
+
   it.skipIf(!run)('turns a burst on one SKU away with a friendly 429 and retry-after', async () => {
     const answers = await Promise.all(
       Array.from({ length: 20 }, (_, i) => call(s.gw, 'POST', '/api/orders', { userId: `U-${String(i + 1).padStart(5, '0')}`, sku: 'SKU-000020', qty: 1 })),

@@ -3,7 +3,7 @@
 // and routes /api/... to the services. It buffers answers rather than streaming them: they
 // are small JSON, and buffering lets it set Server-Timing and the shadow ack in the head.
 
-import { type Audit, mergeAudit, runParam, type SuspectCounts, type TableAudit } from './audit.js';
+import { type Audit, mergeAudit, runParam, type RunWindow, type SuspectCounts, type TableAudit } from './audit.js';
 import { type Ctx, HttpError, ok, parseJson, type Reply, requireAdmin, type Route, type Service, type ServiceName } from './http.js';
 import { Metrics } from './metrics.js';
 import type { AuditedTable } from './schema.js';
@@ -92,6 +92,8 @@ export function gateway(opts: GatewayOptions = {}): Service {
   const perSku = new Map<string, Bucket>();
   const shield = new Shield(opts);
   const suspects = new Suspects();
+  // Per run, the first and last tagged request seen: the window of its production delta.
+  const windows = new Map<string, RunWindow>();
 
   function limited(scope: 'global' | 'sku'): HttpError {
     metrics.inc('ratelimited_total', 'Requests answered 429 by a token bucket, by scope.', { scope });
@@ -176,7 +178,9 @@ export function gateway(opts: GatewayOptions = {}): Service {
   async function audit(ctx: Ctx): Promise<Reply> {
     requireAdmin(ctx);
     const run = runParam(ctx);
-    const qs = run === null ? '' : `?run=${encodeURIComponent(run)}`;
+    const win = run === null ? null : windows.get(run) ?? null;
+    // a second past the last tagged request, for the writes of the requests still in flight then
+    const qs = run === null ? '' : `?run=${encodeURIComponent(run)}${win ? `&from=${win.fromMs}&to=${win.toMs + 1000}` : ''}`;
     const parts = await Promise.all(
       AUDITED.map(async (svc) => {
         const d = await ctx.call(svc, 'GET', `/admin/audit${qs}`, undefined, adminHeaders(ctx));
@@ -184,7 +188,7 @@ export function gateway(opts: GatewayOptions = {}): Service {
         return parseJson<{ tables: Partial<Record<AuditedTable, TableAudit>> }>(d).tables;
       }),
     );
-    const body: Audit = mergeAudit(parts, run, suspects.counts(run));
+    const body: Audit = mergeAudit(parts, run, suspects.counts(run), win && { fromMs: win.fromMs, toMs: win.toMs + 1000 });
     return ok(body);
   }
 
@@ -222,6 +226,15 @@ export function gateway(opts: GatewayOptions = {}): Service {
     suspect(sus) {
       metrics.inc('shadow_suspect_total', 'Requests that claimed to be test traffic but failed verification, by reason.', { reason: sus.reason });
       suspects.add(sus);
+    },
+    shadowSeen(runId) {
+      const now = Date.now();
+      const w = windows.get(runId);
+      if (w) w.toMs = now;
+      else {
+        if (windows.size >= SUSPECT_RUNS_MAX) windows.clear();
+        windows.set(runId, { fromMs: now, toMs: now });
+      }
     },
   };
 }

@@ -70,6 +70,8 @@ export interface Service {
   readonly routes: readonly Route[];
   /** Told of each request that claims to be test traffic but failed verification (the gateway records them). */
   suspect?(s: Suspect, method: string): void;
+  /** Told of each verified shadow request (the gateway keeps each run's time window). */
+  shadowSeen?(runId: string): void;
   close?(): Promise<void>;
 }
 
@@ -347,6 +349,7 @@ async function handle(svc: Service, rt: Runtime, routes: Compiled[], req: Incomi
   const suspect = tag.kind === 'verified' && req.headers['baggage'] === undefined ? null : suspectOf(tag, req.headers[SHADOW_HEADER], req.headers['baggage']);
   if (suspect !== null) svc.suspect?.(suspect, method);
   const claimedRun = runId === null && suspect !== null ? suspect.run : null;
+  if (runId !== null) svc.shadowSeen?.(runId);
   let routeName = 'unmatched';
   let ctx: Ctx | null = null;
   let reply: Reply;
