@@ -46,6 +46,8 @@ export interface Audit {
    * is a figure to read, not a leak by itself; on a stack no real buyer uses it must be 0.
    */
   window?: { from: string; to: string; production: Partial<Record<AuditedTable, number>> };
+  /** The hottest SKUs of test traffic (item reads since the last shadow reset), hottest first. */
+  hot: Array<{ sku: string; requests: number }>;
 }
 
 export interface RunWindow {
@@ -109,12 +111,18 @@ export function shadowResetRoute(reset: (ctx: Ctx) => Promise<void> | void): Rou
 }
 
 /** Folds the per-service table counts into the documented audit shape. */
-export function mergeAudit(parts: ReadonlyArray<Partial<Record<AuditedTable, TableAudit>>>, run: string | null, suspects: SuspectCounts, win: RunWindow | null = null): Audit {
+export function mergeAudit(
+  parts: ReadonlyArray<Partial<Record<AuditedTable, TableAudit>>>,
+  run: string | null,
+  suspects: SuspectCounts,
+  win: RunWindow | null = null,
+  hot: Audit['hot'] = [],
+): Audit {
   const tables: Partial<Record<AuditedTable, TableAudit>> = {};
   for (const p of parts) Object.assign(tables, p);
   let requests = 0;
   for (const r of SUSPECT_REASONS) requests += suspects[r];
-  const audit: Audit = { tables, leaked: { total: requests, rows: 0, requests, byReason: suspects }, production: {}, shadow: {} };
+  const audit: Audit = { tables, leaked: { total: requests, rows: 0, requests, byReason: suspects }, production: {}, shadow: {}, hot };
   const rows: Partial<Record<AuditedTable, number>> = {};
   for (const [name, t] of Object.entries(tables) as Array<[AuditedTable, TableAudit]>) {
     audit.leaked.total += t.leaked;

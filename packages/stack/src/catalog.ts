@@ -4,7 +4,7 @@
 
 import type { Schema } from './db.js';
 import { shadowResetRoute } from './audit.js';
-import { type Ctx, ok, pathParam, queryInt, type Reply, type Service, SKU_RE } from './http.js';
+import { type Ctx, ok, pathParam, queryInt, type Reply, requireAdmin, type Service, SKU_RE } from './http.js';
 import { Metrics } from './metrics.js';
 import type { Kv } from './redis.js';
 
@@ -28,6 +28,10 @@ interface Cached {
 }
 
 const CACHE_MAX = 50_000;
+
+function topOf(counts: ReadonlyMap<string, number>, limit: number): Array<{ sku: string; requests: number }> {
+  return [...counts].sort((a, b) => b[1] - a[1]).slice(0, limit).map(([sku, requests]) => ({ sku, requests }));
+}
 
 export function catalog(opts: CatalogOptions): Service {
   const metrics = new Metrics('catalog');
@@ -143,8 +147,7 @@ export function catalog(opts: CatalogOptions): Service {
         // Redis unavailable: fall back to this process's own counts.
       }
     }
-    const top = [...hits[schema]].sort((a, b) => b[1] - a[1]).slice(0, limit);
-    return ok({ source: 'process', items: top.map(([sku, requests]) => ({ sku, requests })) });
+    return ok({ source: 'process', items: topOf(hits[schema], limit) });
   }
 
   return {
@@ -154,6 +157,16 @@ export function catalog(opts: CatalogOptions): Service {
       { method: 'GET', pattern: '/items/:sku', handler: item },
       { method: 'GET', pattern: '/items', handler: list },
       { method: 'GET', pattern: '/hot', handler: hot },
+      {
+        // the hottest SKUs of shadow traffic, from this process's own counts, for the gateway's audit
+        method: 'GET',
+        pattern: '/admin/hot',
+        handler: (ctx) => {
+          requireAdmin(ctx);
+          const limit = queryInt(ctx.query(), 'limit', 5, 1, 100);
+          return ok({ items: topOf(hits.shadow, limit) });
+        },
+      },
       shadowResetRoute(async () => {
         hits.shadow.clear();
         pending.shadow.clear();

@@ -191,6 +191,11 @@ describe.each(stores)('gateway on $store', ({ store, run }) => {
     for (let i = 0; i < 30; i++) await call(s.gw, 'GET', '/api/items/SKU-000042');
     const hot = await call(s.gw, 'GET', '/api/hot?limit=1');
     expect(hot.body['items']).toEqual([{ sku: 'SKU-000042', requests: expect.any(Number) }]);
+    // the audit names the hot keys of test traffic only, from the stack's own counts
+    for (let i = 0; i < 12; i++) await call(s.gw, 'GET', '/api/items/SKU-000043', undefined, shadowHeaders('hot-run'));
+    const audit = (await call(s.gw, 'GET', '/admin/audit?run=hot-run')).body as unknown as { hot: Array<{ sku: string; requests: number }> };
+    expect(audit.hot[0]).toEqual({ sku: 'SKU-000043', requests: 12 });
+    expect(audit.hot.some((h) => h.sku === 'SKU-000042')).toBe(false);
   });
 
   it.skipIf(!run)('resets the shadow data of a drill without touching production', async () => {

@@ -188,7 +188,10 @@ export function gateway(opts: GatewayOptions = {}): Service {
         return parseJson<{ tables: Partial<Record<AuditedTable, TableAudit>> }>(d).tables;
       }),
     );
-    const body: Audit = mergeAudit(parts, run, suspects.counts(run), win && { fromMs: win.fromMs, toMs: win.toMs + 1000 });
+    const h = await ctx.call('catalog', 'GET', '/admin/hot?limit=5', undefined, adminHeaders(ctx));
+    if (h.status !== 200) throw new HttpError(502, 'AUDIT_FAILED', `The catalog service did not answer its hot keys (${h.status}).`, { service: 'catalog' });
+    const hot = parseJson<{ items: Audit['hot'] }>(h).items;
+    const body: Audit = mergeAudit(parts, run, suspects.counts(run), win && { fromMs: win.fromMs, toMs: win.toMs + 1000 }, hot);
     return ok(body);
   }
 
