@@ -4,7 +4,8 @@
 // are small JSON, and buffering lets it set Server-Timing and the shadow ack in the head.
 
 import { type Audit, mergeAudit, runParam, type RunWindow, type SuspectCounts, type TableAudit } from './audit.js';
-import { type Ctx, HttpError, ok, parseJson, type Reply, requireAdmin, type Route, type Service, type ServiceName } from './http.js';
+import { parseJson } from './downstream.js';
+import { type Ctx, HttpError, ok, type Reply, requireAdmin, type Route, type Service, type ServiceName } from './http.js';
 import { Metrics } from './metrics.js';
 import type { AuditedTable } from './schema.js';
 import { SUSPECT_REASONS, type Suspect } from './shadow.js';

@@ -1,10 +1,11 @@
 // The small HTTP layer every service is built on: routing, bounded JSON bodies, JSON errors,
 // shadow-tag handling, Server-Timing, metrics, and keep-alive calls to downstream services.
 
-import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Db, Schema, Sql } from './db.js';
+import { type Downstream, send } from './downstream.js';
 import { Metrics, type TrafficKind } from './metrics.js';
 import { SERVICE_TOKEN_HEADER } from './credential.js';
 import { SHADOW_ACK_HEADER, SHADOW_HEADER, type ShadowVerifier, type Suspect, suspectOf } from './shadow.js';
@@ -37,11 +38,6 @@ export interface Reply {
   headers?: Record<string, string>;
 }
 
-export interface Downstream {
-  status: number;
-  headers: IncomingHttpHeaders;
-  body: Buffer;
-}
 
 /** What each service shares with the others in its process: peers, store, tag verifier, agent. */
 export interface Runtime {
@@ -191,51 +187,6 @@ export class Ctx {
     if (this.runId !== null && res.headers[SHADOW_ACK_HEADER] !== this.runId) this.acked = false;
     return res;
   }
-}
-
-function send(agent: http.Agent, url: string, method: string, headers: Record<string, string>, payload: Buffer | undefined, hop: string): Promise<Downstream> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(url, { method, headers, agent, timeout: 30_000 }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 502, headers: res.headers, body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks) }));
-      res.on('error', () => reject(new HttpError(502, 'UPSTREAM_UNAVAILABLE', `The ${hop} service broke off its answer.`, { hop })));
-    });
-    req.on('timeout', () => req.destroy(new HttpError(504, 'UPSTREAM_TIMEOUT', `The ${hop} service did not answer in time.`, { hop })));
-    req.on('error', (err) => reject(err instanceof HttpError ? err : new HttpError(502, 'UPSTREAM_UNAVAILABLE', `The ${hop} service is not reachable.`, { hop })));
-    req.end(payload);
-  });
-}
-
-/** Parses a downstream JSON answer. */
-export function parseJson<T>(d: Downstream): T {
-  try {
-    return JSON.parse(d.body.toString('utf8')) as T;
-  } catch {
-    throw new HttpError(502, 'UPSTREAM_BAD_ANSWER', 'A downstream service answered with invalid JSON.');
-  }
-}
-
-/** Re-raises a downstream 4xx/5xx JSON error as our own answer, unchanged. */
-export function passError(d: Downstream): never {
-  throw errorOf(d);
-}
-
-/** A downstream 4xx/5xx JSON error as our own answer (a 5xx becomes 502). */
-export function errorOf(d: Downstream): HttpError {
-  let code = 'UPSTREAM_ERROR';
-  let message = `A downstream service answered ${d.status}.`;
-  let extra: Record<string, unknown> | undefined;
-  try {
-    const e = JSON.parse(d.body.toString('utf8')) as { code?: unknown; message?: unknown } & Record<string, unknown>;
-    if (typeof e.code === 'string') code = e.code;
-    if (typeof e.message === 'string') message = e.message;
-    const { code: _c, message: _m, ...rest } = e;
-    extra = rest;
-  } catch {
-    // keep the generic message
-  }
-  return new HttpError(d.status >= 500 ? 502 : d.status, code, message, extra);
 }
 
 export function isLoopback(req: IncomingMessage): boolean {

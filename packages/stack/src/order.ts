@@ -12,15 +12,13 @@ import { auditRoute, shadowResetRoute } from './audit.js';
 import { requireService } from './credential.js';
 import type { CartView } from './cart.js';
 import { MAX_CART_QTY } from './cart.js';
+import { parseJson, errorOf, passError } from './downstream.js';
 import {
   type Ctx,
   field,
   HttpError,
   intField,
   ok,
-  parseJson,
-  errorOf,
-  passError,
   pathParam,
   type Reply,
   type Service,

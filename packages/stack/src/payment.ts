@@ -6,7 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { auditRoute, shadowResetRoute } from './audit.js';
-import { type Ctx, HttpError, ok, parseJson, passError, pathParam, type Reply, type Service } from './http.js';
+import { parseJson, passError } from './downstream.js';
+import { type Ctx, HttpError, ok, pathParam, type Reply, type Service } from './http.js';
 import { Metrics } from './metrics.js';
 import { ORDER_ID_RE, type OrderView } from './order.js';
 
