@@ -5,9 +5,11 @@
 # PostgreSQL (+ Redis). The stack runs pinned to CPU 1 (its PGlite thread too), peakdrill to CPU 0.
 #   bash bench/stack.sh                   # both stores
 #   STORES=pglite bash bench/stack.sh
+#   STACK_ROOT=/path/to/other/checkout bash bench/stack.sh   # that checkout's stack, this peakdrill (before/after)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 bin="node $here/../packages/cli/bin/peakdrill.js"
+stack_bin="node ${STACK_ROOT:-$here/..}/packages/cli/bin/peakdrill.js"
 STORES=${STORES:-"pglite pg"}
 PG=${PG:-postgres://postgres@127.0.0.1:5432}
 export PEAKDRILL_SHADOW_SECRET=bench-$$
@@ -20,7 +22,7 @@ for store in $STORES; do
     psql "$PG/postgres" -qc "create database $db" >/dev/null
     args=(--pg "$PG/$db" --redis redis://127.0.0.1:6379)
   fi
-  taskset -c 1 $bin stack --port $port "${args[@]}" --rate-limit 0 --sku-rate-limit 0 > /tmp/peakdrill-bench-stack.log 2>&1 &
+  taskset -c 1 $stack_bin stack --port $port "${args[@]}" --rate-limit 0 --sku-rate-limit 0 > /tmp/peakdrill-bench-stack.log 2>&1 &
   spid=$!
   for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
   out=$(mktemp -d)
