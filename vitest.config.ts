@@ -1,9 +1,9 @@
 import { defineConfig } from 'vitest/config';
+import { sharedTest } from './vitest.shared.js';
 
 export default defineConfig({
   test: {
+    ...sharedTest,
     projects: ['packages/*'],
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
   },
 });

@@ -17,7 +17,12 @@ if ! command -v docker-compose >/dev/null; then
     fail "docker-compose not found: sudo apt-get install -y docker-compose (Debian/Ubuntu)"
   fi
 fi
-docker-compose -f docker-compose.yml config -q || fail "docker-compose.yml does not validate"
+# The secrets have no defaults: without them compose must refuse; with them (for the check only) it must validate.
+secrets=(PEAKDRILL_SHADOW_SECRET PEAKDRILL_ADMIN_TOKEN PEAKDRILL_DASHBOARD_TOKEN PEAKDRILL_AGENT_TOKEN PEAKDRILL_PG_PASSWORD)
+if env $(printf -- '-u %s ' "${secrets[@]}") docker-compose -f docker-compose.yml config -q 2>/dev/null; then
+  fail "docker-compose.yml starts without its secrets set (use \${VAR:?message}, never a default secret)"
+fi
+env $(printf '%s=deploy-check-only ' "${secrets[@]}") docker-compose -f docker-compose.yml config -q || fail "docker-compose.yml does not validate"
 echo "deploy/check: docker-compose.yml ok ($(docker-compose version --short))"
 
 lint="$root/node_modules/.bin/dockerfile-utils"

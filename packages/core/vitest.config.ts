@@ -1,2 +1,3 @@
 import { defineProject } from 'vitest/config';
-export default defineProject({ test: { name: 'core' } });
+import { sharedTest } from '../../vitest.shared.js';
+export default defineProject({ test: { ...sharedTest, name: 'core' } });

@@ -1,2 +1,3 @@
 import { defineProject } from 'vitest/config';
-export default defineProject({ test: { name: 'stack', testTimeout: 60_000, hookTimeout: 60_000 } });
+import { sharedTest } from '../../vitest.shared.js';
+export default defineProject({ test: { ...sharedTest, name: 'stack' } });

@@ -165,7 +165,7 @@ describe('bad input: one clear message, exit 2, nothing sent', () => {
     writeFileSync(file, `name: s\ntargets: { api: "${target.url}" }\nload: { rate: 10, duration: 1s }\nrequests: [{ name: home, url: / }]\n`);
     const r = await peakdrill(['run', file, '--out', tmp()], { env: { PEAKDRILL_SHADOW_SECRET: 'k' } });
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/home: 0 of 3 tagged requests acknowledged/);
+    expect(r.stderr).toMatch(/home \(target api\): 0 of 3 tagged requests acknowledged/);
     expect(target.received).toBe(3); // the preflight only
   });
 });

@@ -3,7 +3,7 @@
 import { cpus } from 'node:os';
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { exitCodeOf, formatVerdictMarkdown, formatVerdictTable, RUN_FILES, type Plan, type Summary } from '@peakdrill/core';
+import { exitCodeOf, formatVerdictMarkdown, formatVerdictTable, redactSummary, redactText, RUN_FILES, type Plan, type Summary } from '@peakdrill/core';
 import { LiveHub, serveDashboard, writeReport } from '@peakdrill/dashboard';
 import { assertRunnable, createNatsFleet, Drill, formatProgress, formatSummaryTable, type AgentLossMode, type DrillOptions, type SecondReport } from '@peakdrill/controller';
 import { numberFlag, type RunFlags } from './plan-flags.js';
@@ -57,7 +57,7 @@ export async function runDrill(plan: Plan, flags: RunFlags, hooks: ExecuteHooks 
         term.line(line);
       }
     },
-    onNote: (n) => term.line(`note: ${n}`),
+    onNote: (n) => term.line(`note: ${redactText(n)}`),
   });
 
   let firstSignalAt = 0;
@@ -83,7 +83,8 @@ export async function runDrill(plan: Plan, flags: RunFlags, hooks: ExecuteHooks 
   if (served) term.line(`live: ${runUrl(served.url, drill.runId)}`);
   let summary: Summary;
   try {
-    summary = (await drill.run()).summary;
+    // what the terminal, the step summary and --json show is what summary.json holds: redacted
+    summary = redactSummary((await drill.run()).summary);
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

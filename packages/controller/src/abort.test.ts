@@ -5,7 +5,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parseAbortRule, quickPlan, type AbortRuleInput } from '@peakdrill/core';
 import { startTarget, type Target } from '@peakdrill/engine/testing';
 import { Drill } from './drill.js';
-import { metricValue } from './abort.js';
+import { metricValue, watchAbortRules } from './abort.js';
+import type { SecondReport } from './aggregate.js';
 
 let target: Target | null = null;
 afterEach(async () => {
@@ -79,6 +80,33 @@ describe('abort rules fire within a second of their window against a degrading t
     expect(result.summary.status).toBe('aborted');
     expect(result.summary.abort!.figures.pool_waiting).toBe(25);
     expect(result.summary.abort!.atS).toBeLessThanOrEqual(4);
+  });
+});
+
+describe('health and metric polls', () => {
+  it('follow no redirect: a redirected health URL is unhealthy, and the place it points to gets nothing', async () => {
+    const elsewhere = await startTarget();
+    target = await startTarget();
+    const t = target;
+    t.handler = (_req, res) => {
+      res.writeHead(302, { location: `${elsewhere.url}/healthz` }).end();
+      return true;
+    };
+    const watch = watchAbortRules([parseAbortRule({ health: `${t.url}/healthz`, for: '1s' })]);
+    try {
+      const second = { t: 0 } as unknown as SecondReport;
+      const deadline = Date.now() + 10_000; // a poll every second; a busy machine may delay the first
+      let fired = watch.check(second);
+      while (!fired && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 20));
+        fired = watch.check(second);
+      }
+      expect(fired?.reason).toContain(`HTTP 302 redirect to ${elsewhere.url}/healthz, not followed`);
+      expect(elsewhere.received).toBe(0);
+    } finally {
+      watch.close();
+      await elsewhere.close();
+    }
   });
 });
 

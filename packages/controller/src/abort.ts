@@ -7,8 +7,11 @@
 
 import type { AbortInfo, AbortRule, Percentile } from '@peakdrill/core';
 import type { SecondReport } from './aggregate.js';
+import { probeGet, redirectNote } from './probe-fetch.js';
 
 const POLL_TIMEOUT_MS = 900;
+/** A health answer or a Prometheus page; a larger answer counts as a failed poll. */
+const POLL_MAX_BODY_BYTES = 8 * 1024 * 1024;
 
 export interface AbortWatch {
   check(s: SecondReport): AbortInfo | null;
@@ -142,9 +145,9 @@ class Poller {
     if (this.busy) return;
     this.busy = true;
     try {
-      const res = await fetch(this.url, { signal: AbortSignal.timeout(POLL_TIMEOUT_MS) });
-      const body = await res.text();
-      this.latest = { ok: res.status >= 200 && res.status < 300, status: res.status, body };
+      const res = await probeGet(this.url, { timeoutMs: POLL_TIMEOUT_MS, maxBytes: POLL_MAX_BODY_BYTES });
+      const redirected = res.status >= 300 && res.status < 400;
+      this.latest = { ok: res.status >= 200 && res.status < 300, status: res.status, body: res.body, ...(redirected ? { error: redirectNote(res) } : {}) };
     } catch (err) {
       this.latest = { ok: false, status: 0, body: '', error: (err as { code?: string; name?: string }).code ?? (err as Error).name };
     } finally {

@@ -8,6 +8,7 @@ import {
   decodeHistogram,
   emptyOutcomes,
   newHistogram,
+  newTotalHistogram,
   summarizeHistogram,
   tallyOutcomes,
   type Histogram,
@@ -274,12 +275,12 @@ export class Aggregator {
         name,
         outcomes: emptyOutcomes(),
         started: 0,
-        latency: newHistogram(),
-        service: newHistogram(),
+        latency: newTotalHistogram(),
+        service: newTotalHistogram(),
         hops: new Map(),
         tagSent: 0,
         tagAcknowledged: 0,
-        window: { outcomes: emptyOutcomes(), started: 0, latency: newHistogram(), hops: new Map(), seconds: new Set() },
+        window: { outcomes: emptyOutcomes(), started: 0, latency: newTotalHistogram(), hops: new Map(), seconds: new Set() },
       };
       this.links.set(name, t);
     }
@@ -296,7 +297,7 @@ function addEncoded(into: Histogram, encoded: string): void {
 function mergeInto(map: Map<string, Histogram>, key: string, h: Histogram): void {
   let into = map.get(key);
   if (!into) {
-    into = newHistogram();
+    into = newTotalHistogram();
     map.set(key, into);
   }
   into.add(h);

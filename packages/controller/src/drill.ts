@@ -184,17 +184,25 @@ export class Drill {
     }
   }
 
-  /** Fail closed: the target must acknowledge the shadow tag on every journey's first step. */
+  /**
+   * Fail closed: every target the drill touches must acknowledge the shadow tag (engine
+   * preflight). Tagging on without a secret would send untagged traffic under a `tagged`
+   * summary, so the drill refuses instead, as the CLI does.
+   */
   private async preflight(): Promise<void> {
     const plan = this.plan;
+    assertRunnable(plan, this.opts.shadowSecret);
     if (!plan.shadow.enabled || plan.shadow.preflightRequests <= 0 || !this.opts.shadowSecret) return;
     const results = await preflight(plan, this.runId, this.opts.shadowSecret);
     const failing = results.filter((r) => r.acknowledged < r.sent);
     if (failing.length > 0) {
-      const lines = failing.map((r) => `  ${r.link}: ${r.acknowledged} of ${r.sent} tagged requests acknowledged${r.error ? ` (${r.error})` : r.statuses.length ? ` (HTTP ${[...new Set(r.statuses)].join(', ')})` : ''}`);
+      const lines = failing.map(
+        (r) =>
+          `  ${r.link} (target ${r.target}${r.probe === 'get' ? ', probed with a tagged GET of its path' : ''}): ${r.acknowledged} of ${r.sent} tagged requests acknowledged${r.error ? ` (${r.error})` : r.statuses.length ? ` (HTTP ${[...new Set(r.statuses)].join(', ')})` : ''}`,
+      );
       throw new UserError(
         'SHADOW_NOT_ACKNOWLEDGED',
-        `the target did not acknowledge the shadow tag, so the drill did not start (test traffic could reach production data):\n${lines.join('\n')}\nThe system under test must verify x-peakdrill-shadow with the same secret ($${plan.shadow.secretEnv}) and answer x-peakdrill-shadow-ack: <run-id>.`,
+        `a target did not acknowledge the shadow tag, so the drill did not start (test traffic could reach production data):\n${lines.join('\n')}\nThe system under test must verify x-peakdrill-shadow with the same secret ($${plan.shadow.secretEnv}) and answer x-peakdrill-shadow-ack: <run-id>.`,
       );
     }
     this.opts.onPreflight?.(results);

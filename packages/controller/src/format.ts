@@ -1,48 +1,26 @@
-// Pure formatting for the terminal: data in, string out. Only the CLI writes.
+// Pure formatting for the terminal: data in, string out. Only the CLI writes. Figures are
+// written by core's one formatter (verdict/figures.ts), as everywhere else.
 
-import type { Summary } from '@peakdrill/core';
+import { formatClock, formatCount, formatMs, formatNumber, formatRatio, type Summary } from '@peakdrill/core';
 import type { SecondReport } from './aggregate.js';
-
-export function formatClock(s: number): string {
-  const m = Math.floor(s / 60);
-  const sec = Math.floor(s % 60);
-  return `${String(m).padStart(2, '0')}:${String(sec).padStart(2, '0')}`;
-}
-
-export function formatNumber(n: number, digits = 0): string {
-  return n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
-}
-
-export function formatMs(ms: number): string {
-  if (ms >= 10_000) return `${formatNumber(ms / 1000, 1)} s`;
-  if (ms >= 100) return `${formatNumber(ms, 0)} ms`;
-  if (ms >= 10) return `${formatNumber(ms, 1)} ms`;
-  return `${formatNumber(ms, 2)} ms`;
-}
-
-export function formatPercent(ratio: number): string {
-  if (ratio === 0) return '0%';
-  if (ratio < 0.001) return `${(ratio * 100).toFixed(3)}%`;
-  return `${(ratio * 100).toFixed(ratio < 0.1 ? 2 : 1)}%`;
-}
 
 /** One progress line: elapsed/total, planned vs achieved rate, p50/p99, errors. */
 export function formatProgress(s: SecondReport, totalS: number): string {
-  if (s.t >= totalS) return `${formatClock(totalS)} / ${formatClock(totalS)} · window closed: ${formatNumber(s.all.count)} in-flight requests finished after it · in flight ${formatNumber(s.inFlight)}`;
+  if (s.t >= totalS) return `${formatClock(totalS)} / ${formatClock(totalS)} · window closed: ${formatCount(s.all.count)} in-flight requests finished after it · in flight ${formatCount(s.inFlight)}`;
   const elapsed = Math.min(s.t + 1, totalS);
   const errRate = s.all.count > 0 ? s.all.errors / s.all.count : 0;
   // the plan counts arrivals (journeys started); requests add up over every step of them
-  const rate = s.plannedRps === null ? `${formatNumber(s.all.count)} req/s` : `${formatNumber(s.journeysStarted)} arrivals/s of ${formatNumber(s.plannedRps)} planned · ${formatNumber(s.all.count)} req/s`;
+  const rate = s.plannedRps === null ? `${formatCount(s.all.count)} req/s` : `${formatCount(s.journeysStarted)} arrivals/s of ${formatCount(s.plannedRps)} planned · ${formatCount(s.all.count)} req/s`;
   const parts = [
     `${formatClock(elapsed)} / ${formatClock(totalS)}`,
     rate,
     `p50 ${formatMs(s.all.p50)}`,
     `p99 ${formatMs(s.all.p99)}`,
-    `errors ${formatNumber(s.all.errors)} (${formatPercent(errRate)})`,
+    `errors ${formatCount(s.all.errors)} (${formatRatio(errRate)})`,
   ];
-  if (s.all.shed > 0) parts.push(`shed ${formatNumber(s.all.shed)}`);
-  parts.push(`in flight ${formatNumber(s.inFlight)}`);
-  if (s.dropped > 0) parts.push(`DROPPED ${formatNumber(s.dropped)} (maxInFlight)`);
+  if (s.all.shed > 0) parts.push(`shed ${formatCount(s.all.shed)}`);
+  parts.push(`in flight ${formatCount(s.inFlight)}`);
+  if (s.dropped > 0) parts.push(`DROPPED ${formatCount(s.dropped)} (maxInFlight)`);
   return parts.join(' · ');
 }
 
@@ -51,10 +29,10 @@ export function formatSummaryTable(summary: Summary): string {
   const head = ['link', 'count', 'req/s', 'errors', 'shed', 'p50', 'p90', 'p99', 'p99.9', 'max'];
   const rows = summary.links.map((l) => [
     l.name,
-    formatNumber(l.count),
+    formatCount(l.count),
     formatNumber(l.rps, 1),
-    l.count > 0 ? `${formatNumber(l.errors)} (${formatPercent(l.errors / l.count)})` : '0',
-    formatNumber(l.shed),
+    l.count > 0 ? `${formatCount(l.errors)} (${formatRatio(l.errors / l.count)})` : '0',
+    formatCount(l.shed),
     formatMs(l.latencyMs.p50),
     formatMs(l.latencyMs.p90),
     formatMs(l.latencyMs.p99),
@@ -64,14 +42,14 @@ export function formatSummaryTable(summary: Summary): string {
   const out = [table(head, rows)];
   const classes = new Map<string, number>();
   for (const l of summary.links) for (const [k, v] of Object.entries(l.outcomes)) if (k !== 'ok' && v > 0) classes.set(k, (classes.get(k) ?? 0) + v);
-  if (classes.size > 0) out.push(`outcomes: ${[...classes].map(([k, v]) => `${k} ${formatNumber(v)}`).join(', ')}`);
+  if (classes.size > 0) out.push(`outcomes: ${[...classes].map(([k, v]) => `${k} ${formatCount(v)}`).join(', ')}`);
   const latency = summary.latencyFrom === 'scheduled' ? 'latency from the scheduled send time (open model, no coordinated omission)' : 'latency from the actual send (closed model: a stalled target hides in fewer requests)';
   out.push(`${summary.model} model · ${latency}`);
-  if (summary.dropped > 0) out.push(`${formatNumber(summary.dropped)} journeys were not started: maxInFlight reached (raise load.maxInFlight or lower the rate)`);
+  if (summary.dropped > 0) out.push(`${formatCount(summary.dropped)} journeys were not started: maxInFlight reached (raise load.maxInFlight or lower the rate)`);
   for (const l of summary.links) {
     if (l.tagCoverage) {
       const c = l.tagCoverage;
-      if (c.acknowledged < c.sent) out.push(`shadow tag coverage of ${l.name}: ${formatNumber(c.acknowledged)} / ${formatNumber(c.sent)} acknowledged`);
+      if (c.acknowledged < c.sent) out.push(`shadow tag coverage of ${l.name}: ${formatCount(c.acknowledged)} / ${formatCount(c.sent)} acknowledged`);
     }
   }
   return out.join('\n');

@@ -5,8 +5,11 @@
 
 import pg from 'pg';
 import { parseJsonPath, walkJsonPath, type Expectation, type PostCheck, type PostCheckResult, type Summary } from '@peakdrill/core';
+import { probeGet, redirectNote } from './probe-fetch.js';
 
 const CHECK_TIMEOUT_MS = 10_000;
+/** A check reads one status and one JSON value: its answer is small. */
+export const CHECK_MAX_BODY_BYTES = 1024 * 1024;
 
 export async function runPostChecks(checks: PostCheck[], summary: Summary): Promise<PostCheckResult[]> {
   const figures = drillFigures(summary);
@@ -37,9 +40,12 @@ interface Observed {
 async function httpValue(check: Extract<PostCheck, { kind: 'http' }>, runId: string): Promise<Observed> {
   // `{{run.id}}` lets a check ask about this run only (e.g. /admin/audit?run={{run.id}})
   const url = check.url.replaceAll('{{run.id}}', encodeURIComponent(runId));
-  const res = await fetch(url, { signal: AbortSignal.timeout(CHECK_TIMEOUT_MS), headers: { accept: 'application/json' } });
-  const text = await res.text();
-  if (res.status !== check.status) return { value: undefined, shown: `HTTP ${res.status}`, error: `expected HTTP ${check.status}, got ${res.status}` };
+  const res = await probeGet(url, { timeoutMs: CHECK_TIMEOUT_MS, maxBytes: CHECK_MAX_BODY_BYTES, headers: { accept: 'application/json' } });
+  const text = res.body;
+  if (res.status !== check.status) {
+    const got = res.status >= 300 && res.status < 400 ? redirectNote(res) : String(res.status);
+    return { value: undefined, shown: `HTTP ${res.status}`, error: `expected HTTP ${check.status}, got ${got}` };
+  }
   if (!check.path) return { value: res.status, shown: `HTTP ${res.status}` };
   let json: unknown;
   try {

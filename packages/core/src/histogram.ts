@@ -14,12 +14,30 @@ export const HISTOGRAM_LOWEST_US = 1;
 export const HISTOGRAM_HIGHEST_US = 3_600_000_000;
 export const HISTOGRAM_DIGITS = 3;
 
+/**
+ * One second of one link (interval histograms, recorders): 32-bit counts, as a second never
+ * holds 4 billion requests of one link, at half the memory of a wide one.
+ */
 export function newHistogram(): Histogram {
+  return build(32);
+}
+
+/**
+ * Where counts accumulate over a whole run (totals, verdict windows, merged logs): a 32-bit
+ * bucket wraps at 4.3 billion (at 1M/s, in 72 minutes), so these count in float64, exact to
+ * 2^53. The encoded form is the same V2 format (counts are variable-length integers), so every
+ * standard reader reads it.
+ */
+export function newTotalHistogram(): Histogram {
+  return build(64);
+}
+
+function build(bitBucketSize: 32 | 64): Histogram {
   return hdr.build({
     lowestDiscernibleValue: HISTOGRAM_LOWEST_US,
     highestTrackableValue: HISTOGRAM_HIGHEST_US,
     numberOfSignificantValueDigits: HISTOGRAM_DIGITS,
-    bitBucketSize: 32,
+    bitBucketSize,
     autoResize: false,
     useWebAssembly: false,
   });
@@ -36,8 +54,9 @@ export function encodeHistogram(h: Histogram): string {
 }
 
 export function decodeHistogram(encoded: string): Histogram {
-  // The payload carries the bounds it was made with; every encoder in peakdrill uses
-  // newHistogram(), so decoded histograms have the standard shape and merge losslessly.
+  // The payload carries the bounds it was made with; every encoder in peakdrill uses the
+  // factory above, so decoded histograms have the standard shape and merge losslessly.
+  // Decoded histograms are intervals (one second): 32-bit counts, like newHistogram().
   return hdr.decodeFromCompressedBase64(encoded, 32, false);
 }
 

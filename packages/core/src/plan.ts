@@ -134,7 +134,7 @@ export interface ShadowSettings {
   secretEnv: string;
   /** Fraction of tagged requests that must be acknowledged; below it the drill stops. */
   coverageFloor: number;
-  /** Preflight: tagged requests per journey's first step before the ramp. 0 turns preflight off. */
+  /** Preflight: tagged requests per journey's first step and per target only later steps use, before the ramp. 0 turns preflight off. */
   preflightRequests: number;
 }
 

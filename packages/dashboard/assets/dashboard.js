@@ -17,17 +17,10 @@
   var OUTCOME_COLORS = { http_5xx: C.vermillion, http_4xx: C.orange, shed: C.purple, timeout: C.black, check_failed: C.sky, connect_refused: C.blue, reset: C.green, other: C.grey };
   var OUTCOME_LABELS = { http_5xx: 'HTTP 5xx', http_4xx: 'HTTP 4xx', shed: 'shed (expected, e.g. 429)', timeout: 'timeout', check_failed: 'check failed', connect_refused: 'connection refused', reset: 'connection reset', other: 'other' };
 
-  function nf(v, d) { return (v === null || v === undefined || !isFinite(v)) ? '—' : Number(v).toLocaleString('en-US', { maximumFractionDigits: d || 0, minimumFractionDigits: d || 0 }); }
-  function fmtMs(v) { return v >= 10000 ? nf(v / 1000, 1) + ' s' : nf(v, v < 10 ? 2 : v < 100 ? 1 : 0) + ' ms'; }
-  function clock(s) {
-    s = Math.round(s); var h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), r = s % 60;
-    var mm = String(m).padStart(h ? 2 : 1, '0') + ':' + String(r).padStart(2, '0');
-    return h ? h + ':' + mm : mm;
-  }
-  function fmtDuration(s) {
-    s = Math.round(s); var h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), r = s % 60;
-    return h ? h + ' h ' + String(m).padStart(2, '0') + ' min' : m ? m + ' min ' + String(r).padStart(2, '0') + ' s' : r + ' s';
-  }
+  // figures are written by core's one formatter (served as figures.js, loaded before this file)
+  var F = window.pdFigures;
+  function nf(v, d) { return F.formatNumber(v, d || 0, true); }
+  var fmtMs = F.formatMs, clock = F.formatClock, fmtDuration = F.formatDuration;
   function pts(a) { var out = new Array(a ? a.length : 0); for (var i = 0; i < out.length; i++) out[i] = { x: a[i][0], y: a[i][1] }; return out; }
   function text(el, s) { if (el) el.textContent = s; }
 
@@ -300,7 +293,7 @@
       for (var k in totals) { req += totals[k].count; err += totals[k].errors; maxT = Math.max(maxT, totals[k].lastT); }
       for (var n in latest) { if (latest[n].t === maxT) { rps += latest[n].rps || 0; p99 = Math.max(p99, (latest[n].latencyMs || {}).p99 || 0); } }
       text(document.querySelector('[data-kpi="requests"]'), nf(req));
-      var e = document.querySelector('[data-kpi="errors"]'); if (e) { e.textContent = nf(err) + ' '; var sm = document.createElement('small'); sm.textContent = req ? nf(100 * err / req, 2) + '%' : ''; e.appendChild(sm); }
+      var e = document.querySelector('[data-kpi="errors"]'); if (e) { e.textContent = nf(err) + ' '; var sm = document.createElement('small'); sm.textContent = req ? F.formatRatio(err / req) : ''; e.appendChild(sm); }
       var r = document.querySelector('[data-kpi="rps"]'); if (r) { r.textContent = nf(rps, rps < 100 ? 1 : 0) + ' '; var s2 = document.createElement('small'); s2.textContent = 'req/s now'; r.appendChild(s2); }
       text(document.querySelector('[data-kpi="p99"]'), fmtMs(p99));
       text(document.querySelector('[data-kpi="duration"]'), fmtDuration(maxT + 1) + ' so far');

@@ -8,7 +8,7 @@ import { ASSET_FILES, assetText, type AssetName } from './assets.js';
 import { tokenGate } from './auth.js';
 import { comparePage } from './compare.js';
 import { html } from './html.js';
-import { REPORT_CSP, renderDocument } from './layout.js';
+import { renderDocument, reportCsp } from './layout.js';
 import { serveLive, type LiveSource } from './live.js';
 import { renderComparePage, type CompareSide, type CompareView } from './pages/compare.js';
 import { renderRunPage } from './pages/run.js';
@@ -165,7 +165,7 @@ export function createDashboard(options: DashboardOptions): express.Express {
     const r = run(req.params.id);
     const view = buildRunView(r, { percentiles: true, api: null });
     // Self-contained (inline scripts): it carries its own policy, which allows no network.
-    res.set('Content-Security-Policy', REPORT_CSP).type('html').send(renderRunPage(view, 'inline'));
+    res.set('Content-Security-Policy', reportCsp()).type('html').send(renderRunPage(view, 'inline'));
   });
 
   const RAW_FILES: Record<string, keyof RunFiles['files']> = { 'timeseries.ndjson': 'timeseries', 'histograms.hlog': 'histograms', 'junit.xml': 'junit' };

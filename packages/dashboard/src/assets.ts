@@ -14,6 +14,8 @@ export const ASSET_FILES = {
   'dashboard.js': { path: fileURLToPath(new URL('../assets/dashboard.js', import.meta.url)), type: 'text/javascript; charset=utf-8' },
   // chart.js `exports` hide dist/chart.umd.js, so resolve the package's main file and look next to it.
   'chart.umd.js': { path: join(dirname(require.resolve('chart.js')), 'chart.umd.js'), type: 'text/javascript; charset=utf-8' },
+  // core's figure formatter (verdict/figures.ts, compiled), made a classic script: see figuresScript
+  'figures.js': { path: require.resolve('@peakdrill/core/figures'), type: 'text/javascript; charset=utf-8' },
 } as const;
 
 export type AssetName = keyof typeof ASSET_FILES;
@@ -24,8 +26,22 @@ export function assetText(name: AssetName): string {
   let text = cache.get(name);
   if (text === undefined) {
     text = readFileSync(ASSET_FILES[name].path, 'utf8');
+    if (name === 'figures.js') text = figuresScript(text);
     // Our own files may change during development; chart.js never does.
     if (name === 'chart.umd.js') cache.set(name, text);
   }
   return text;
+}
+
+/**
+ * The browser formats figures with the very module the server uses: its `export function`s
+ * become the members of `window.pdFigures`. The module is pure by contract (no imports), so
+ * this is a plain rewrite; anything else in it is refused here rather than shipped broken.
+ */
+export function figuresScript(moduleText: string): string {
+  if (/^\s*import\s/m.test(moduleText)) throw new Error('core figures module must stay self-contained (no imports) to run in the browser');
+  const names = [...moduleText.matchAll(/^export function (\w+)/gm)].map((m) => m[1]!);
+  const body = moduleText.replace(/^export function /gm, 'function ').replace(/^\/\/# sourceMappingURL=.*$/m, '');
+  if (/^export\s/m.test(body)) throw new Error('core figures module may only export functions');
+  return `window.pdFigures = (function () {\n'use strict';\n${body}\nreturn { ${names.join(', ')} };\n})();\n`;
 }

@@ -51,6 +51,6 @@ export function tokenGate(token: string) {
     }
     res.status(401).set('WWW-Authenticate', 'Bearer realm="peakdrill"');
     if (req.path.startsWith('/api/')) res.json({ error: 'TOKEN_REQUIRED', message: 'this dashboard needs its token: Authorization: Bearer <token>' });
-    else res.type('html').send('<!doctype html><meta charset="utf-8"><title>Token required</title><body><h1>This dashboard needs its token</h1><p>Open the address printed by <code>peakdrill dashboard</code> (it ends with <code>?token=…</code>), or send <code>Authorization: Bearer &lt;token&gt;</code>.</p></body>');
+    else res.type('html').send('<!doctype html><meta charset="utf-8"><title>Token required</title><body><h1>This dashboard needs its token</h1><p>Open this address once with <code>?token=&lt;token&gt;</code> added (the token the dashboard was started with: <code>--token</code> or <code>$PEAKDRILL_DASHBOARD_TOKEN</code>), or send <code>Authorization: Bearer &lt;token&gt;</code>.</p></body>');
   };
 }

@@ -1,6 +1,7 @@
 // The page shell shared by every page: the dashboard links its assets (CSP: self only), the
 // report inlines them (and forbids the network with a meta CSP), so a report opens from disk.
 
+import { createHash } from 'node:crypto';
 import { assetText } from './assets.js';
 import { html, jsonForScript, raw, scriptForInline, type SafeHtml } from './html.js';
 
@@ -18,18 +19,36 @@ export interface DocumentOptions {
   charts?: boolean;
 }
 
-export const REPORT_CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
+/** The report's inline style and scripts, exactly as they go into it (what its policy hashes). */
+function inlineBlocks(charts: boolean): { style: string; scripts: string[] } {
+  return {
+    style: assetText('dashboard.css').replace(/<\/style/gi, '<\\/style'),
+    scripts: [...(charts ? [scriptForInline(assetText('chart.umd.js'))] : []), scriptForInline(assetText('figures.js')), scriptForInline(assetText('dashboard.js'))],
+  };
+}
+
+const sha256 = (text: string): string => `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
+
+/**
+ * The report's policy: no network at all, and only its own inline blocks run, named by their
+ * SHA-256 (never 'unsafe-inline': markup injected into a report, were an escape ever missed,
+ * could not run a script or restyle the page). The pd-data block is JSON, which never executes.
+ */
+export function reportCsp(blocks = inlineBlocks(true)): string {
+  return `default-src 'none'; script-src ${blocks.scripts.map(sha256).join(' ')}; style-src ${sha256(blocks.style)}; img-src data:; base-uri 'none'; form-action 'none'`;
+}
 
 export function renderDocument(o: DocumentOptions): string {
   const inline = o.assets === 'inline';
-  const head = inline
-    ? html`<meta http-equiv="Content-Security-Policy" content="${REPORT_CSP}">
-<style>${raw(assetText('dashboard.css').replace(/<\/style/gi, '<\\/style'))}</style>`
+  const blocks = inline ? inlineBlocks(o.charts === true) : null;
+  const head = blocks
+    ? html`<meta http-equiv="Content-Security-Policy" content="${reportCsp(blocks)}">
+<style>${raw(blocks.style)}</style>`
     : html`<link rel="stylesheet" href="/assets/dashboard.css">`;
-  const scripts = inline
-    ? html`${o.charts ? html`<script>${raw(scriptForInline(assetText('chart.umd.js')))}</script>` : ''}
-<script>${raw(scriptForInline(assetText('dashboard.js')))}</script>`
+  const scripts = blocks
+    ? html`${blocks.scripts.map((s) => html`<script>${raw(s)}</script>`)}`
     : html`${o.charts ? html`<script src="/assets/chart.umd.js"></script>` : ''}
+<script src="/assets/figures.js"></script>
 <script src="/assets/dashboard.js"></script>`;
   const nav = inline
     ? html`<span class="right">peakdrill report · opens offline · generated ${new Date().toISOString().replace('T', ' ').slice(0, 19)} UTC</span>`

@@ -6,7 +6,7 @@ import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { HlogMerger, hlogLines, mergeHlogByTag, summarizeHistogram, type Histogram, type LatencySummary, type MergedHistogram } from '@peakdrill/core';
+import { damagedLog, HlogDamaged, HlogMerger, hlogLines, mergeHlogByTag, summarizeHistogram, type Histogram, type LatencySummary, type MergedHistogram } from '@peakdrill/core';
 
 export interface CurvePoint {
   /** Percentile, 0..100. */
@@ -126,9 +126,14 @@ async function mergeInSlices(hlogPath: string): Promise<LinkPercentiles[]> {
   }
   const merger = new HlogMerger();
   let n = 0;
-  for (const line of hlogLines(text)) {
-    merger.addLine(line);
-    if (++n % LINES_PER_SLICE === 0) await new Promise<void>((r) => setImmediate(r));
+  try {
+    for (const line of hlogLines(text)) {
+      merger.addLine(line);
+      if (++n % LINES_PER_SLICE === 0) await new Promise<void>((r) => setImmediate(r));
+    }
+  } catch (err) {
+    if (err instanceof HlogDamaged) throw damagedLog(hlogPath, err);
+    throw err;
   }
   return curvesOf(merger.result());
 }

@@ -4,7 +4,6 @@ import { describe, expect, it } from 'vitest';
 import type { Summary, TimeseriesLine } from '@peakdrill/core';
 import { comparePage } from './compare.js';
 import { html, jsonForScript, raw, scriptForInline } from './html.js';
-import { MASK, redactHeaders, redactUrl } from './redact.js';
 import { buildSeries } from './series.js';
 import { displayStatus, STALE_AFTER_MS } from './view.js';
 
@@ -20,14 +19,6 @@ describe('escaping', () => {
     expect(text).not.toMatch(/[<>&\u2028\u2029]/);
     expect(JSON.parse(text)).toEqual({ link: '</script><script>alert(1)</script>', sep: '\u2028\u2029', amp: '&' });
     expect(scriptForInline('var a = "</script>"; // <!--')).toBe('var a = "<\\/script>"; // <\\!--');
-  });
-});
-
-describe('secrets', () => {
-  it('masks credentials in headers and URLs, keeps the rest', () => {
-    expect(redactHeaders({ Authorization: 'Bearer x', 'X-Api-Key': 'k', 'x-session-id': 's', accept: 'json' })).toEqual({ Authorization: MASK, 'X-Api-Key': MASK, 'x-session-id': MASK, accept: 'json' });
-    expect(redactUrl('https://u:p4ss@h.example:8443/x?token=abc&page=2')).toBe('https://u:••••••@h.example:8443/x?token=••••••&page=2');
-    expect(redactUrl('http://127.0.0.1:8080/a')).toBe('http://127.0.0.1:8080/a');
   });
 });
 
@@ -67,5 +58,23 @@ describe('compare', () => {
     expect(m('b', 'errors').verdict).toBe('worse');
     expect(c.links.find((x) => x.link === 'gone')!.presence).toBe('base-only');
     expect(c.links.find((x) => x.link === 'new')!.presence).toBe('new-only');
+  });
+});
+
+describe('figures in the browser', () => {
+  it('are written by the same module as on the server (figures.js is core verdict/figures)', async () => {
+    const { runInNewContext } = await import('node:vm');
+    const core = await import('@peakdrill/core');
+    const { assetText } = await import('./assets.js');
+    const window: { pdFigures?: Record<string, (...a: unknown[]) => string> } = {};
+    runInNewContext(assetText('figures.js'), { window });
+    const browser = window.pdFigures!;
+    for (const v of [0, 0.4123, 9.87, 312.4, 2400, 12_345.6, null]) {
+      expect(browser['formatMs']!(v)).toBe(core.formatMs(v));
+      expect(browser['formatRatio']!(v === null ? v : v / 1e4)).toBe(core.formatRatio(v === null ? v : v / 1e4));
+      expect(browser['formatRps']!(v)).toBe(core.formatRps(v));
+      expect(browser['formatDuration']!(v)).toBe(core.formatDuration(v));
+    }
+    expect(browser['formatMs']!(12_345.6)).toBe('12,345.6 ms');
   });
 });

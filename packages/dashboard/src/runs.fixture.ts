@@ -164,11 +164,14 @@ export function fixturePlan(run: FixtureRun): Plan {
     http: { connections: 64, pipelining: 1, timeoutMs: 5000, headers: { authorization: 'Bearer super-secret-token', 'x-team': 'sre' } },
     load: { model: 'open', startRate: 0, stages: [{ durationMs: run.durationS * 100, target: run.links[0]?.rps ?? 10 }, { durationMs: run.durationS * 900, target: run.links[0]?.rps ?? 10 }], maxInFlight: 10000 },
     journeys: [{ name: 'checkout', weight: 1, steps: run.links.map((l) => ({ name: l.name, target: 'gateway', method: 'GET', path: `/${encodeURIComponent(l.name)}`, headers: {}, captures: [], checks: [], shed: [429], stopOnFailure: true, thinkTimeMs: { minMs: 0, maxMs: 0 } })) }],
-    data: {},
+    data: { users: { source: { kind: 'list', rows: [{ user: 'u1', token: 'row-tok-4242' }] }, mode: 'random' } },
     shadow: { enabled: true, secretEnv: 'PEAKDRILL_SHADOW_SECRET', coverageFloor: 0.99, preflightRequests: 10 },
     capacity: { growth: 1.5, links: Object.fromEntries(run.links.map((l) => [l.name, { rps: l.rps, budgets: [{ kind: 'latency' as const, percentile: 'p99' as const, maxMs: l.p99BudgetMs ?? 250 }, { kind: 'errorRate' as const, max: 0.01 }] }])) },
-    abort: [{ kind: 'errorRate', above: 0.2, forMs: 10_000, text: 'error rate above 20% for 10 s' }],
-    isolation: [],
+    abort: [
+      { kind: 'errorRate', above: 0.2, forMs: 10_000, text: 'error rate above 20% for 10 s' },
+      { kind: 'health', url: 'http://ops:h3alth-pw@127.0.0.1:9000/health?sig=sig-777', forMs: 5_000, text: 'health http://ops:h3alth-pw@127.0.0.1:9000/health?sig=sig-777 for 5 s' },
+    ],
+    isolation: [{ name: 'no leaks', kind: 'http', url: 'http://127.0.0.1:8080/admin/audit?access_token=iso-tok-555', status: 200, path: '$.leaked.total', expect: { equals: 0 } }],
     invariants: [],
   };
 }
@@ -334,7 +337,7 @@ export function writeStandardRuns(runsDir: string): { passed: WrittenFixture; fa
       { name: 'no shadow orders in production', kind: 'sql', passed: false, expected: '0', actual: '3', error: `3 rows tagged ${XSS_NAME} in public.orders` },
       { name: 'production stock untouched', kind: 'http', passed: true, expected: '10000', actual: '10000' },
     ],
-    notes: ['agent agent-2 lost at 02:41; its share was carried by the others'],
+    notes: ['agent agent-2 lost at 02:41; its share was carried by the others', 'abort rule health http://ops:h3alth-pw@127.0.0.1:9000/health?sig=sig-777 did not answer for 2 s'],
   });
   const aborted = writeFixtureRun({
     runsDir,

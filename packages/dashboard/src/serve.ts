@@ -16,8 +16,12 @@ export interface ServeOptions {
 }
 
 export interface ServedDashboard {
-  /** Where to point a browser (carries `?token=` when a token is set). */
+  /**
+   * Where to point a browser. Never carries the token: the URL gets printed, and printed lines end
+   * up in container logs and CI output. With a token, open `url + '?token=<token>'` once.
+   */
   url: string;
+  tokenRequired: boolean;
   port: number;
   close(): Promise<void>;
 }
@@ -54,9 +58,10 @@ export async function serveDashboard(options: ServeOptions): Promise<ServedDashb
   });
   const port = (server.address() as AddressInfo).port;
   const shownHost = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
-  const url = `http://${shownHost}:${port}/${token ? `?token=${encodeURIComponent(token)}` : ''}`;
+  const url = `http://${shownHost}:${port}/`;
   return {
     url,
+    tokenRequired: token !== undefined,
     port,
     close: () =>
       new Promise<void>((resolvePromise) => {

@@ -2,9 +2,8 @@
 // inline data and the JSON API, so the three can never disagree.
 
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
-import { readTimeseries, type RunFiles, type Summary, type TimeseriesLine } from '@peakdrill/core';
+import { readTimeseries, redactSummary, type RunFiles, type Summary, type TimeseriesLine } from '@peakdrill/core';
 import { readPercentiles, type LinkPercentiles } from './percentiles.js';
-import { redactPlan } from './redact.js';
 import { buildSeries, DEFAULT_MAX_POINTS, type SeriesSet } from './series.js';
 
 /** A `running` summary whose files stopped changing this long ago is shown as stalled, not live. */
@@ -42,9 +41,9 @@ export interface ViewOptions {
   api?: string | null;
 }
 
-/** A summary fit to show: the plan's secrets masked. */
+/** A summary fit to show (run folders of older versions may hold secrets on disk). */
 export function publicSummary(summary: Summary): Summary {
-  return { ...summary, plan: redactPlan(summary.plan)! };
+  return redactSummary(summary);
 }
 
 interface SeriesEntry {

@@ -2,8 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { countCsvRows, CsvStream } from './csv-stream.js';
-import { FeederExhausted, loadFeeder, parseCsv } from './feeder.js';
+import { countCsvRows, CsvStream, parseCsv } from '@peakdrill/core';
+import { FeederExhausted, loadFeeder } from './feeder.js';
 
 function csvFile(text: string): string {
   const f = join(mkdtempSync(join(tmpdir(), 'peakdrill-csv-')), 'rows.csv');

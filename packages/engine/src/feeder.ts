@@ -3,8 +3,7 @@
 // reports exhaustion instead of silently repeating.
 
 import { readFileSync } from 'node:fs';
-import type { DataFeeder } from '@peakdrill/core';
-import { CsvStream, parseRecord } from './csv-stream.js';
+import { CsvStream, parseCsv, type DataFeeder } from '@peakdrill/core';
 
 export class FeederExhausted extends Error {
   readonly code = 'FEEDER_EXHAUSTED';
@@ -107,16 +106,3 @@ export function loadFeeder(name: string, spec: DataFeeder, shippedText?: string,
   return new Feeder(name, spec.mode, new MemoryRows(rows, spec.mode, stride));
 }
 
-/** A whole CSV text (header row first) as rows: the same record parser as the stream. */
-export function parseCsv(text: string): Record<string, string>[] {
-  const records: string[][] = [];
-  let rest = text;
-  while (rest.length > 0) {
-    const r = parseRecord(rest, true)!;
-    rest = rest.slice(r.end);
-    if (!(r.fields.length === 1 && r.fields[0] === '')) records.push(r.fields);
-  }
-  const [header, ...body] = records;
-  if (!header) return [];
-  return body.map((r) => Object.fromEntries(header.map((h, i) => [h.trim(), r[i] ?? ''])));
-}

@@ -2,7 +2,6 @@ export { Generator, type Emit } from './generator.js';
 export { ArrivalSchedule, stageTargetAt, totalDurationMs } from './schedule.js';
 export { signRunId, shadowHeaders, SHADOW_HEADER, SHADOW_ACK_HEADER } from './shadow.js';
 export { classifyError } from './classify.js';
-export { parseCsv } from './feeder.js';
 export { parseServerTiming } from './server-timing.js';
 export type { WorkerTask } from './worker.js';
 
@@ -14,4 +13,4 @@ export function workerFilename(): string {
 }
 export { preflight, type PreflightResult } from './preflight.js';
 export { dryRun, formatDryRun, type DryRequest } from './dry-run.js';
-export { countCsvRows, CsvStream } from './csv-stream.js';
+export { countCsvRows, CsvStream, parseCsv } from '@peakdrill/core';

@@ -3,24 +3,17 @@
 // stack's own services, which send the shared token on every downstream call. The gateway
 // never forwards a client's copy of the header, and no gateway route leads to them.
 
-import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { type Ctx, HttpError } from './http.js';
+import { randomBytes } from 'node:crypto';
+import { type Ctx, HttpError, SERVICE_TOKEN_HEADER, tokenMatches } from './http.js';
 
-export const SERVICE_TOKEN_HEADER = 'x-peakdrill-service-token';
+export { SERVICE_TOKEN_HEADER };
 
 /** A token for a stack whose services all run in this process (nobody else needs to know it). */
 export function processServiceToken(): string {
   return randomBytes(24).toString('hex');
 }
 
-export function sameToken(given: string | string[] | undefined, expected: string): boolean {
-  if (typeof given !== 'string') return false;
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
-
 export function requireService(ctx: Ctx): void {
-  if (sameToken(ctx.req.headers[SERVICE_TOKEN_HEADER], ctx.rt.serviceToken)) return;
+  if (tokenMatches(ctx.req.headers[SERVICE_TOKEN_HEADER], ctx.rt.serviceToken)) return;
   throw new HttpError(403, 'SERVICE_ONLY', `This endpoint answers the stack's own services only (send the ${SERVICE_TOKEN_HEADER} header they share).`);
 }

@@ -2,7 +2,7 @@
 // socket timeout, JSON parsing, and a downstream error re-raised as this service's own answer.
 
 import http, { type IncomingHttpHeaders } from 'node:http';
-import { HttpError } from './http.js';
+import { HttpError } from './errors.js';
 
 export interface Downstream {
   status: number;

@@ -229,3 +229,27 @@ describe('a gateway without a shadow secret', () => {
     }
   });
 });
+
+describe('the per-SKU limiter under a spray of made-up SKUs', () => {
+  it('keeps a hot SKU limited: a full table drops only refilled buckets, never all of them', async () => {
+    const backends = await testStack('pglite', { seed: { skus: 5, users: 5 } });
+    // 0.2 orders/s per SKU: an emptied bucket needs 5 s to allow one more, far longer than the spray.
+    const gw = await startStack({ services: ['gateway'], peers: backends.urls, shadowSecret: SECRET, log: () => {}, rateLimit: { globalRps: 0, skuRps: 0.2, skuBuckets: 8 } });
+    const base = gw.urls.gateway!;
+    const order = (sku: string): Promise<{ status: number }> => call(base, 'POST', '/api/orders', { userId: 'U-00001', sku, qty: 1 });
+    try {
+      expect((await order('SKU-000001')).status).toBe(201);
+      expect((await order('SKU-000001')).status).toBe(429);
+      // More made-up SKUs than the table holds; with the old policy (clear the table when full)
+      // the hot SKU's bucket went with them and its next order passed.
+      const spray = await Promise.all(Array.from({ length: 20 }, (_, i) => order(`FAKE-${i}`)));
+      const sprayLimited = spray.filter((a) => a.status === 429).length;
+      expect(sprayLimited).toBeGreaterThanOrEqual(20 - 7);
+      expect((await order('SKU-000001')).status).toBe(429);
+      expect(await metric(base, 'peakdrill_stack_ratelimited_total', { scope: 'sku' })).toBe(2 + sprayLimited);
+    } finally {
+      await gw.close();
+      await backends.close();
+    }
+  });
+});

@@ -16,6 +16,8 @@ export interface RateLimitOptions {
   globalRps?: number;
   /** Order creations per second per SKU; 0 turns the limit off (default 2000). */
   skuRps?: number;
+  /** Per-SKU buckets held at once (default 100000); see `makeRoom`. */
+  skuBuckets?: number;
 }
 
 const SOLD_OUT_OR_BUSY = {
@@ -32,6 +34,10 @@ class Bucket {
     this.capacity = Math.max(1, rate);
     this.tokens = this.capacity;
     this.last = now;
+  }
+  /** Refilled to capacity by now: the same as a new bucket, so dropping it loses nothing. */
+  full(now: number): boolean {
+    return this.tokens + ((now - this.last) / 1000) * this.rate >= this.capacity;
   }
   take(now: number): boolean {
     this.tokens = Math.min(this.capacity, this.tokens + ((now - this.last) / 1000) * this.rate);
@@ -77,6 +83,22 @@ const FORWARD_HEADERS = ['idempotency-key', 'content-type'] as const;
 const AUDITED: readonly ServiceName[] = ['cart', 'inventory', 'order', 'payment'];
 const BACKENDS: readonly ServiceName[] = ['catalog', 'cart', 'inventory', 'order', 'payment'];
 const SKU_BUCKETS_MAX = 100_000;
+/** A full table is swept for full buckets at most this often (a sweep walks every bucket). */
+const SWEEP_EVERY_MS = 100;
+const lastSweep = new WeakMap<Map<string, Bucket>, number>();
+
+/**
+ * Room for one more SKU's bucket: drops the buckets that are full again (idle for a refill), which
+ * is exact. When none is, the new SKU is limited until some are: spraying made-up SKUs can then
+ * delay new SKUs by about a second, but never resets the buckets of the hot ones (the global
+ * bucket bounds how fast new SKUs arrive in the first place).
+ */
+function makeRoom(buckets: Map<string, Bucket>, now: number, max: number): boolean {
+  if ((lastSweep.get(buckets) ?? -Infinity) + SWEEP_EVERY_MS > now) return false;
+  lastSweep.set(buckets, now);
+  for (const [sku, b] of buckets) if (b.full(now)) buckets.delete(sku);
+  return buckets.size < max;
+}
 
 /** Services on other hosts do not see the gateway as loopback: it proves itself with the token. */
 function adminHeaders(ctx: Ctx): Record<string, string> {
@@ -89,6 +111,7 @@ export function gateway(opts: GatewayOptions = {}): Service {
   const metrics = new Metrics('gateway');
   const globalRps = opts.globalRps ?? 50_000;
   const skuRps = opts.skuRps ?? 2_000;
+  const skuBuckets = Math.max(1, opts.skuBuckets ?? SKU_BUCKETS_MAX);
   const global = globalRps > 0 ? new Bucket(globalRps, performance.now()) : null;
   const perSku = new Map<string, Bucket>();
   const shield = new Shield(opts);
@@ -152,7 +175,7 @@ export function gateway(opts: GatewayOptions = {}): Service {
         if (sku !== null) {
           let b = perSku.get(sku);
           if (!b) {
-            if (perSku.size >= SKU_BUCKETS_MAX) perSku.clear();
+            if (perSku.size >= skuBuckets && !makeRoom(perSku, now, skuBuckets)) throw limited('sku');
             b = new Bucket(skuRps, now);
             perSku.set(sku, b);
           }

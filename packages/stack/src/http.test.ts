@@ -18,6 +18,9 @@ describe('admin access', () => {
     expect(() => requireAdmin(fakeCtx('10.0.0.5', {}, 'tok'))).toThrow(HttpError);
     expect(() => requireAdmin(fakeCtx('10.0.0.5', { 'x-admin-token': 'nope' }, 'tok'))).toThrow(/x-admin-token/);
     expect(() => requireAdmin(fakeCtx('10.0.0.5', { 'x-admin-token': 'tok' }, 'tok'))).not.toThrow();
+    // compared as equal-length digests: a prefix or a longer value never matches
+    expect(() => requireAdmin(fakeCtx('10.0.0.5', { 'x-admin-token': 'to' }, 'tok'))).toThrow(HttpError);
+    expect(() => requireAdmin(fakeCtx('10.0.0.5', { 'x-admin-token': 'tok2' }, 'tok'))).toThrow(HttpError);
     // No token configured: nobody but loopback, whatever header is sent.
     expect(() => requireAdmin(fakeCtx('10.0.0.5', { 'x-admin-token': '' }, undefined))).toThrow(HttpError);
     expect(() => requireAdmin(fakeCtx('127.0.0.1', {}, undefined))).not.toThrow();

@@ -1,13 +1,14 @@
 // The small HTTP layer every service is built on: routing, bounded JSON bodies, JSON errors,
 // shadow-tag handling, Server-Timing, metrics, and keep-alive calls to downstream services.
 
+import { createHash, timingSafeEqual } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Db, Schema, Sql } from './db.js';
 import { type Downstream, send } from './downstream.js';
 import { Metrics, type TrafficKind } from './metrics.js';
-import { SERVICE_TOKEN_HEADER } from './credential.js';
+import { HttpError } from './errors.js';
 import { SHADOW_ACK_HEADER, SHADOW_HEADER, type ShadowVerifier, type Suspect, suspectOf } from './shadow.js';
 
 export const SERVICE_NAMES = ['gateway', 'catalog', 'cart', 'inventory', 'order', 'payment'] as const;
@@ -16,19 +17,7 @@ export type ServiceName = (typeof SERVICE_NAMES)[number];
 /** Largest request body any service accepts; more is answered 413. */
 export const MAX_BODY_BYTES = 64 * 1024;
 
-export class HttpError extends Error {
-  readonly status: number;
-  readonly code: string;
-  readonly extra: Record<string, unknown> | undefined;
-  readonly headers: Record<string, string> | undefined;
-  constructor(status: number, code: string, message: string, extra?: Record<string, unknown>, headers?: Record<string, string>) {
-    super(message);
-    this.status = status;
-    this.code = code;
-    this.extra = extra;
-    this.headers = headers;
-  }
-}
+export { HttpError } from './errors.js';
 
 export interface Reply {
   status: number;
@@ -70,6 +59,9 @@ export interface Service {
   shadowSeen?(runId: string): void;
   close?(): Promise<void>;
 }
+
+/** Sent by every service on its downstream calls; the internal endpoints require it (credential.ts). */
+export const SERVICE_TOKEN_HEADER = 'x-peakdrill-service-token';
 
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
@@ -194,10 +186,16 @@ export function isLoopback(req: IncomingMessage): boolean {
   return a === '::1' || a.startsWith('127.') || a.startsWith('::ffff:127.');
 }
 
+/** Constant time in the token's content: both sides are hashed to equal-length digests first. */
+export function tokenMatches(given: string | string[] | undefined, token: string): boolean {
+  if (typeof given !== 'string' || given.length === 0) return false;
+  return timingSafeEqual(createHash('sha256').update(given).digest(), createHash('sha256').update(token).digest());
+}
+
 export function requireAdmin(ctx: Ctx): void {
   const token = ctx.rt.adminToken;
   if (isLoopback(ctx.req)) return;
-  if (token && ctx.req.headers['x-admin-token'] === token) return;
+  if (token && tokenMatches(ctx.req.headers['x-admin-token'], token)) return;
   throw new HttpError(403, 'FORBIDDEN', 'Admin endpoints answer loopback clients or a valid x-admin-token only.');
 }
 

@@ -24,6 +24,12 @@ export function parsePort(text: string): number {
   return port;
 }
 
+/** What `peakdrill dashboard` prints: the URL, and where its token is — never the token itself (stdout ends up in logs). */
+export function dashboardBanner(served: { url: string; tokenRequired: boolean }, tokenFrom: string): string {
+  if (!served.tokenRequired) return `peakdrill dashboard: ${served.url}\n`;
+  return `peakdrill dashboard: ${served.url} (needs its token, the one in ${tokenFrom}: open ${served.url}?token=<token> once, or send Authorization: Bearer <token>)\n`;
+}
+
 export function register(program: Command): void {
   program
     .command('dashboard')
@@ -45,7 +51,7 @@ Examples:
       if (existsSync(runsDir) === false) process.stderr.write(`peakdrill dashboard: ${flags.runs} does not exist yet; runs appear as soon as they are written there\n`);
       const token = flags.token ?? process.env['PEAKDRILL_DASHBOARD_TOKEN'] ?? undefined;
       const served = await serveDashboard({ runsDir, host: flags.host, port: parsePort(flags.port), ...(token ? { token } : {}) });
-      process.stdout.write(`peakdrill dashboard: ${served.url}\n`);
+      process.stdout.write(dashboardBanner(served, flags.token ? '--token' : '$PEAKDRILL_DASHBOARD_TOKEN'));
       await new Promise<void>((done) => {
         const stop = (): void => {
           process.off('SIGINT', stop);

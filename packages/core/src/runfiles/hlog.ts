@@ -46,23 +46,76 @@ export interface HlogInterval {
   histogram: Histogram;
 }
 
-/** Reads every interval of a log (tolerates a torn last line of a killed run). */
+/** One interval line's columns, or why the line is not one (comments and the legend are null). */
+export function hlogColumns(line: string): { tag: string; startS: number; len: number; payload: string } | null | { bad: string } {
+  if (!line || line.charCodeAt(0) === 35 /* # */ || line.charCodeAt(0) === 34 /* " */) return null;
+  const cols = line.split(',');
+  let i = 0;
+  let tag = '';
+  if (cols[0]?.startsWith('Tag=')) {
+    tag = cols[0].slice(4);
+    i = 1;
+  }
+  const startS = Number(cols[i]);
+  const len = Number(cols[i + 1]);
+  const payload = cols[i + 3];
+  if (cols[i] === '' || cols[i + 1] === '' || !Number.isFinite(startS) || !Number.isFinite(len) || !payload || cols.length !== i + 4) {
+    return { bad: 'not an interval line (Tag=,start,length,max,payload)' };
+  }
+  return { tag, startS, len, payload };
+}
+
+/**
+ * A damaged line that is not the log's last: only the final line may be torn (a killed run
+ * stops mid-write), so anything else means the file was damaged and its figures cannot be trusted.
+ */
+export class HlogDamaged extends Error {
+  constructor(
+    readonly line: number,
+    readonly reason: string,
+  ) {
+    super(`line ${line}: ${reason}`);
+  }
+}
+
+/**
+ * Tells a torn final line from a damaged middle one, for readers that see one line at a time:
+ * `bad` records a line that could not be read; the next line that is not empty proves it was not
+ * the last and throws HlogDamaged.
+ */
+export class TornTail {
+  private lineNo = 0;
+  private pending: { line: number; reason: string } | null = null;
+
+  /** Call for every line, before reading it; false for an empty line (skip it). */
+  next(line: string): boolean {
+    this.lineNo++;
+    if (line === '') return false;
+    if (this.pending) throw new HlogDamaged(this.pending.line, this.pending.reason);
+    return true;
+  }
+
+  bad(reason: string): void {
+    this.pending = { line: this.lineNo, reason };
+  }
+}
+
+/** Reads every interval of a log; tolerates a torn final line of a killed run, throws HlogDamaged for any other bad line. */
 export function readHlog(path: string): HlogInterval[] {
   const out: HlogInterval[] = [];
+  const tail = new TornTail();
   for (const line of readFileSync(path, 'utf8').split('\n')) {
-    if (!line || line.startsWith('#') || line.startsWith('"')) continue;
-    const cols = line.split(',');
-    let i = 0;
-    let tag = '';
-    if (cols[0]?.startsWith('Tag=')) { tag = cols[0].slice(4); i = 1; }
-    const startS = Number(cols[i]);
-    const len = Number(cols[i + 1]);
-    const payload = cols[i + 3];
-    if (!Number.isFinite(startS) || !Number.isFinite(len) || !payload) continue;
+    if (!tail.next(line)) continue;
+    const c = hlogColumns(line);
+    if (c === null) continue;
+    if ('bad' in c) {
+      tail.bad(c.bad);
+      continue;
+    }
     try {
-      out.push({ tag, startS, endS: startS + len, histogram: decodeHistogram(payload) });
-    } catch {
-      // a torn final line: everything before it is intact
+      out.push({ tag: c.tag, startS: c.startS, endS: c.startS + c.len, histogram: decodeHistogram(c.payload) });
+    } catch (err) {
+      tail.bad(`the histogram does not decode (${(err as Error).message})`);
     }
   }
   return out;

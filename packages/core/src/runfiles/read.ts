@@ -7,8 +7,9 @@ import { closeSync, fstatSync, openSync, readFileSync, readSync, readdirSync, st
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { inflateSync } from 'node:zlib';
 import { UserError } from '../errors.js';
-import { HISTOGRAM_HIGHEST_US, newHistogram, type Histogram } from '../histogram.js';
+import { HISTOGRAM_HIGHEST_US, newTotalHistogram, type Histogram } from '../histogram.js';
 import type { Summary, TimeseriesLine } from './summary.js';
+import { HlogDamaged, hlogColumns, TornTail } from './hlog.js';
 import { RUN_FILES, RUN_ID_PATTERN } from './write.js';
 
 export function isRunId(id: unknown): id is string {
@@ -292,6 +293,7 @@ interface Accumulator {
  */
 export class HlogMerger {
   private readonly acc = new Map<string, Accumulator>();
+  private readonly tail = new TornTail();
   private readonly fromS: number;
   private readonly toS: number;
 
@@ -300,20 +302,16 @@ export class HlogMerger {
     this.toS = window.toS ?? Infinity;
   }
 
-  /** One line of the log; comments, headers and a torn last line are skipped. */
+  /** One line of the log; comments and headers are skipped, a torn final line too (see TornTail). */
   addLine(line: string): void {
-    if (!line || line.charCodeAt(0) === 35 /* # */ || line.charCodeAt(0) === 34 /* " */) return;
-    const cols = line.split(',');
-    let i = 0;
-    let tag = '';
-    if (cols[0]?.startsWith('Tag=')) {
-      tag = cols[0].slice(4);
-      i = 1;
+    if (!this.tail.next(line)) return;
+    const c = hlogColumns(line);
+    if (c === null) return;
+    if ('bad' in c) {
+      this.tail.bad(c.bad);
+      return;
     }
-    const startS = Number(cols[i]);
-    const len = Number(cols[i + 1]);
-    const payload = cols[i + 3];
-    if (!Number.isFinite(startS) || !Number.isFinite(len) || !payload) return;
+    const { tag, startS, len, payload } = c;
     if (startS < this.fromS || startS >= this.toS) return;
     let a = this.acc.get(tag);
     if (!a) {
@@ -322,8 +320,9 @@ export class HlogMerger {
     }
     try {
       addPayload(a, payload);
-    } catch {
-      return; // a torn final line of a killed run: everything before it is intact
+    } catch (err) {
+      this.tail.bad(`the histogram does not decode (${(err as Error).message})`);
+      return;
     }
     a.intervals++;
     if (startS < a.fromS) a.fromS = startS;
@@ -334,7 +333,7 @@ export class HlogMerger {
   result(): Map<string, MergedHistogram> {
     const out = new Map<string, MergedHistogram>();
     for (const [tag, a] of this.acc) {
-      const h = newHistogram();
+      const h = newTotalHistogram();
       for (const { layout, counts } of a.layouts.values()) {
         for (let idx = 0; idx < counts.length; idx++) {
           const c = counts[idx]!;
@@ -358,7 +357,12 @@ export function* hlogLines(text: string): Generator<string> {
   }
 }
 
-/** histograms.hlog merged into one histogram per tag (see HlogMerger); a missing file is empty. */
+/** A damaged interval log as the user error it is for whoever reads the run. */
+export function damagedLog(path: string, err: HlogDamaged): UserError {
+  return new UserError('RUN_FILE_INVALID', `${path}:${err.line}: ${err.reason}; only a torn final line is tolerated, so the log was damaged after it was written`);
+}
+
+/** histograms.hlog merged into one histogram per tag (see HlogMerger); a missing file is empty; a damaged line before the last throws RUN_FILE_INVALID. */
 export function mergeHlogByTag(path: string, window: { fromS?: number; toS?: number } = {}): Map<string, MergedHistogram> {
   let text: string;
   try {
@@ -368,7 +372,12 @@ export function mergeHlogByTag(path: string, window: { fromS?: number; toS?: num
     throw err;
   }
   const merger = new HlogMerger(window);
-  for (const line of hlogLines(text)) merger.addLine(line);
+  try {
+    for (const line of hlogLines(text)) merger.addLine(line);
+  } catch (err) {
+    if (err instanceof HlogDamaged) throw damagedLog(path, err);
+    throw err;
+  }
   return merger.result();
 }
 

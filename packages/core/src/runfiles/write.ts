@@ -6,6 +6,7 @@ import { appendFileSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HlogFile } from './hlog.js';
 import type { Histogram } from '../histogram.js';
+import { redactSummary } from './redact.js';
 import type { Summary, TimeseriesLine } from './summary.js';
 
 export const RUN_FILES = {
@@ -45,8 +46,9 @@ export class RunDirWriter {
     if (histograms.length > 0) this.hlog.append(histograms);
   }
 
+  /** Replaced atomically; redacted here, so no caller can write a secret by forgetting to. */
   writeSummary(summary: Summary): void {
-    writeFileAtomic(join(this.dir, RUN_FILES.summary), JSON.stringify(summary, null, 2) + '\n');
+    writeFileAtomic(join(this.dir, RUN_FILES.summary), JSON.stringify(redactSummary(summary), null, 2) + '\n');
   }
 
   writeFile(name: string, content: string): void {

@@ -10,7 +10,7 @@
 import { UserError } from '../errors.js';
 import type { AbortRule } from '../plan.js';
 import { isPercentile } from './budget.js';
-import { durationProblem, fractionProblem, parseDuration, parsePercent, formatDuration } from './units.js';
+import { durationProblem, fractionProblem, parseDuration, parsePercent, formatScenarioDuration } from './units.js';
 import { urlProblem } from './allowlist.js';
 import { isScalar } from 'yaml';
 import type { UrlUse } from './post-checks.js';
@@ -47,7 +47,7 @@ export function scanAbortRule(input: string | AbortRuleInput): Scan {
   if (kinds.length !== 1) return { problem: 'an abort rule needs exactly one of `when:`, `health:` or `metric:`' };
   const f = forMs(obj.for);
   if ('problem' in f) return f;
-  const forText = obj.for !== undefined ? ` for ${typeof obj.for === 'number' ? formatDuration(obj.for) : obj.for}` : '';
+  const forText = obj.for !== undefined ? ` for ${typeof obj.for === 'number' ? formatScenarioDuration(obj.for) : obj.for}` : '';
 
   if (obj.health !== undefined) {
     const p = urlProblem(obj.health);

@@ -1,9 +1,11 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../errors.js';
-import { readCsvHeader, splitCsvLine } from './data.js';
+import { parseRecord } from './csv.js';
+import { readCsvHeader } from './data.js';
+import { MAX_RANDOM_CSV_BYTES } from './limits.js';
 import { parseScenario } from './load.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'peakdrill-data-'));
@@ -26,12 +28,12 @@ function codes(data: string): string[] {
 }
 
 describe('data feeders', () => {
-  it('splits CSV lines with quotes', () => {
-    expect(splitCsvLine('a,"b,c","d ""e"""')).toEqual(['a', 'b,c', 'd "e"']);
-    expect(splitCsvLine('x;y', ';')).toEqual(['x', 'y']);
+  it('parses CSV records with quotes (the one record parser of header and rows)', () => {
+    expect(parseRecord('a,"b,c","d ""e"""', true)!.fields).toEqual(['a', 'b,c', 'd "e"']);
+    expect(parseRecord('"multi\nline",x\nnext', true)).toEqual({ fields: ['multi\nline', 'x'], end: 15 });
   });
   it('reads a CSV header (BOM, quotes, CRLF)', () => {
-    expect(readCsvHeader(join(dir, 'users.csv'))).toEqual({ columns: ['id', 'full name', 'token'], hasRows: true });
+    expect(readCsvHeader(join(dir, 'users.csv'))).toMatchObject({ columns: ['id', 'full name', 'token'], hasRows: true });
     expect(readCsvHeader(join(dir, 'missing.csv'))).toMatchObject({ code: 'CSV_NOT_FOUND' });
   });
   it('reads CSV and inline feeders with their modes', () => {
@@ -53,5 +55,12 @@ describe('data feeders', () => {
     expect(codes('users: { list: [[1]] }')).toEqual(['WRONG_TYPE@5:19']);
     expect(codes('run: { list: [a] }')).toEqual(['BAD_VALUE@5:3']);
     expect(codes('users: { lst: [a] }')).toEqual(['BAD_VALUE@5:10', 'UNKNOWN_KEY@5:12']);
+  });
+  it('refuses a random-mode CSV over its in-memory limit, from its size alone; streamed modes take it', () => {
+    const big = join(dir, 'big.csv');
+    writeFileSync(big, 'id\n1\n');
+    truncateSync(big, MAX_RANDOM_CSV_BYTES + 1); // sparse: the header is real, the rest is never read
+    expect(codes('users: { csv: big.csv, mode: random }')).toEqual(['TOO_LARGE@5:17']);
+    expect(codes('users: { csv: big.csv, mode: sequential }')).toEqual([]);
   });
 });

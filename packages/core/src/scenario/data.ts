@@ -3,66 +3,37 @@
 // Modes: sequential (rows in order, wrapping around), random, unique (each row once; the run
 // reports exhaustion instead of repeating).
 
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { isAbsolute, resolve as resolvePath } from 'node:path';
 import { isMap, isScalar } from 'yaml';
+import type { ErrorCode } from '../errors.js';
 import type { DataFeeder } from '../plan.js';
+import { kib, MAX_RANDOM_CSV_BYTES } from './limits.js';
 import { put, entries, fields, isEmpty, list, str, wrongType, type Ctx, type Val } from './reader.js';
+import { CsvStream } from './csv.js';
 import { RESERVED_NAMES } from './template.js';
 
 const FEEDER_NAME = /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/;
 const MODES = ['sequential', 'random', 'unique'] as const;
-const HEADER_BYTES = 64 * 1024;
+const MAX_HEADER_CHARS = 64 * 1024;
 
-/** Splits one CSV line (RFC 4180 quoting) into fields. */
-export function splitCsvLine(line: string, delimiter = ','): string[] {
-  const out: string[] = [];
-  let cur = '';
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i]!;
-    if (quoted) {
-      if (c === '"' && line[i + 1] === '"') {
-        cur += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else cur += c;
-    } else if (c === '"' && cur.trim() === '') {
-      quoted = true;
-      cur = '';
-    } else if (c === delimiter) {
-      out.push(cur.trim());
-      cur = '';
-    } else cur += c;
-  }
-  out.push(cur.trim());
-  return out;
-}
-
-/** Reads the header row of a CSV file: its columns, or why they cannot be read. */
-export function readCsvHeader(file: string): { columns: string[]; hasRows: boolean } | { problem: string; code: string } {
-  let fd: number | undefined;
+/** Reads the header row of a CSV file (with the one CSV reader): its columns, or why they cannot be read. */
+export function readCsvHeader(file: string): { columns: string[]; hasRows: boolean; bytes: number } | { problem: string; code: ErrorCode } {
+  let stream: CsvStream | undefined;
   try {
     const st = statSync(file);
     if (!st.isFile()) return { code: 'CSV_NOT_FOUND', problem: `${file} is not a file` };
-    fd = openSync(file, 'r');
-    const buf = Buffer.alloc(HEADER_BYTES);
-    const n = readSync(fd, buf, 0, HEADER_BYTES, 0);
-    let text = buf.subarray(0, n).toString('utf8');
-    if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-    const lines = text.split(/\r?\n/);
-    const header = lines[0] ?? '';
-    if (header.trim() === '') return { code: 'CSV_EMPTY', problem: `${file} has no header row (the first line names the columns)` };
-    if (lines.length === 1 && n === HEADER_BYTES) return { code: 'CSV_BAD', problem: `${file}: the header row is longer than 64 KiB` };
-    const columns = splitCsvLine(header);
-    const hasRows = n === HEADER_BYTES || lines.slice(1).some((l) => l.trim() !== '');
-    return { columns, hasRows };
+    stream = new CsvStream(file);
+    const columns = stream.columns;
+    if (columns.length === 0 || columns.every((c) => c === '')) return { code: 'CSV_EMPTY', problem: `${file} has no header row (the first line names the columns)` };
+    if (columns.join(',').length > MAX_HEADER_CHARS) return { code: 'CSV_BAD', problem: `${file}: the header row is longer than 64 KiB` };
+    return { columns, hasRows: stream.next() !== null, bytes: st.size };
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return { code: 'CSV_NOT_FOUND', problem: `CSV file ${file} does not exist` };
     return { code: 'CSV_UNREADABLE', problem: `CSV file ${file} cannot be read (${code ?? 'error'})` };
   } finally {
-    if (fd !== undefined) closeSync(fd);
+    stream?.close();
   }
 }
 
@@ -119,6 +90,9 @@ export function readData(ctx: Ctx, v: Val, baseDir: string): Record<string, Data
       if (h.columns.some((c) => c === '')) ctx.p.add('CSV_BAD', `${csvV.path}: ${file} has an empty column name in its header row`, csvV.at);
       else if (dup !== undefined) ctx.p.add('CSV_BAD', `${csvV.path}: ${file} names column \`${dup}\` twice`, csvV.at);
       else if (!h.hasRows) ctx.p.add('CSV_EMPTY', `${csvV.path}: ${file} has a header row but no data rows`, csvV.at);
+      else if (mode === 'random' && h.bytes > MAX_RANDOM_CSV_BYTES) {
+        ctx.p.add('TOO_LARGE', `${csvV.path}: ${file} is ${h.bytes} bytes; \`mode: random\` holds the whole file in memory in every generator, so it takes at most ${kib(MAX_RANDOM_CSV_BYTES)} — use \`sequential\` or \`unique\` (streamed) for larger files`, csvV.at);
+      }
       else put(out, key, { source: { kind: 'csv', file, columns: h.columns }, mode });
       continue;
     }

@@ -7,6 +7,7 @@ import { isMap, isScalar, isSeq } from 'yaml';
 import type { Capture, Check, Journey, Step, ThinkTime } from '../plan.js';
 import { HTTP_METHOD, LINK_NAME } from './defaults.js';
 import { jsonPathProblem } from './jsonpath.js';
+import { headerBytes, kib, MAX_BODY_BYTES, MAX_HEADER_BYTES } from './limits.js';
 import { readThink } from './load-model.js';
 import type { Ranged } from './problems.js';
 import { put, bool, entries, fields, isEmpty, list, num, offsetWithin, str, val, wrongType, type Ctx, type Val } from './reader.js';
@@ -19,6 +20,8 @@ export interface JourneyRefs {
   closedModel: boolean;
   /** Target names, or undefined when `targets:` itself was broken (no cascading problems). */
   targets: readonly string[] | undefined;
+  /** Wire bytes of `http.headers`, sent with every step (counts toward each step's header limit). */
+  baseHeaderBytes?: number;
 }
 
 export interface JourneysRead {
@@ -341,6 +344,11 @@ function readStep(ctx: Ctx, v: Val, refs: JourneyRefs, kind: 'request' | 'step',
     const h = readHeaders(ctx, headersV, uses);
     if (h) for (const [k, x] of Object.entries(h)) put(headers, k, x);
     else ok = false;
+    const bytes = headerBytes(headers) + (refs.baseHeaderBytes ?? 0);
+    if (bytes > MAX_HEADER_BYTES) {
+      ctx.p.add('HEADERS_TOO_LARGE', `${headersV.path}: ${bytes} bytes of headers (with \`http.headers\`); a request's headers may be at most ${kib(MAX_HEADER_BYTES)}`, headersV.at);
+      ok = false;
+    }
   }
 
   let body: string | undefined;
@@ -383,6 +391,12 @@ function readStep(ctx: Ctx, v: Val, refs: JourneyRefs, kind: 'request' | 'step',
   const weightV = get('weight');
   const weight = weightV ? num(ctx, weightV, { above: 0, max: 1e9 }) : 1;
   if (weight === undefined) ok = false;
+
+  if (body !== undefined && Buffer.byteLength(body) > MAX_BODY_BYTES) {
+    const at = (bodyV ?? jsonV)!;
+    ctx.p.add('BODY_TOO_LARGE', `${at.path}: the body is ${Buffer.byteLength(body)} bytes; a request body may be at most ${kib(MAX_BODY_BYTES)}`, at.at);
+    ok = false;
+  }
 
   if (!ok || name === undefined || target === undefined || path === undefined) {
     return { step: undefined, name, captureNames, uses, nameAt: nameV?.at ?? v.at, weight };

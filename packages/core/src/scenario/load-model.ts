@@ -4,7 +4,7 @@
 import type { ClosedModel, LoadModel, OpenModel, Stage, ThinkTime } from '../plan.js';
 import { DEFAULT_MAX_IN_FLIGHT, MAX_IN_FLIGHT_LIMIT, MAX_VUS } from './defaults.js';
 import { duration, fields, isEmpty, list, num, str, type Ctx, type Val } from './reader.js';
-import { formatDuration, MAX_DURATION_MS, rateProblem } from './units.js';
+import { formatScenarioDuration, MAX_DURATION_MS, rateProblem } from './units.js';
 import { isMap } from 'yaml';
 
 const OPEN_KEYS = ['model', 'startRate', 'stages', 'maxInFlight', 'rate', 'duration'] as const;
@@ -30,7 +30,7 @@ export function readThink(ctx: Ctx, v: Val): ThinkTime | undefined {
     const max = f.get('max') && !isEmpty(f.get('max')) ? duration(ctx, f.get('max')!, { zero: true }) : undefined;
     if (min === undefined || max === undefined) return undefined;
     if (min > max) {
-      ctx.p.add('OUT_OF_RANGE', `${v.path}: min ${formatDuration(min)} is above max ${formatDuration(max)}`, v.at);
+      ctx.p.add('OUT_OF_RANGE', `${v.path}: min ${formatScenarioDuration(min)} is above max ${formatScenarioDuration(max)}`, v.at);
       return undefined;
     }
     return { minMs: min, maxMs: max };
@@ -123,7 +123,7 @@ export function readLoad(ctx: Ctx, v: Val): LoadModel | undefined {
   }
   if (stages) {
     const total = stages.reduce((a, s) => a + s.durationMs, 0);
-    if (total > MAX_DURATION_MS) ctx.p.add('BAD_DURATION', `${v.path}: the stages last ${formatDuration(total)}, more than the 24h a drill may last`, stagesV?.at ?? durV?.at ?? v.at);
+    if (total > MAX_DURATION_MS) ctx.p.add('BAD_DURATION', `${v.path}: the stages last ${formatScenarioDuration(total)}, more than the 24h a drill may last`, stagesV?.at ?? durV?.at ?? v.at);
     if (stages.every((s) => s.target === 0) && (start ?? 0) === 0) {
       ctx.p.add('OUT_OF_RANGE', `${v.path}: every stage has ${unit} 0, so the drill would send nothing`, (stagesV ?? shortV ?? v).at);
     }
@@ -150,11 +150,11 @@ export function describeLoad(load: LoadModel): string {
   if (load.model === 'open') {
     const constant = load.stages.every((s) => s.target === load.startRate);
     return constant
-      ? `open model, ${fmt(peak)} req/s for ${formatDuration(total)}${stages}`
-      : `open model, up to ${fmt(peak)} req/s over ${formatDuration(total)}${stages}`;
+      ? `open model, ${fmt(peak)} req/s for ${formatScenarioDuration(total)}${stages}`
+      : `open model, up to ${fmt(peak)} req/s over ${formatScenarioDuration(total)}${stages}`;
   }
   const constant = load.stages.every((s) => s.target === (load.startVus ?? load.stages[0]!.target));
   return constant
-    ? `closed model, ${fmt(peak)} VUs for ${formatDuration(total)}${stages}`
-    : `closed model, up to ${fmt(peak)} VUs over ${formatDuration(total)}${stages}`;
+    ? `closed model, ${fmt(peak)} VUs for ${formatScenarioDuration(total)}${stages}`
+    : `closed model, up to ${fmt(peak)} VUs over ${formatScenarioDuration(total)}${stages}`;
 }

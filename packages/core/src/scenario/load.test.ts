@@ -1,8 +1,9 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { formatProblem, UserError } from '../errors.js';
+import { MAX_BODY_BYTES, MAX_HEADER_BYTES, MAX_SCENARIO_BYTES } from './limits.js';
 import { loadScenario, parseScenario } from './load.js';
 
 const FIXTURES = join(import.meta.dirname, 'fixtures');
@@ -152,13 +153,67 @@ describe('loadScenario', () => {
     }
   });
 
-  it('survives deep nesting and alias bombs', () => {
+  it('survives deep nesting', () => {
     const deep = 'name: x\njson: ' + '['.repeat(5000) + ']'.repeat(5000) + '\n';
     expect(() => parseScenario(deep, 'deep.yaml')).toThrowError(UserError);
-    const bomb = ['a: &a [x, x, x, x, x, x, x, x, x, x]', 'b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]', 'c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]', 'd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]', 'e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]', 'name: bomb', 'targets: { a: "http://127.0.0.1" }', 'load: { rate: 1, duration: 1s }', 'requests:', '  - { url: /, json: { x: [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e] } }', ''].join('\n');
+  });
+
+  const scenario = (requests: string[], head: string[] = []): string =>
+    [...head, 'name: bomb', 'targets: { a: "http://127.0.0.1" }', 'load: { rate: 1, duration: 1s }', 'requests:', ...requests, ''].join('\n');
+
+  it('refuses an alias bomb of many values (node visits), at the alias', () => {
+    const levels = ['a: &a [x, x, x, x, x, x, x, x, x, x]', ...['b', 'c', 'd', 'e'].map((l, i) => `${l}: &${l} [${Array(10).fill(`*${'abcd'[i]}`).join(', ')}]`)];
+    const bomb = scenario([`  - url: /`, `    json: { ${levels.join(', ')}, x: [${Array(10).fill('*e').join(', ')}] }`]);
     const t0 = Date.now();
-    expect(() => parseScenario(bomb, 'bomb.yaml')).toThrowError(UserError);
+    const err = fail(bomb, 'bomb.yaml');
     expect(Date.now() - t0).toBeLessThan(5000);
+    expect(err.code).toBe('SCENARIO_INVALID');
+    expect(err.problems).toEqual([expect.objectContaining({ code: 'TOO_LARGE', pos: expect.objectContaining({ file: 'bomb.yaml', line: 6 }) as unknown })]);
+  });
+
+  it('refuses an alias bomb of few aliases of one big text (bytes), at the alias that crosses the bound', () => {
+    // 250 aliases of one 100 KB string: 250 node visits (far below the visit bound), 25 MB of body.
+    const big = 'y'.repeat(100_000);
+    const bomb = scenario([`  - url: /`, `    json: { s: &s "${big}", x: [${Array(250).fill('*s').join(', ')}] }`]);
+    const err = fail(bomb, 'bytes.yaml');
+    expect(err.code).toBe('SCENARIO_INVALID');
+    expect(err.problems).toEqual([expect.objectContaining({ code: 'EXPANSION_TOO_LARGE', pos: expect.objectContaining({ file: 'bytes.yaml', line: 6 }) as unknown })]);
+    expect(err.problems[0]!.pos!.col).toBeGreaterThan(big.length);
+  });
+
+  it('caps a request body and its headers, positioned', () => {
+    const body = fail(scenario(['  - url: /', `    body: "${'b'.repeat(MAX_BODY_BYTES + 1)}"`]), 'body.yaml');
+    expect(body.problems).toEqual([expect.objectContaining({ code: 'BODY_TOO_LARGE', pos: { file: 'body.yaml', line: 6, col: 11 } })]);
+    const json = fail(scenario(['  - url: /', `    json: { a: "${'b'.repeat(MAX_BODY_BYTES / 2)}", b: "${'b'.repeat(MAX_BODY_BYTES / 2)}" }`]), 'json.yaml');
+    expect(json.problems).toEqual([expect.objectContaining({ code: 'BODY_TOO_LARGE', pos: { file: 'json.yaml', line: 6, col: 11 } })]);
+    expect(() => parseScenario(scenario(['  - url: /', `    body: "${'b'.repeat(MAX_BODY_BYTES)}"`]), 'ok.yaml')).not.toThrow();
+
+    const half = 'h'.repeat(MAX_HEADER_BYTES / 2);
+    const own = fail(scenario(['  - url: /', `    headers: { x-a: "${half}", x-b: "${half}" }`]), 'headers.yaml');
+    expect(own.problems).toEqual([expect.objectContaining({ code: 'HEADERS_TOO_LARGE', pos: { file: 'headers.yaml', line: 6, col: 14 } })]);
+    // http.headers are sent with every step: together with a step's own they count as one set.
+    const both = fail(scenario(['  - url: /', `    headers: { x-b: "${half}" }`], ['http:', `  headers: { x-a: "${half}" }`]), 'both.yaml');
+    expect(both.problems).toEqual([expect.objectContaining({ code: 'HEADERS_TOO_LARGE', pos: { file: 'both.yaml', line: 8, col: 14 } })]);
+    const base = fail(scenario(['  - url: /'], ['http:', `  headers: { x-a: "${half}", x-b: "${half}" }`]), 'base.yaml');
+    expect(base.problems).toEqual([expect.objectContaining({ code: 'HEADERS_TOO_LARGE', pos: { file: 'base.yaml', line: 2, col: 12 } })]);
+  });
+
+  it('refuses a file over the size limit from its size, without reading it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'peakdrill-big-'));
+    const file = join(dir, 'big.yaml');
+    // A sparse file: a read of it would allocate its whole size; stat refuses it first.
+    writeFileSync(file, '');
+    truncateSync(file, 64 * MAX_SCENARIO_BYTES);
+    const before = process.memoryUsage().arrayBuffers;
+    let err: UserError | undefined;
+    try {
+      loadScenario(file);
+    } catch (e) {
+      err = e as UserError;
+    }
+    expect(err?.code).toBe('SCENARIO_INVALID');
+    expect(err?.problems).toEqual([expect.objectContaining({ code: 'TOO_LARGE', pos: { file, line: 1, col: 1 } })]);
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(MAX_SCENARIO_BYTES);
   });
 });
 

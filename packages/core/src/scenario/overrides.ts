@@ -9,7 +9,7 @@
 import type { LoadModel } from '../plan.js';
 import { DEFAULT_MAX_IN_FLIGHT } from './defaults.js';
 import type { Problems } from './problems.js';
-import { formatDuration, MAX_DURATION_MS, rateProblem } from './units.js';
+import { formatScenarioDuration, MAX_DURATION_MS, rateProblem } from './units.js';
 
 export interface ScenarioOverrides {
   /** target name → base URL, replacing the scenario's (the name must exist in the scenario). */
@@ -30,7 +30,7 @@ export function checkOverrides(o: ScenarioOverrides, p: Problems): void {
     else if (o.rate === 0) p.add('BAD_RATE', '--rate must be more than 0');
   }
   if (o.durationMs !== undefined && (!Number.isFinite(o.durationMs) || o.durationMs <= 0 || o.durationMs > MAX_DURATION_MS)) {
-    p.add('BAD_DURATION', `--duration must be more than 0 and at most 24h, got ${Number.isFinite(o.durationMs) ? formatDuration(o.durationMs) : o.durationMs}`);
+    p.add('BAD_DURATION', `--duration must be more than 0 and at most 24h, got ${Number.isFinite(o.durationMs) ? formatScenarioDuration(o.durationMs) : o.durationMs}`);
   }
 }
 

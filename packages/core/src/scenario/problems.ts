@@ -2,7 +2,7 @@
 // `file:line:col` from YAML offsets, sorted by position, and raised once as a UserError.
 
 import type { LineCounter } from 'yaml';
-import { UserError, type Positioned, type ProblemDetail } from '../errors.js';
+import { UserError, type ErrorCode, type Positioned, type ProblemDetail } from '../errors.js';
 
 /** More than this many problems is noise: the rest are summarised in one line. */
 export const MAX_PROBLEMS = 200;
@@ -45,7 +45,7 @@ export class Problems {
     return this.file === undefined ? undefined : this.at(0);
   }
 
-  add(code: string, message: string, where?: Ranged | number | null): void {
+  add(code: ErrorCode, message: string, where?: Ranged | number | null): void {
     if (this.items.length >= MAX_PROBLEMS) {
       this.dropped++;
       return;
@@ -78,7 +78,7 @@ export class Problems {
   }
 
   /** Throws the collected problems as one UserError when there are any. */
-  throwIfAny(code: string, what: string): void {
+  throwIfAny(code: ErrorCode, what: string): void {
     if (this.count === 0) return;
     const problems = this.sorted();
     const n = this.count;

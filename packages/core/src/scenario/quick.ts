@@ -6,6 +6,7 @@ import { checkAllowlist, allowEntryProblem, urlProblem } from './allowlist.js';
 import { scanBudget } from './budget.js';
 import { DEFAULT_HTTP, DEFAULT_MAX_IN_FLIGHT, DEFAULT_SHADOW, HTTP_METHOD, MAX_CONNECTIONS } from './defaults.js';
 import { Problems } from './problems.js';
+import { headerBytes, kib, MAX_BODY_BYTES, MAX_HEADER_BYTES } from './limits.js';
 import { put } from './reader.js';
 import { scanTemplate, checkTemplateNames } from './template.js';
 import { MAX_DURATION_MS, rateProblem } from './units.js';
@@ -78,6 +79,8 @@ export function quickPlan(opts: QuickOptions): Plan {
   checkTemplate('--url', path);
   for (const [k, v] of Object.entries(headers)) checkTemplate(`--header ${k}`, v);
   if (opts.body !== undefined) checkTemplate('--body', opts.body);
+  if (headerBytes(headers) > MAX_HEADER_BYTES) p.add('HEADERS_TOO_LARGE', `--header: ${headerBytes(headers)} bytes of headers; a request's headers may be at most ${kib(MAX_HEADER_BYTES)}`);
+  if (opts.body !== undefined && Buffer.byteLength(opts.body) > MAX_BODY_BYTES) p.add('BODY_TOO_LARGE', `--body: ${Buffer.byteLength(opts.body)} bytes; a request body may be at most ${kib(MAX_BODY_BYTES)}`);
 
   if (!Number.isFinite(opts.durationMs) || opts.durationMs <= 0 || opts.durationMs > MAX_DURATION_MS) {
     p.add('BAD_DURATION', `--duration must be more than 0 and at most 24h, got ${opts.durationMs}ms`);

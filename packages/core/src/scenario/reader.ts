@@ -1,15 +1,24 @@
 // Typed reading of YAML nodes with positions. Every reader records a positioned problem and
 // returns undefined instead of throwing, so one pass finds every problem in the file.
 
-import { isAlias, isMap, isPair, isScalar, isSeq, Scalar, type Document, type Node } from 'yaml';
+import { isAlias, isMap, isNode, isPair, isScalar, isSeq, Scalar, type Document, type Node } from 'yaml';
 import type { Problems, Ranged } from './problems.js';
+import { MAX_EXPANDED_BYTES } from './limits.js';
 import { didYouMean } from './suggest.js';
-import { durationProblem, fractionProblem, MAX_DURATION_MS, parseDuration, parsePercent, formatDuration } from './units.js';
+import { durationProblem, fractionProblem, MAX_DURATION_MS, parseDuration, parsePercent, formatScenarioDuration } from './units.js';
 
 /** Work bound: a scenario whose aliases multiply into more node visits than this is refused. */
 const MAX_VISITS = 50_000;
 
-export class TooLarge extends Error {}
+/** Thrown out of the reading pass when an expansion bound is crossed: `at` is where (an alias). */
+export class TooLarge extends Error {
+  constructor(
+    readonly bound: 'visits' | 'bytes',
+    readonly at: Node | null,
+  ) {
+    super(`scenario expansion bound crossed: ${bound}`);
+  }
+}
 
 export interface Ctx {
   readonly p: Problems;
@@ -17,6 +26,8 @@ export interface Ctx {
   /** The scenario text (for slicing plain scalars back to what the user typed). */
   readonly text: string;
   visits: number;
+  /** Bytes of text values read so far, aliases expanded (bounded by MAX_EXPANDED_BYTES). */
+  textBytes: number;
 }
 
 /** A value found in the file: its node (aliases resolved), where to point, and its dotted path. */
@@ -28,21 +39,26 @@ export interface Val {
 }
 
 export function newCtx(p: Problems, doc: Document | undefined, text: string): Ctx {
-  return { p, doc, text, visits: 0 };
+  return { p, doc, text, visits: 0, textBytes: 0 };
 }
 
 export function resolve(ctx: Ctx, node: unknown): Node | null {
-  if (++ctx.visits > MAX_VISITS) throw new TooLarge();
+  if (++ctx.visits > MAX_VISITS) throw new TooLarge('visits', isNode(node) ? node : null);
+  let out: Node | null = null;
   if (isAlias(node)) {
     const target = ctx.doc ? node.resolve(ctx.doc) : undefined;
     if (target === undefined) {
       ctx.p.add('YAML_ALIAS', `alias \`*${node.source}\` names no anchor defined before it`, node);
       return null;
     }
-    return target;
+    out = target;
+  } else if (isScalar(node) || isMap(node) || isSeq(node)) out = node;
+  // Every read of a text value counts, so 250 aliases of one 2 MB string count 500 MB.
+  if (isScalar(out) && typeof out.value === 'string') {
+    ctx.textBytes += Buffer.byteLength(out.value);
+    if (ctx.textBytes > MAX_EXPANDED_BYTES) throw new TooLarge('bytes', isAlias(node) ? node : out);
   }
-  if (isScalar(node) || isMap(node) || isSeq(node)) return node;
-  return null;
+  return out;
 }
 
 export function val(ctx: Ctx, node: unknown, path: string, fallbackAt?: Ranged | null): Val {
@@ -257,7 +273,7 @@ export function duration(ctx: Ctx, v: Val, opts: { zero?: boolean; max?: number 
   }
   const max = opts.max ?? MAX_DURATION_MS;
   if (ms > max) {
-    ctx.p.add('BAD_DURATION', `${v.path}: \`${text}\` is longer than the ${formatDuration(max)} allowed`, v.at);
+    ctx.p.add('BAD_DURATION', `${v.path}: \`${text}\` is longer than the ${formatScenarioDuration(max)} allowed`, v.at);
     return undefined;
   }
   return ms;

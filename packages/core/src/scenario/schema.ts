@@ -11,6 +11,7 @@ import { readCapacity } from './capacity.js';
 import { feederColumns, readData } from './data.js';
 import { DEFAULT_HTTP, DEFAULT_SHADOW, MAX_CONNECTIONS, MAX_PIPELINING, SCENARIO_NAME } from './defaults.js';
 import { readJourneys } from './journeys.js';
+import { headerBytes, kib, MAX_HEADER_BYTES } from './limits.js';
 import { readLoad } from './load-model.js';
 import { applyLoadOverrides, checkOverrides, type ScenarioOverrides } from './overrides.js';
 import { readPostChecks, type UrlUse } from './post-checks.js';
@@ -92,6 +93,8 @@ function readHttp(ctx: Ctx, v: Val | undefined): HttpSettings {
       else if (/[\r\n]/.test(s)) ctx.p.add('BAD_VALUE', `${e.value.path}: a header value cannot contain a line break`, e.value.at);
       else put(out.headers, e.key, s);
     }
+    const bytes = headerBytes(out.headers);
+    if (bytes > MAX_HEADER_BYTES) ctx.p.add('HEADERS_TOO_LARGE', `${hv.path}: ${bytes} bytes of headers; a request's headers may be at most ${kib(MAX_HEADER_BYTES)}`, hv.at);
   }
   return out;
 }
@@ -211,7 +214,7 @@ export function readScenario(ctx: Ctx, root: Val, opts: ReadOptions): Plan | und
     ctx.p.add('MISSING_KEY', 'the scenario needs `requests:` (single requests) or `journeys:` (multi-step) — at least one', root.at);
   }
   const closedModel = load?.model === 'closed' || (loadV !== undefined && load === undefined && isMap(loadV.node) && loadV.node.get('model') === 'closed');
-  const jr = readJourneys(ctx, requestsV, journeysV, { feeders, closedModel, targets: targetNames });
+  const jr = readJourneys(ctx, requestsV, journeysV, { feeders, closedModel, targets: targetNames, baseHeaderBytes: headerBytes(http.headers) });
   if ((requestsV || journeysV) && jr.journeys.length === 0 && ctx.p.count === 0) {
     ctx.p.add('MISSING_KEY', 'the scenario has no requests or journeys to send', (requestsV ?? journeysV)!.at);
   }

@@ -15,7 +15,7 @@
 //   {{random.pick a b "c d"}} one of the words (double quotes keep spaces)
 // There is no escape: `{{` always opens an expression.
 
-import { UserError } from '../errors.js';
+import { UserError, type ErrorCode } from '../errors.js';
 import { didYouMean } from './suggest.js';
 
 export const BUILTINS = ['run.id', 'journey.index', 'vu.id', 'seq', 'now'] as const;
@@ -170,8 +170,8 @@ export interface TemplateScope {
 }
 
 /** The problems of the names a template uses, in a scope: unknown variables, feeders, columns. */
-export function checkTemplateNames(parts: TemplatePart[], scope: TemplateScope): { message: string; code: string; src: string }[] {
-  const out: { message: string; code: string; src: string }[] = [];
+export function checkTemplateNames(parts: TemplatePart[], scope: TemplateScope): { message: string; code: ErrorCode; src: string }[] {
+  const out: { message: string; code: ErrorCode; src: string }[] = [];
   for (const part of parts) {
     if (part.kind === 'var') {
       if (scope.vars.has(part.name)) continue;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { durationProblem, formatDuration, parseDuration, parsePercent, parseRate, rateProblem } from './units.js';
+import { durationProblem, formatScenarioDuration, parseDuration, parsePercent, parseRate, rateProblem } from './units.js';
 
 describe('parseDuration', () => {
   it.each([
@@ -55,7 +55,7 @@ describe('rates', () => {
   });
 });
 
-describe('formatDuration', () => {
+describe('formatScenarioDuration', () => {
   it.each([
     [250, '250ms'],
     [1500, '1.5s'],
@@ -63,8 +63,8 @@ describe('formatDuration', () => {
     [90_000, '1m30s'],
     [3_600_000, '1h'],
     [5_400_000, '1h30m'],
-  ])('%d → %s', (ms, s) => expect(formatDuration(ms)).toBe(s));
+  ])('%d → %s', (ms, s) => expect(formatScenarioDuration(ms)).toBe(s));
   it('round-trips through parseDuration', () => {
-    for (const ms of [1, 999, 1000, 61_000, 7_200_000, 86_400_000]) expect(parseDuration(formatDuration(ms))).toBe(ms);
+    for (const ms of [1, 999, 1000, 61_000, 7_200_000, 86_400_000]) expect(parseDuration(formatScenarioDuration(ms))).toBe(ms);
   });
 });

@@ -86,8 +86,8 @@ export function parseRate(s: string | number): number {
   return v;
 }
 
-/** `1500` → `1.5s`, `250` → `250ms`, `120000` → `2m`: for messages and summaries. */
-export function formatDuration(ms: number): string {
+/** `1500` → `1.5s`, `250` → `250ms`, `120000` → `2m`: a duration as a scenario writes it (parseDuration reads it back), for messages about scenario values. */
+export function formatScenarioDuration(ms: number): string {
   if (ms >= 3_600_000 && ms % 60_000 === 0) {
     const h = Math.floor(ms / 3_600_000);
     const m = (ms % 3_600_000) / 60_000;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { budgetFailureMessage, budgetLabel, evaluateBudget, evaluateThroughput, resolveTarget } from './budget.js';
-import { formatChange, formatMs, formatRatio, formatRps } from './figures.js';
+import { formatChange, formatClock, formatDuration, formatMs, formatRatio, formatRps } from './figures.js';
 import { hist } from './verdict.fixture.js';
 
 const facts = (count: number, errors: number, shed = 0) => ({ where: 'seconds 0–10', count, errors, shed, latency: hist([10, 10]), hops: new Map() });
@@ -64,5 +64,13 @@ describe('figures', () => {
     expect(formatChange(-0.032)).toBe('-3.2%');
     expect(formatChange(0)).toBe('±0%');
     expect(formatChange(null)).toBe('n/a');
+    // one rule for durations: milliseconds at any size (no switch to seconds), missing as a dash
+    expect(formatMs(12_345.6)).toBe('12,345.6 ms');
+    expect(formatMs(null)).toBe('—');
+    expect(formatMs(Number.NaN)).toBe('—');
+    expect(formatDuration(125)).toBe('2 min 05 s');
+    expect(formatDuration(3720)).toBe('1 h 02 min');
+    expect(formatClock(65)).toBe('1:05');
+    expect(formatClock(3723)).toBe('1:02:03');
   });
 });

@@ -5,7 +5,7 @@
 import { HISTOGRAM_HIGHEST_US, type Histogram } from '../histogram.js';
 import type { Budget, LinkTarget, Percentile } from '../plan.js';
 import type { BudgetResult } from '../runfiles/summary.js';
-import { formatCount, formatMs, formatNumber, formatRatio, formatRps } from './figures.js';
+import { formatBudgetFigure, formatCount, formatMs, formatNumber, formatRatio, formatRps } from './figures.js';
 
 const PERCENTILE_VALUE: Record<Exclude<Percentile, 'max'>, number> = { p50: 50, p90: 90, p95: 95, p99: 99, p999: 99.9 };
 
@@ -146,14 +146,10 @@ export function budgetFailureMessage(r: BudgetResult): string {
 
 /** `p99 312.4 ms`, `errors 0.42%`: a measured figure with its unit, for tables. */
 export function formatMeasured(r: BudgetResult): string {
-  if (r.unit === 'ms') return formatMs(r.measured);
-  if (r.unit === 'ratio') return formatRatio(r.measured);
-  return formatRps(r.measured);
+  return formatBudgetFigure(r.measured, r.unit);
 }
 
 /** The allowed figure with its unit. */
 export function formatAllowed(r: BudgetResult): string {
-  if (r.unit === 'ms') return formatMs(r.allowed);
-  if (r.unit === 'ratio') return formatRatio(r.allowed);
-  return formatRps(r.allowed);
+  return formatBudgetFigure(r.allowed, r.unit);
 }

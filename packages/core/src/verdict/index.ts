@@ -22,4 +22,4 @@ export { formatVerdictTable, verdictRows, overallLine, alignColumns, displayWidt
 export { formatVerdictMarkdown } from './markdown.js';
 export { renderJUnit, xmlText, xmlAttr } from './junit.js';
 export { compareRuns, formatCompare, type Change, type LinkComparison, type RunRef, type CompareResult, type CompareOptions } from './compare.js';
-export { formatMs, formatRatio, formatRps, formatCount, formatNumber, formatChange } from './figures.js';
+export { formatMs, formatRatio, formatRps, formatCount, formatNumber, formatChange, formatDuration, formatClock, formatBudgetFigure } from './figures.js';

@@ -5,7 +5,7 @@
 // `peakdrill report` (rebuilt from the run files), and by the capacity search per step. Pure:
 // histograms are read, merged into fresh ones, and never modified.
 
-import { newHistogram, type Histogram } from '../histogram.js';
+import { newTotalHistogram, type Histogram } from '../histogram.js';
 import type { Plan } from '../plan.js';
 import type { LinkVerdict } from '../runfiles/summary.js';
 import { evaluateBudget, evaluateThroughput, resolveTarget, type WindowFacts } from './budget.js';
@@ -38,7 +38,7 @@ export function computeVerdicts(input: VerdictInput): Map<string, LinkVerdict> {
   const links = Object.keys(plan.capacity.links);
 
   const acc = new Map<string, { count: number; errors: number; shed: number; started: number; sawStarted: boolean; latency: Histogram; hops: Map<string, Histogram> }>();
-  for (const name of links) acc.set(name, { count: 0, errors: 0, shed: 0, started: 0, sawStarted: false, latency: newHistogram(), hops: new Map() });
+  for (const name of links) acc.set(name, { count: 0, errors: 0, shed: 0, started: 0, sawStarted: false, latency: newTotalHistogram(), hops: new Map() });
 
   for (const s of input.intervals) {
     if (s.t < window.fromS || s.t >= window.toS) continue;
@@ -51,7 +51,7 @@ export function computeVerdicts(input: VerdictInput): Map<string, LinkVerdict> {
     if (s.latency) a.latency.add(s.latency);
     for (const [hop, h] of Object.entries(s.hops ?? {})) {
       let merged = a.hops.get(hop);
-      if (!merged) { merged = newHistogram(); a.hops.set(hop, merged); }
+      if (!merged) { merged = newTotalHistogram(); a.hops.set(hop, merged); }
       merged.add(h);
     }
   }

@@ -3,7 +3,8 @@
 
 import type { Summary } from '@peakdrill/core';
 import { NOISE_BAND, type LinkComparison, type MetricDelta } from '../compare.js';
-import { fmtDuration, fmtMs, fmtNum, fmtTime } from '../format.js';
+import { fmtTime } from '../format.js';
+import { formatCount, formatDuration, formatMs, formatNumber } from '@peakdrill/core';
 import { html, type SafeHtml } from '../html.js';
 import { renderDocument } from '../layout.js';
 import type { LinkPercentiles } from '../percentiles.js';
@@ -29,21 +30,21 @@ export interface CompareView {
 
 function fmtMetric(v: number | null, unit: MetricDelta['unit']): string {
   if (v === null) return '—';
-  if (unit === 'ms') return fmtMs(v);
-  if (unit === 'req/s') return `${fmtNum(v, v < 100 ? 1 : 0)} req/s`;
-  return `${fmtNum(v, 2)}%`;
+  if (unit === 'ms') return formatMs(v);
+  if (unit === 'req/s') return `${formatNumber(v, v < 100 ? 1 : 0)} req/s`;
+  return `${formatNumber(v, 2)}%`;
 }
 
 function changeCell(m: MetricDelta): SafeHtml {
   const arrow = m.change === null ? '' : m.change > 0 ? '▲' : m.change < 0 ? '▼' : '';
   const fromZero = m.base === 0 && m.next !== null && m.next !== 0;
-  const text = m.change === null ? (fromZero ? '▲ from 0' : m.verdict === 'same' ? 'same' : '—') : `${arrow} ${m.change > 0 ? '+' : ''}${fmtNum(m.change * 100, 1)}%`;
+  const text = m.change === null ? (fromZero ? '▲ from 0' : m.verdict === 'same' ? 'same' : '—') : `${arrow} ${m.change > 0 ? '+' : ''}${formatNumber(m.change * 100, 1)}%`;
   return html`<td class="num change ${m.verdict}" data-change="${m.verdict}">${text}${m.verdict === 'worse' || m.verdict === 'better' ? html` <span class="small">${m.verdict}</span>` : ''}</td>`;
 }
 
 function sideCard(label: string, s: CompareSide): SafeHtml {
   return html`<section class="card" data-side="${label}"><div class="small muted">${label}</div><div class="hero"><div>${statusBadge(s.status)}</div><div><h1><a href="/runs/${encodeURIComponent(s.id)}">${s.summary.scenario}</a></h1>
-<div class="meta"><span class="mono">${s.id}</span><span>${fmtTime(s.summary.startedAt)}</span><span>${fmtDuration(s.summary.durationS)}</span><span>${fmtNum(s.summary.achievedRps, 0)} req/s achieved</span></div></div></div></section>`;
+<div class="meta"><span class="mono">${s.id}</span><span>${fmtTime(s.summary.startedAt)}</span><span>${formatDuration(s.summary.durationS)}</span><span>${formatNumber(s.summary.achievedRps, 0)} req/s achieved</span></div></div></div></section>`;
 }
 
 function picker(v: CompareView): SafeHtml {
@@ -61,7 +62,7 @@ export function renderComparePage(v: CompareView): string {
     : html`<div class="grid2">${sideCard('Base run', v.base)}${sideCard('New run', v.next)}</div>
 <section class="card" data-testid="compare-table"><h2>Per link: new run against base run</h2>
 ${v.notes.length ? html`<div class="callout"><strong>Not quite like for like</strong><ul>${v.notes.map((n) => html`<li>${n}</li>`)}</ul></div>` : ''}
-<p class="small muted">Changes beyond ±${fmtNum(NOISE_BAND * 100)}% (0.1 points for rates) are highlighted: ▲/▼ is the direction, <span class="change worse">&nbsp;worse&nbsp;</span> and <span class="change better">&nbsp;better&nbsp;</span> say what it means for the link.</p>
+<p class="small muted">Changes beyond ±${formatCount(NOISE_BAND * 100)}% (0.1 points for rates) are highlighted: ▲/▼ is the direction, <span class="change worse">&nbsp;worse&nbsp;</span> and <span class="change better">&nbsp;better&nbsp;</span> say what it means for the link.</p>
 <table><thead><tr><th>Link</th><th>Figure</th><th class="num">Base</th><th class="num">New</th><th class="num">Change</th></tr></thead><tbody>
 ${v.links.map((l) => l.metrics.length === 0 ? html`<tr data-link="${l.link}"><td><b>${l.link}</b></td><td colspan="4" class="muted">${l.presence === 'base-only' ? 'only in the base run' : 'only in the new run'}</td></tr>` : l.metrics.map((m, k) => html`<tr data-link="${l.link}" data-metric="${m.key}">${k === 0 ? html`<td rowspan="${String(l.metrics.length)}"><b>${l.link}</b><div class="small">${l.presence === 'both' ? html`${l.basePassed === null ? '' : statusPill(l.basePassed ? 'passed' : 'failed')} → ${l.newPassed === null ? '' : statusPill(l.newPassed ? 'passed' : 'failed')}` : l.presence === 'base-only' ? 'only in the base run' : 'only in the new run'}</div></td>` : ''}<td>${m.label}${k === 0 && l.regressions.length ? html`<div class="small">${l.regressions.join('; ')}</div>` : ''}</td><td class="num">${fmtMetric(m.base, m.unit)}</td><td class="num">${fmtMetric(m.next, m.unit)}</td>${changeCell(m)}</tr>`))}
 </tbody></table></section>

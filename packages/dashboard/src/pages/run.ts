@@ -2,7 +2,8 @@
 // Verdict first (what a TPM asks), then the curves, then the evidence (checks, scenario).
 
 import type { BudgetResult, LinkSummary, PostCheckResult, Summary } from '@peakdrill/core';
-import { fmtBudgetValue, fmtDuration, fmtMs, fmtNum, fmtPct, fmtRps, fmtTime } from '../format.js';
+import { fmtTime } from '../format.js';
+import { formatBudgetFigure, formatCount, formatDuration, formatMs, formatNumber, formatRatio, formatRps } from '@peakdrill/core';
 import { html, type SafeHtml } from '../html.js';
 import { renderDocument, type AssetMode } from '../layout.js';
 import type { DisplayStatus, RunView } from '../view.js';
@@ -28,7 +29,7 @@ export function statusPill(status: DisplayStatus | 'none'): SafeHtml {
 }
 
 function budgetChip(b: BudgetResult): SafeHtml {
-  return html`<span class="budget ${b.passed ? 'ok' : 'bad'}" title="${b.reason}" data-budget="${b.passed ? 'passed' : 'failed'}">${b.passed ? '✓' : '✗'} ${b.budget}: <b>${fmtBudgetValue(b.measured, b.unit)}</b></span>`;
+  return html`<span class="budget ${b.passed ? 'ok' : 'bad'}" title="${b.reason}" data-budget="${b.passed ? 'passed' : 'failed'}">${b.passed ? '✓' : '✗'} ${b.budget}: <b>${formatBudgetFigure(b.measured, b.unit)}</b></span>`;
 }
 
 function worstP99(s: Summary): { link: string; ms: number } | null {
@@ -58,11 +59,11 @@ function verdictRow(l: LinkSummary): SafeHtml {
   return html`<tr class="${failed ? 'failed-row' : ''}" data-link="${l.name}" data-verdict="${v ? (v.passed ? 'passed' : 'failed') : 'none'}">
 <td><b>${l.name}</b>${l.journey ? html`<div class="small muted">journey ${l.journey}</div>` : ''}</td>
 <td>${v ? statusPill(v.passed ? 'passed' : 'failed') : statusPill('none')}</td>
-<td class="num">${v?.targetRps !== undefined ? fmtRps(v.targetRps) : l.target !== null && l.target !== undefined ? fmtRps(l.target) : '—'}</td>
-<td class="num">${fmtRps(v?.achievedRps ?? l.rps)}</td>
-<td class="num">${headroom !== undefined && headroom !== null ? html`<div class="headroom"><span>${fmtNum(headroom, 2)}×</span><span class="bar ${short ? 'short' : ''}"><i data-width="${Math.max(0, Math.min(100, headroom * 50)).toFixed(0)}"></i></span></div>` : '—'}</td>
-<td class="num">${fmtMs(l.latencyMs?.p99)}</td>
-<td class="num">${fmtPct(errRate)}</td>
+<td class="num">${v?.targetRps !== undefined ? formatRps(v.targetRps) : l.target !== null && l.target !== undefined ? formatRps(l.target) : '—'}</td>
+<td class="num">${formatRps(v?.achievedRps ?? l.rps)}</td>
+<td class="num">${headroom !== undefined && headroom !== null ? html`<div class="headroom"><span>${formatNumber(headroom, 2)}×</span><span class="bar ${short ? 'short' : ''}"><i data-width="${Math.max(0, Math.min(100, headroom * 50)).toFixed(0)}"></i></span></div>` : '—'}</td>
+<td class="num">${formatMs(l.latencyMs?.p99)}</td>
+<td class="num">${formatRatio(errRate)}</td>
 <td><div class="budgets">${v && v.budgets.length ? v.budgets.map(budgetChip) : html`<span class="muted small">none</span>`}</div></td>
 </tr>`;
 }
@@ -87,7 +88,7 @@ function linkSection(view: RunView, l: { link: string }, i: number): SafeHtml {
   const hasHops = (s?.hops?.length ?? 0) > 0;
   return html`<section class="card link" data-link-section="${l.link}">
 <div class="link-head"><h3>${l.link}</h3>${s?.verdict ? statusPill(s.verdict.passed ? 'passed' : 'failed') : ''}
-<span class="stats" data-link-stats="${String(i)}">${s ? html`${fmtNum(s.count)} requests · ${fmtNum(s.errors)} errors · ${fmtNum(s.shed)} shed · p50 ${fmtMs(s.latencyMs?.p50)} · p99 ${fmtMs(s.latencyMs?.p99)} · max ${fmtMs(s.latencyMs?.max)}` : ''}</span></div>
+<span class="stats" data-link-stats="${String(i)}">${s ? html`${formatCount(s.count)} requests · ${formatCount(s.errors)} errors · ${formatCount(s.shed)} shed · p50 ${formatMs(s.latencyMs?.p50)} · p99 ${formatMs(s.latencyMs?.p99)} · max ${formatMs(s.latencyMs?.max)}` : ''}</span></div>
 <div class="charts">
 ${chart('rps', i, `${l.link}: achieved vs planned rate`)}
 ${chart('latency', i, `${l.link}: latency over time`)}
@@ -109,9 +110,9 @@ function scenarioSection(s: Summary): SafeHtml {
 ${p.description ? html`<dt>Description</dt><dd>${p.description}</dd>` : ''}
 <dt>Source</dt><dd class="mono">${p.source}</dd>
 <dt>Targets</dt><dd>${Object.entries(p.targets ?? {}).map(([k, v]) => html`<div><b>${k}</b> <span class="mono">${v}</span></div>`)}</dd>
-<dt>Load</dt><dd>${p.load?.model === 'open' ? html`open model (arrival rate), from ${fmtNum(p.load.startRate)}/s: ` : html`closed model (virtual users): `}${stages.map((st, k) => html`${k ? ' → ' : ''}${fmtNum(st.target)}${p.load?.model === 'open' ? '/s' : ' VUs'} over ${fmtDuration(st.durationMs / 1000)}`)}</dd>
+<dt>Load</dt><dd>${p.load?.model === 'open' ? html`open model (arrival rate), from ${formatCount(p.load.startRate)}/s: ` : html`closed model (virtual users): `}${stages.map((st, k) => html`${k ? ' → ' : ''}${formatCount(st.target)}${p.load?.model === 'open' ? '/s' : ' VUs'} over ${formatDuration(st.durationMs / 1000)}`)}</dd>
 <dt>Shadow traffic</dt><dd>${p.shadow?.enabled ? html`tagged; secret read from <span class="mono">$${p.shadow.secretEnv}</span> (never stored)` : 'off'}</dd>
-<dt>Journeys</dt><dd>${(p.journeys ?? []).map((j) => html`<div><b>${j.name}</b> (weight ${fmtNum(j.weight)}): ${j.steps.map((st, k) => html`${k ? ' → ' : ''}<span class="mono">${st.name}</span>`)}</div>`)}</dd>
+<dt>Journeys</dt><dd>${(p.journeys ?? []).map((j) => html`<div><b>${j.name}</b> (weight ${formatCount(j.weight)}): ${j.steps.map((st, k) => html`${k ? ' → ' : ''}<span class="mono">${st.name}</span>`)}</div>`)}</dd>
 </dl>
 <details><summary>Full plan (JSON, secrets masked)</summary><pre>${JSON.stringify(p, null, 2)}</pre></details>
 </section>`;
@@ -135,20 +136,20 @@ export function renderRunBody(view: RunView): SafeHtml {
 <div>${statusBadge(view.status)}</div>
 <div>
 <h1>${s.scenario}</h1>
-<div class="meta"><span class="mono">${s.id}</span><span>started ${fmtTime(s.startedAt)}</span><span data-kpi="duration">${fmtDuration(s.durationS)}</span><span>${s.model === 'closed' ? 'closed model' : 'open model'}</span><span>latency from ${s.latencyFrom === 'sent' ? 'send' : 'scheduled send (no coordinated omission)'}</span><span>${fmtNum(s.workers)} workers</span></div>
+<div class="meta"><span class="mono">${s.id}</span><span>started ${fmtTime(s.startedAt)}</span><span data-kpi="duration">${formatDuration(s.durationS)}</span><span>${s.model === 'closed' ? 'closed model' : 'open model'}</span><span>latency from ${s.latencyFrom === 'sent' ? 'send' : 'scheduled send (no coordinated omission)'}</span><span>${formatCount(s.workers)} workers</span></div>
 </div>
 </div>
 <div class="kpis">
-<div class="kpi"><div class="label">Planned rate</div><div class="value">${s.plannedRps !== null && s.plannedRps !== undefined ? fmtNum(s.plannedRps) : '—'} <small>req/s</small></div></div>
-<div class="kpi"><div class="label">Achieved rate</div><div class="value" data-kpi="rps">${fmtNum(s.achievedRps, s.achievedRps < 100 ? 1 : 0)} <small>req/s</small></div></div>
-<div class="kpi"><div class="label">Requests</div><div class="value" data-kpi="requests">${fmtNum(totalCount)}</div></div>
-<div class="kpi ${totalErrors > 0 ? 'bad' : ''}"><div class="label">Errors</div><div class="value" data-kpi="errors">${fmtNum(totalErrors)} <small>${totalCount ? fmtPct(totalErrors / totalCount) : ''}</small></div></div>
-<div class="kpi"><div class="label">Worst p99</div><div class="value" data-kpi="p99">${w ? fmtMs(w.ms) : '—'}</div><div class="small muted">${w ? w.link : ''}</div></div>
-<div class="kpi ${failedBudgets ? 'bad' : ''}"><div class="label">Budgets met</div><div class="value">${budgets.length ? html`${fmtNum(budgets.length - failedBudgets)} <small>of ${fmtNum(budgets.length)}</small>` : html`— <small>no budgets</small>`}</div></div>
+<div class="kpi"><div class="label">Planned rate</div><div class="value">${s.plannedRps !== null && s.plannedRps !== undefined ? formatCount(s.plannedRps) : '—'} <small>req/s</small></div></div>
+<div class="kpi"><div class="label">Achieved rate</div><div class="value" data-kpi="rps">${formatNumber(s.achievedRps, s.achievedRps < 100 ? 1 : 0)} <small>req/s</small></div></div>
+<div class="kpi"><div class="label">Requests</div><div class="value" data-kpi="requests">${formatCount(totalCount)}</div></div>
+<div class="kpi ${totalErrors > 0 ? 'bad' : ''}"><div class="label">Errors</div><div class="value" data-kpi="errors">${formatCount(totalErrors)} <small>${totalCount ? formatRatio(totalErrors / totalCount) : ''}</small></div></div>
+<div class="kpi"><div class="label">Worst p99</div><div class="value" data-kpi="p99">${w ? formatMs(w.ms) : '—'}</div><div class="small muted">${w ? w.link : ''}</div></div>
+<div class="kpi ${failedBudgets ? 'bad' : ''}"><div class="label">Budgets met</div><div class="value">${budgets.length ? html`${formatCount(budgets.length - failedBudgets)} <small>of ${formatCount(budgets.length)}</small>` : html`— <small>no budgets</small>`}</div></div>
 <div class="kpi ${isolationFailed ? 'bad' : ''}"><div class="label">Isolation &amp; invariants</div><div class="value">${isolationFailed ? `${isolationFailed} failed` : s.isolation.length + s.invariants.length ? 'all passed' : '—'}</div></div>
 </div>
 </section>
-${s.abort ? html`<div class="callout" data-testid="abort"><strong>Stopped by abort rule “${s.abort.rule}” at ${fmtDuration(s.abort.atS)}</strong>${s.abort.reason}${Object.keys(s.abort.figures ?? {}).length ? html`<div class="small mono">${Object.entries(s.abort.figures).map(([k, v]) => html`${k} = ${fmtNum(v, 3)}  `)}</div>` : ''}</div>` : ''}
+${s.abort ? html`<div class="callout" data-testid="abort"><strong>Stopped by abort rule “${s.abort.rule}” at ${formatDuration(s.abort.atS)}</strong>${s.abort.reason}${Object.keys(s.abort.figures ?? {}).length ? html`<div class="small mono">${Object.entries(s.abort.figures).map(([k, v]) => html`${k} = ${formatNumber(v, 3)}  `)}</div>` : ''}</div>` : ''}
 ${s.status === 'error' && s.error ? html`<div class="callout error"><strong>The drill could not run</strong>${s.error}</div>` : ''}
 ${s.notes.length ? html`<div class="callout"><strong>Notes</strong><ul>${s.notes.map((n) => html`<li>${n}</li>`)}</ul></div>` : ''}
 <section class="card"><h2>Verdict against capacity targets</h2>${live ? html`<p class="small muted">The drill is in progress: these verdicts are provisional and become final when it ends.</p>` : ''}${verdictTable(s)}</section>
@@ -164,7 +165,7 @@ ${view.series.links.map((l, i) => linkSection(view, l, i))}
 ${checksTable('Isolation checks (no test data in production)', s.isolation, 'isolation')}
 ${checksTable('Invariants', s.invariants, 'invariants')}
 </div>
-${s.agents && s.agents.length ? html`<section class="card"><h2>Load generators</h2><table><thead><tr><th>Agent</th><th class="num">Share</th><th class="num">Achieved</th><th class="num">Requests</th><th>Lost</th></tr></thead><tbody>${s.agents.map((a) => html`<tr><td>${a.name}</td><td class="num">${fmtPct(a.share, 0)}</td><td class="num">${fmtRps(a.achievedRps)}</td><td class="num">${fmtNum(a.count)}</td><td>${a.lost ? `at ${fmtDuration(a.lost.atS)}: ${a.lost.reason}` : '—'}</td></tr>`)}</tbody></table></section>` : ''}
+${s.agents && s.agents.length ? html`<section class="card"><h2>Load generators</h2><table><thead><tr><th>Agent</th><th class="num">Share</th><th class="num">Achieved</th><th class="num">Requests</th><th>Lost</th></tr></thead><tbody>${s.agents.map((a) => html`<tr><td>${a.name}</td><td class="num">${formatRatio(a.share)}</td><td class="num">${formatRps(a.achievedRps)}</td><td class="num">${formatCount(a.count)}</td><td>${a.lost ? `at ${formatDuration(a.lost.atS)}: ${a.lost.reason}` : '—'}</td></tr>`)}</tbody></table></section>` : ''}
 ${scenarioSection(s)}
 <footer>peakdrill · run ${s.id}</footer>`;
 }

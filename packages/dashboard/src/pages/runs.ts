@@ -2,7 +2,8 @@
 // worst p99, budgets), filters by scenario and status, and two-run selection for compare.
 
 import type { RunListEntry, Summary } from '@peakdrill/core';
-import { fmtDuration, fmtMs, fmtNum, fmtTime } from '../format.js';
+import { fmtTime } from '../format.js';
+import { formatCount, formatDuration, formatMs, formatNumber } from '@peakdrill/core';
 import { html } from '../html.js';
 import { renderDocument } from '../layout.js';
 import { displayStatus, type DisplayStatus } from '../view.js';
@@ -72,7 +73,7 @@ export function renderRunsPage(v: RunsView): string {
 <section class="card">
 <form class="toolbar" method="get" action="/">
 <h2>Runs</h2>
-<span class="muted">${fmtNum(v.rows.length)} of ${fmtNum(v.total)}${v.live ? html` · <b class="pill live">● ${fmtNum(v.live)} live</b>` : ''}</span>
+<span class="muted">${formatCount(v.rows.length)} of ${formatCount(v.total)}${v.live ? html` · <b class="pill live">● ${formatCount(v.live)} live</b>` : ''}</span>
 <span class="spacer"></span>
 <label>Scenario <select name="scenario" data-filter="scenario"><option value="">all</option>${v.scenarios.map((s) => html`<option value="${s}" ${v.filter.scenario === s ? 'selected' : ''}>${s}</option>`)}</select></label>
 <label>Status <select name="status" data-filter="status"><option value="">all</option>${statuses.map((s) => html`<option value="${s}" ${v.filter.status === s ? 'selected' : ''}>${s}</option>`)}</select></label>
@@ -88,9 +89,9 @@ ${v.rows.length === 0
 <td>${statusPill(r.status)}</td>
 <td><a class="scenario" href="/runs/${encodeURIComponent(r.id)}">${r.scenario}</a><div class="small muted mono">${r.id}</div>${r.abortReason ? html`<div class="small">■ ${r.abortReason}</div>` : ''}${r.problem ? html`<div class="small muted">${r.problem}</div>` : ''}</td>
 <td>${fmtTime(r.startedAt)}</td>
-<td class="num">${fmtDuration(r.durationS)}</td>
-<td class="num">${r.achievedRps === null ? '—' : html`${fmtNum(r.achievedRps, r.achievedRps < 100 ? 1 : 0)} req/s`}${r.peakRps ? html`<div class="small muted">peak ${fmtNum(r.peakRps)}</div>` : ''}${r.plannedRps ? html`<div class="small muted">planned ${fmtNum(r.plannedRps)}</div>` : ''}</td>
-<td class="num">${r.worstP99 ? html`${fmtMs(r.worstP99.ms)}<div class="small muted">${r.worstP99.link}</div>` : '—'}</td>
+<td class="num">${formatDuration(r.durationS)}</td>
+<td class="num">${r.achievedRps === null ? '—' : html`${formatNumber(r.achievedRps, r.achievedRps < 100 ? 1 : 0)} req/s`}${r.peakRps ? html`<div class="small muted">peak ${formatCount(r.peakRps)}</div>` : ''}${r.plannedRps ? html`<div class="small muted">planned ${formatCount(r.plannedRps)}</div>` : ''}</td>
+<td class="num">${r.worstP99 ? html`${formatMs(r.worstP99.ms)}<div class="small muted">${r.worstP99.link}</div>` : '—'}</td>
 <td>${r.budgets.total ? html`<span class="${r.budgets.failed ? 'budget bad' : 'budget ok'}">${r.budgets.failed ? `✗ ${r.budgets.failed} of ${r.budgets.total} missed` : `✓ ${r.budgets.total} met`}</span>` : html`<span class="muted small">no budgets</span>`}${r.isolationFailed ? html` <span class="budget bad">✗ ${r.isolationFailed} isolation</span>` : ''}</td>
 </tr>`)}</tbody>
 </table>

@@ -1,5 +1,7 @@
-// CSV rows read from the file a chunk at a time (RFC 4180: quoted fields, doubled quotes,
-// CRLF or LF), so a feeder of millions of rows costs a 64 KiB buffer, not the whole file.
+// The one CSV reader (RFC 4180: quoted fields, doubled quotes, CRLF or LF; a BOM is dropped by
+// the decoder). The scenario reader takes a file's header from it, the engine streams the rows
+// with it a chunk at a time (a feeder of millions of rows costs a 64 KiB buffer, not the whole
+// file), and shipped CSV text (agents) goes through the same record parser.
 
 import { closeSync, openSync, readSync } from 'node:fs';
 
@@ -94,6 +96,20 @@ export function parseRecord(s: string, final: boolean): { fields: string[]; end:
   if (!final) return null;
   fields.push(field);
   return { fields, end: s.length };
+}
+
+/** A whole CSV text (header row first) as rows: the same record parser as the stream. */
+export function parseCsv(text: string): Record<string, string>[] {
+  const records: string[][] = [];
+  let rest = text;
+  while (rest.length > 0) {
+    const r = parseRecord(rest, true)!;
+    rest = rest.slice(r.end);
+    if (!(r.fields.length === 1 && r.fields[0] === '')) records.push(r.fields);
+  }
+  const [header, ...body] = records;
+  if (!header) return [];
+  return body.map((r) => Object.fromEntries(header.map((h, i) => [h.trim(), r[i] ?? ''])));
 }
 
 /** Rows of a CSV file (header excluded), counted without holding them. */
