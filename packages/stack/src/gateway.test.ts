@@ -126,12 +126,15 @@ describe.each(stores)('gateway on $store', ({ store, run }) => {
   });
 
   it.skipIf(!run)('turns a burst on one SKU away with a friendly 429 and retry-after', async () => {
+    const t0 = performance.now();
     const answers = await Promise.all(
       Array.from({ length: 20 }, (_, i) => call(s.gw, 'POST', '/api/orders', { userId: `U-${String(i + 1).padStart(5, '0')}`, sku: 'SKU-000020', qty: 1 })),
     );
+    // the bucket holds 5 and refills 5/s: on a busy machine the burst itself takes a while
+    const allowed = 5 + Math.ceil((5 * (performance.now() - t0)) / 1000);
     const limited = answers.filter((a) => a.status === 429);
-    expect(answers.filter((a) => a.status === 201).length).toBeLessThanOrEqual(6);
-    expect(limited.length).toBeGreaterThanOrEqual(14);
+    expect(answers.filter((a) => a.status === 201).length).toBeLessThanOrEqual(allowed);
+    expect(limited.length).toBeGreaterThanOrEqual(20 - allowed);
     expect(limited[0]?.body).toMatchObject({ code: 'SOLD_OUT_OR_BUSY', message: "Sorry, you didn't get it this time — try again" });
     expect(limited[0]?.headers.get('retry-after')).toBe('1');
     expect(await metric(s.gw, 'peakdrill_stack_ratelimited_total', { scope: 'sku' })).toBe(limited.length);
