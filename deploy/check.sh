@@ -18,7 +18,7 @@ if ! command -v docker-compose >/dev/null; then
   fi
 fi
 # The secrets have no defaults: without them compose must refuse; with them (for the check only) it must validate.
-secrets=(PEAKDRILL_SHADOW_SECRET PEAKDRILL_ADMIN_TOKEN PEAKDRILL_DASHBOARD_TOKEN PEAKDRILL_AGENT_TOKEN PEAKDRILL_PG_PASSWORD)
+secrets=(PEAKDRILL_SHADOW_SECRET PEAKDRILL_ADMIN_TOKEN PEAKDRILL_SERVICE_TOKEN PEAKDRILL_DASHBOARD_TOKEN PEAKDRILL_AGENT_TOKEN PEAKDRILL_PG_PASSWORD)
 if env $(printf -- '-u %s ' "${secrets[@]}") docker-compose -f docker-compose.yml config -q 2>/dev/null; then
   fail "docker-compose.yml starts without its secrets set (use \${VAR:?message}, never a default secret)"
 fi

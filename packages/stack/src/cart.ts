@@ -48,7 +48,7 @@ async function add(ctx: Ctx): Promise<Reply> {
     `INSERT INTO ${ctx.schema}.cart_items (user_id, sku, qty, run_id) VALUES ($1, $2, $3, $4)
      ON CONFLICT (user_id, sku) DO UPDATE
        SET qty = LEAST(${ctx.schema}.cart_items.qty + EXCLUDED.qty, ${MAX_CART_QTY}), run_id = EXCLUDED.run_id, updated_at = now()`,
-    [userId, sku, qty, ctx.runId],
+    [userId, sku, qty, ctx.rowRun],
   );
   return ok(await view(ctx, userId));
 }

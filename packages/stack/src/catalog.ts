@@ -4,7 +4,7 @@
 
 import type { Schema } from './db.js';
 import { shadowResetRoute } from './audit.js';
-import { type Ctx, ok, pathParam, queryInt, type Reply, type Service, SKU_RE } from './http.js';
+import { type Ctx, ok, pathParam, queryInt, type Reply, requireAdmin, type Service, SKU_RE } from './http.js';
 import { Metrics } from './metrics.js';
 import type { Kv } from './redis.js';
 
@@ -28,6 +28,10 @@ interface Cached {
 }
 
 const CACHE_MAX = 50_000;
+
+function topOf(counts: ReadonlyMap<string, number>, limit: number): Array<{ sku: string; requests: number }> {
+  return [...counts].sort((a, b) => b[1] - a[1]).slice(0, limit).map(([sku, requests]) => ({ sku, requests }));
+}
 
 export function catalog(opts: CatalogOptions): Service {
   const metrics = new Metrics('catalog');
@@ -72,24 +76,44 @@ export function catalog(opts: CatalogOptions): Service {
     }
   }
 
+  // One store read per SKU at a time: a hot key's expiry must not send every buyer who
+  // arrives before the read returns to the store as well (a cache stampede).
+  const loading: Record<Schema, Map<string, Promise<Reply>>> = { public: new Map(), shadow: new Map() };
+
+  function load(ctx: Ctx, schema: Schema, sku: string): Promise<Reply> {
+    let p = loading[schema].get(sku);
+    if (p) return p;
+    cacheMisses++;
+    p = ctx
+      .sql<ItemRow>(`SELECT sku, name, category, price_cents, flash FROM ${schema}.items WHERE sku = $1`, [sku])
+      .then(([row]) => {
+        // Unknown SKUs are cached too, so a flood of bad keys cannot reach the database either.
+        const reply: Reply = row
+          ? ok({ sku: row.sku, name: row.name, category: row.category, priceCents: row.price_cents, flash: row.flash })
+          : { status: 404, body: { code: 'ITEM_NOT_FOUND', message: `No item ${sku}.`, sku } };
+        if (cache[schema].size >= CACHE_MAX) cache[schema].clear();
+        cache[schema].set(sku, { at: now, reply });
+        return reply;
+      })
+      .finally(() => loading[schema].delete(sku));
+    loading[schema].set(sku, p);
+    return p;
+  }
+
   async function item(ctx: Ctx): Promise<Reply> {
     const sku = pathParam(ctx, 'sku', SKU_RE);
     const schema = ctx.schema;
     const c = cache[schema].get(sku);
-    if (c && now - c.at < ttl) {
+    if (c) {
+      // Fresh: answer. Stale: answer it all the same and refresh behind it (stale-while-revalidate),
+      // so the hot item's readers never wait for the store.
       cacheHits++;
+      if (now - c.at >= ttl) load(ctx, schema, sku).catch(() => {});
       if (c.reply.status === 200) count(schema, sku);
       return c.reply;
     }
-    cacheMisses++;
-    const [row] = await ctx.sql<ItemRow>(`SELECT sku, name, category, price_cents, flash FROM ${schema}.items WHERE sku = $1`, [sku]);
-    // Unknown SKUs are cached too, so a flood of bad keys cannot reach the database either.
-    const reply: Reply = row
-      ? ok({ sku: row.sku, name: row.name, category: row.category, priceCents: row.price_cents, flash: row.flash })
-      : { status: 404, body: { code: 'ITEM_NOT_FOUND', message: `No item ${sku}.`, sku } };
-    if (cache[schema].size >= CACHE_MAX) cache[schema].clear();
-    cache[schema].set(sku, { at: now, reply });
-    if (row) count(schema, sku);
+    const reply = await load(ctx, schema, sku);
+    if (reply.status === 200) count(schema, sku);
     return reply;
   }
 
@@ -123,8 +147,7 @@ export function catalog(opts: CatalogOptions): Service {
         // Redis unavailable: fall back to this process's own counts.
       }
     }
-    const top = [...hits[schema]].sort((a, b) => b[1] - a[1]).slice(0, limit);
-    return ok({ source: 'process', items: top.map(([sku, requests]) => ({ sku, requests })) });
+    return ok({ source: 'process', items: topOf(hits[schema], limit) });
   }
 
   return {
@@ -134,6 +157,16 @@ export function catalog(opts: CatalogOptions): Service {
       { method: 'GET', pattern: '/items/:sku', handler: item },
       { method: 'GET', pattern: '/items', handler: list },
       { method: 'GET', pattern: '/hot', handler: hot },
+      {
+        // the hottest SKUs of shadow traffic, from this process's own counts, for the gateway's audit
+        method: 'GET',
+        pattern: '/admin/hot',
+        handler: (ctx) => {
+          requireAdmin(ctx);
+          const limit = queryInt(ctx.query(), 'limit', 5, 1, 100);
+          return ok({ items: topOf(hits.shadow, limit) });
+        },
+      },
       shadowResetRoute(async () => {
         hits.shadow.clear();
         pending.shadow.clear();

@@ -1,8 +1,11 @@
 // The storage layer: one SQL dialect (PostgreSQL) spoken to either a `pg` pool or an
 // embedded PGlite instance. Services never see which one they have.
 
-import { PGlite } from '@electric-sql/pglite';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import pg from 'pg';
+import type { StoreReady, StoreReply, StoreRequest, StoreWorkerData } from './store-protocol.js';
 
 /** Where a request's reads and writes go: real traffic to `public`, test traffic to `shadow`. */
 export type Schema = 'public' | 'shadow';
@@ -72,8 +75,58 @@ async function openPg(url: string, max: number): Promise<Db> {
   };
 }
 
+/** The worker file next to this module; from the sources (tests) it is the built one in dist/. */
+function workerUrl(): URL {
+  const here = new URL('./store-worker.js', import.meta.url);
+  return existsSync(fileURLToPath(here)) ? here : new URL('../dist/store-worker.js', import.meta.url);
+}
+
+class StoreError extends Error {
+  readonly code: string | undefined;
+  constructor(message: string, code?: string) {
+    super(message);
+    this.name = 'StoreError';
+    this.code = code;
+  }
+}
+
+// PGlite runs in its own worker thread (store-worker.ts): its queries are CPU work in WASM, and
+// on the request thread they would stall every service's answers, cached or not.
 async function openPglite(dataDir: string | undefined): Promise<Db> {
-  const db = dataDir ? await PGlite.create(dataDir) : await PGlite.create();
+  const worker = new Worker(workerUrl(), { workerData: { ...(dataDir ? { dataDir } : {}) } satisfies StoreWorkerData });
+  const pending = new Map<number, { resolve(r: StoreReply & { ok: true }): void; reject(e: Error): void }>();
+  let nextId = 1;
+  let dead: Error | null = null;
+  const ready = new Promise<void>((resolve, reject) => {
+    worker.once('message', (m: StoreReady) => (m.ready ? resolve() : reject(new Error(m.message))));
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`the store thread exited (${code}) while opening`)));
+  });
+  await ready;
+  worker.on('message', (m: StoreReply) => {
+    const p = pending.get(m.id);
+    if (!p) return;
+    pending.delete(m.id);
+    if (m.ok) p.resolve(m);
+    else p.reject(new StoreError(m.message, m.code));
+  });
+  const die = (err: Error) => {
+    dead ??= err;
+    for (const p of pending.values()) p.reject(dead);
+    pending.clear();
+  };
+  worker.on('error', die);
+  worker.on('exit', (code) => die(new Error(`the store thread exited (${code})`)));
+
+  type Req = StoreRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
+  const send = (req: Req): Promise<StoreReply & { ok: true }> => {
+    if (dead) return Promise.reject(dead);
+    const id = nextId++;
+    return new Promise((resolve, reject) => {
+      pending.set(id, { resolve, reject });
+      worker.postMessage({ ...req, id } as StoreRequest);
+    });
+  };
   // PGlite is one connection: it queues queries and transactions itself. We count what waits
   // so /metrics can show the queue as "pool" pressure.
   let inFlight = 0;
@@ -88,21 +141,31 @@ async function openPglite(dataDir: string | undefined): Promise<Db> {
   return {
     kind: 'pglite',
     query<R>(text: string, params?: readonly unknown[]) {
-      return track(async () => (await db.query<R>(text, params as unknown[] | undefined)).rows);
+      return track(async () => (await send({ op: 'query', text, params })).rows as R[]);
     },
     tx<T>(fn: (sql: Sql) => Promise<T>) {
-      return track(() =>
-        db.transaction(async (t) => {
-          const sql: Sql = {
-            async query<R>(text: string, params?: readonly unknown[]) {
-              return (await t.query<R>(text, params as unknown[] | undefined)).rows;
-            },
-          };
-          return fn(sql);
-        }),
-      );
+      return track(async () => {
+        const { tx } = await send({ op: 'begin' });
+        const sql: Sql = {
+          async query<R>(text: string, params?: readonly unknown[]) {
+            return (await send({ op: 'query', text, params, tx: tx! })).rows as R[];
+          },
+        };
+        let out: T;
+        try {
+          out = await fn(sql);
+        } catch (err) {
+          await send({ op: 'end', tx: tx!, commit: false }).catch(() => {});
+          throw err;
+        }
+        await send({ op: 'end', tx: tx!, commit: true });
+        return out;
+      });
     },
     stats: () => ({ total: 1, idle: inFlight === 0 ? 1 : 0, waiting: Math.max(0, inFlight - 1) }),
-    close: () => db.close(),
+    async close() {
+      if (!dead) await send({ op: 'close' }).catch(() => {});
+      await worker.terminate();
+    },
   };
 }

@@ -8,7 +8,7 @@ const AUDITED = ['cart_items', 'orders', 'order_items', 'payments', 'stock_movem
 
 interface AuditBody {
   tables: Record<string, { production: number; shadow: number; leaked: number; run?: number }>;
-  leaked: { total: number };
+  leaked: { total: number; rows: number; requests: number; byReason: Record<string, number> };
   production: Record<string, number>;
   shadow: Record<string, number>;
   run?: { id: string; rows: Record<string, number> };
@@ -60,7 +60,7 @@ describe.each(stores)('gateway on $store', ({ store, run }) => {
     expect(await metric(s.urls.order!, 'peakdrill_stack_requests_total', { route: '/orders', kind: 'shadow', code: '201' })).toBe(1);
   });
 
-  it.skipIf(!run)('a forged tag is stripped: the request lands in production as an ordinary one and is counted', async () => {
+  it.skipIf(!run)('a forged tag is stripped: the request lands in production, and the audit reports it as leaked', async () => {
     const forged = { 'x-peakdrill-shadow': signShadowTag('wrong-secret', 'drill-x'), baggage: 'peakdrill-shadow=drill-x' };
     const before = await metric(s.gw, 'peakdrill_stack_shadow_forged_total');
     const o = await call(s.gw, 'POST', '/api/orders', { userId: 'U-00002', sku: 'SKU-000003', qty: 1 }, forged);
@@ -71,9 +71,14 @@ describe.each(stores)('gateway on $store', ({ store, run }) => {
     // The tag was not passed on: the order service saw a plain production request.
     expect(await metric(s.urls.order!, 'peakdrill_stack_shadow_forged_total')).toBe(0);
     expect(await metric(s.urls.order!, 'peakdrill_stack_requests_total', { route: '/orders', kind: 'production', code: '201' })).toBeGreaterThan(0);
-    const audit = (await call(s.gw, 'GET', '/admin/audit')).body as unknown as AuditBody;
+    // Its claim stays on what it wrote: the order, its line and its stock movement are leaked rows of drill-x.
+    const audit = (await call(s.gw, 'GET', '/admin/audit?run=drill-x')).body as unknown as AuditBody;
     expect(audit.production['orders']).toBeGreaterThan(0);
-    expect(audit.leaked.total).toBe(0);
+    expect(audit.leaked).toEqual({ total: 4, rows: 3, requests: 1, byReason: { unsigned: 0, forged: 1, wrong_run: 0 } });
+    expect(audit.tables['orders']?.leaked).toBe(1);
+    expect(audit.tables['stock_movements']?.leaked).toBe(1);
+    // another run's audit is not touched by drill-x's leak
+    expect(((await call(s.gw, 'GET', '/admin/audit?run=drill-y')).body as unknown as AuditBody).leaked.total).toBe(0);
 
     for (const bad of ['drill-x', 'drill-x.' + '0'.repeat(64), '.abc', 'bad id!.' + '0'.repeat(64), signShadowTag(SECRET, 'r') + 'x']) {
       const a = await call(s.gw, 'GET', '/api/items/SKU-000001', undefined, { 'x-peakdrill-shadow': bad });
@@ -91,9 +96,12 @@ describe.each(stores)('gateway on $store', ({ store, run }) => {
     await c.connect();
     try {
       for (const t of AUDITED) {
-        const r = await c.query<{ n: number }>(`SELECT count(*)::int AS n FROM public.${t} WHERE run_id IS NOT NULL`);
+        const r = await c.query<{ n: number }>(`SELECT count(*)::int AS n FROM public.${t} WHERE run_id = 'drill-20261123.a_1'`);
         expect(r.rows[0]?.n).toBe(0);
       }
+      // the forged request's order is in production, marked with the run it claimed
+      const forged = await c.query<{ n: number }>(`SELECT count(*)::int AS n FROM public.orders WHERE run_id = 'drill-x'`);
+      expect(forged.rows[0]?.n).toBe(1);
       const sh = await c.query<{ n: number }>(`SELECT count(*)::int AS n FROM shadow.orders WHERE run_id = 'drill-20261123.a_1'`);
       expect(sh.rows[0]?.n).toBe(1);
     } finally {
@@ -101,13 +109,32 @@ describe.each(stores)('gateway on $store', ({ store, run }) => {
     }
   });
 
+  it.skipIf(!run)("reports the production rows written during a run's window, even from requests that carry no claim", async () => {
+    const runId = 'window-run';
+    const first = await call(s.gw, 'GET', '/api/items/SKU-000004', undefined, shadowHeaders(runId));
+    expect(first.headers.get('x-peakdrill-shadow-ack')).toBe(runId);
+    // a request of the drill that lost both its tag and its baggage on the way: nothing names it
+    const bare = await call(s.gw, 'POST', '/api/orders', { userId: 'U-00003', sku: 'SKU-000004', qty: 1 });
+    expect(bare.status).toBe(201);
+    await call(s.gw, 'GET', '/api/items/SKU-000004', undefined, shadowHeaders(runId));
+    const audit = (await call(s.gw, 'GET', `/admin/audit?run=${runId}`)).body as unknown as AuditBody & { window: { from: string; to: string; production: Record<string, number> } };
+    expect(audit.leaked.total).toBe(0);
+    expect(audit.window.production).toEqual({ cart_items: 0, orders: 1, payments: 0, stock_movements: 1 });
+    expect(Date.parse(audit.window.to)).toBeGreaterThan(Date.parse(audit.window.from));
+    // a run the gateway never saw has no window
+    expect((await call(s.gw, 'GET', '/admin/audit?run=never-seen')).body['window']).toBeUndefined();
+  });
+
   it.skipIf(!run)('turns a burst on one SKU away with a friendly 429 and retry-after', async () => {
+    const t0 = performance.now();
     const answers = await Promise.all(
       Array.from({ length: 20 }, (_, i) => call(s.gw, 'POST', '/api/orders', { userId: `U-${String(i + 1).padStart(5, '0')}`, sku: 'SKU-000020', qty: 1 })),
     );
+    // the bucket holds 5 and refills 5/s: on a busy machine the burst itself takes a while
+    const allowed = 5 + Math.ceil((5 * (performance.now() - t0)) / 1000);
     const limited = answers.filter((a) => a.status === 429);
-    expect(answers.filter((a) => a.status === 201).length).toBeLessThanOrEqual(6);
-    expect(limited.length).toBeGreaterThanOrEqual(14);
+    expect(answers.filter((a) => a.status === 201).length).toBeLessThanOrEqual(allowed);
+    expect(limited.length).toBeGreaterThanOrEqual(20 - allowed);
     expect(limited[0]?.body).toMatchObject({ code: 'SOLD_OUT_OR_BUSY', message: "Sorry, you didn't get it this time — try again" });
     expect(limited[0]?.headers.get('retry-after')).toBe('1');
     expect(await metric(s.gw, 'peakdrill_stack_ratelimited_total', { scope: 'sku' })).toBe(limited.length);
@@ -167,6 +194,11 @@ describe.each(stores)('gateway on $store', ({ store, run }) => {
     for (let i = 0; i < 30; i++) await call(s.gw, 'GET', '/api/items/SKU-000042');
     const hot = await call(s.gw, 'GET', '/api/hot?limit=1');
     expect(hot.body['items']).toEqual([{ sku: 'SKU-000042', requests: expect.any(Number) }]);
+    // the audit names the hot keys of test traffic only, from the stack's own counts
+    for (let i = 0; i < 12; i++) await call(s.gw, 'GET', '/api/items/SKU-000043', undefined, shadowHeaders('hot-run'));
+    const audit = (await call(s.gw, 'GET', '/admin/audit?run=hot-run')).body as unknown as { hot: Array<{ sku: string; requests: number }> };
+    expect(audit.hot[0]).toEqual({ sku: 'SKU-000043', requests: 12 });
+    expect(audit.hot.some((h) => h.sku === 'SKU-000042')).toBe(false);
   });
 
   it.skipIf(!run)('resets the shadow data of a drill without touching production', async () => {

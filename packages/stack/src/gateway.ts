@@ -3,10 +3,13 @@
 // and routes /api/... to the services. It buffers answers rather than streaming them: they
 // are small JSON, and buffering lets it set Server-Timing and the shadow ack in the head.
 
-import { type Audit, mergeAudit, runParam, type TableAudit } from './audit.js';
-import { type Ctx, HttpError, ok, parseJson, type Reply, requireAdmin, type Route, type Service, type ServiceName } from './http.js';
+import { type Audit, mergeAudit, runParam, type RunWindow, type SuspectCounts, type TableAudit } from './audit.js';
+import { parseJson } from './downstream.js';
+import { type Ctx, HttpError, ok, type Reply, requireAdmin, type Route, type Service, type ServiceName } from './http.js';
 import { Metrics } from './metrics.js';
 import type { AuditedTable } from './schema.js';
+import { SUSPECT_REASONS, type Suspect } from './shadow.js';
+import { Shield, type ShieldOptions, SOLD_OUT_HEADER } from './shield.js';
 
 export interface RateLimitOptions {
   /** Requests per second over all /api routes; 0 turns the limit off (default 50000). */
@@ -45,7 +48,37 @@ class Bucket {
   }
 }
 
-const PASS_HEADERS = ['idempotent-replay', 'retry-after'] as const;
+const SUSPECT_RUNS_MAX = 10_000;
+
+/** Per claimed run, the requests whose test-traffic claim failed verification; `all` over every run. */
+class Suspects {
+  readonly #byRun = new Map<string, SuspectCounts>();
+  readonly #all: SuspectCounts = zeroCounts();
+
+  add(s: Suspect): void {
+    this.#all[s.reason]++;
+    if (s.run === null) return;
+    let c = this.#byRun.get(s.run);
+    if (!c) {
+      if (this.#byRun.size >= SUSPECT_RUNS_MAX) this.#byRun.clear();
+      c = zeroCounts();
+      this.#byRun.set(s.run, c);
+    }
+    c[s.reason]++;
+  }
+
+  counts(run: string | null): SuspectCounts {
+    return { ...(run === null ? this.#all : (this.#byRun.get(run) ?? zeroCounts())) };
+  }
+}
+
+function zeroCounts(): SuspectCounts {
+  const c = {} as SuspectCounts;
+  for (const r of SUSPECT_REASONS) c[r] = 0;
+  return c;
+}
+
+const PASS_HEADERS = ['idempotent-replay', 'retry-after', SOLD_OUT_HEADER] as const;
 const FORWARD_HEADERS = ['idempotency-key', 'content-type'] as const;
 const AUDITED: readonly ServiceName[] = ['cart', 'inventory', 'order', 'payment'];
 const BACKENDS: readonly ServiceName[] = ['catalog', 'cart', 'inventory', 'order', 'payment'];
@@ -72,13 +105,19 @@ function adminHeaders(ctx: Ctx): Record<string, string> {
   return ctx.rt.adminToken ? { 'x-admin-token': ctx.rt.adminToken } : {};
 }
 
-export function gateway(opts: RateLimitOptions = {}): Service {
+export interface GatewayOptions extends RateLimitOptions, ShieldOptions {}
+
+export function gateway(opts: GatewayOptions = {}): Service {
   const metrics = new Metrics('gateway');
   const globalRps = opts.globalRps ?? 50_000;
   const skuRps = opts.skuRps ?? 2_000;
   const skuBuckets = Math.max(1, opts.skuBuckets ?? SKU_BUCKETS_MAX);
   const global = globalRps > 0 ? new Bucket(globalRps, performance.now()) : null;
   const perSku = new Map<string, Bucket>();
+  const shield = new Shield(opts);
+  const suspects = new Suspects();
+  // Per run, the first and last tagged request seen: the window of its production delta.
+  const windows = new Map<string, RunWindow>();
 
   function limited(scope: 'global' | 'sku'): HttpError {
     metrics.inc('ratelimited_total', 'Requests answered 429 by a token bucket, by scope.', { scope });
@@ -95,12 +134,44 @@ export function gateway(opts: RateLimitOptions = {}): Service {
     }
   }
 
-  function proxy(hop: ServiceName, limitSku = false): (ctx: Ctx) => Promise<Reply> {
+  function soldOut(sku: string): HttpError {
+    metrics.inc('shed_total', 'Order creations the gateway answered itself, by reason.', { reason: 'sold_out' });
+    return new HttpError(409, 'SOLD_OUT', `Sorry, ${sku} is sold out.`, { sku, at: 'gateway' });
+  }
+
+  function busy(): HttpError {
+    metrics.inc('shed_total', 'Order creations the gateway answered itself, by reason.', { reason: 'in_flight' });
+    return new HttpError(429, SOLD_OUT_OR_BUSY.code, SOLD_OUT_OR_BUSY.message, { scope: 'in_flight' }, { 'retry-after': '1' });
+  }
+
+  /** An order creation: shed early when the SKU is known sold out or at its in-flight cap. */
+  function order(): (ctx: Ctx) => Promise<Reply> {
+    const forward = proxy('order', true);
     return async (ctx) => {
+      const sku = skuOf(ctx.body);
+      if (sku === null) return forward(ctx, null);
+      const kind = ctx.kind;
+      if (shield.soldOut(kind, sku, performance.now())) throw soldOut(sku);
+      if (!shield.enter(kind, sku)) throw busy();
+      let reply: Reply;
+      try {
+        reply = await forward(ctx, sku);
+      } finally {
+        shield.leave(kind, sku);
+      }
+      const gone = reply.headers?.[SOLD_OUT_HEADER];
+      if (gone !== undefined) for (const s of gone.split(',')) shield.markSoldOut(kind, s.trim(), performance.now());
+      return reply;
+    };
+  }
+
+  /** `sku`: the order creation's SKU when the caller parsed it already. */
+  function proxy(hop: ServiceName, limitSku = false): (ctx: Ctx, sku?: string | null) => Promise<Reply> {
+    return async (ctx, parsed) => {
       const now = performance.now();
       if (global && !global.take(now)) throw limited('global');
       if (limitSku && skuRps > 0) {
-        const sku = skuOf(ctx.body);
+        const sku = parsed !== undefined ? parsed : skuOf(ctx.body);
         if (sku !== null) {
           let b = perSku.get(sku);
           if (!b) {
@@ -131,7 +202,9 @@ export function gateway(opts: RateLimitOptions = {}): Service {
   async function audit(ctx: Ctx): Promise<Reply> {
     requireAdmin(ctx);
     const run = runParam(ctx);
-    const qs = run === null ? '' : `?run=${encodeURIComponent(run)}`;
+    const win = run === null ? null : windows.get(run) ?? null;
+    // a second past the last tagged request, for the writes of the requests still in flight then
+    const qs = run === null ? '' : `?run=${encodeURIComponent(run)}${win ? `&from=${win.fromMs}&to=${win.toMs + 1000}` : ''}`;
     const parts = await Promise.all(
       AUDITED.map(async (svc) => {
         const d = await ctx.call(svc, 'GET', `/admin/audit${qs}`, undefined, adminHeaders(ctx));
@@ -139,7 +212,10 @@ export function gateway(opts: RateLimitOptions = {}): Service {
         return parseJson<{ tables: Partial<Record<AuditedTable, TableAudit>> }>(d).tables;
       }),
     );
-    const body: Audit = mergeAudit(parts, run);
+    const h = await ctx.call('catalog', 'GET', '/admin/hot?limit=5', undefined, adminHeaders(ctx));
+    if (h.status !== 200) throw new HttpError(502, 'AUDIT_FAILED', `The catalog service did not answer its hot keys (${h.status}).`, { service: 'catalog' });
+    const hot = parseJson<{ items: Audit['hot'] }>(h).items;
+    const body: Audit = mergeAudit(parts, run, suspects.counts(run), win && { fromMs: win.fromMs, toMs: win.toMs + 1000 }, hot);
     return ok(body);
   }
 
@@ -151,6 +227,7 @@ export function gateway(opts: RateLimitOptions = {}): Service {
         if (d.status !== 200) throw new HttpError(502, 'RESET_FAILED', `The ${svc} service did not reset its shadow data (${d.status}).`, { service: svc });
       }),
     );
+    shield.forget('shadow');
     return ok({ reset: true });
   }
 
@@ -161,7 +238,7 @@ export function gateway(opts: RateLimitOptions = {}): Service {
     { method: 'POST', pattern: '/api/cart/:userId/items', handler: proxy('cart') },
     { method: 'GET', pattern: '/api/cart/:userId', handler: proxy('cart') },
     { method: 'DELETE', pattern: '/api/cart/:userId/items/:sku', handler: proxy('cart') },
-    { method: 'POST', pattern: '/api/orders', handler: proxy('order', true) },
+    { method: 'POST', pattern: '/api/orders', handler: order() },
     { method: 'GET', pattern: '/api/orders/:id', handler: proxy('order') },
     { method: 'POST', pattern: '/api/orders/:id/pay', handler: proxy('payment') },
     { method: 'GET', pattern: '/api/payments/:id', handler: proxy('payment') },
@@ -169,5 +246,22 @@ export function gateway(opts: RateLimitOptions = {}): Service {
     { method: 'GET', pattern: '/admin/audit', handler: audit },
     { method: 'POST', pattern: '/admin/shadow/reset', handler: reset },
   ];
-  return { name: 'gateway', metrics, routes };
+  return {
+    name: 'gateway',
+    metrics,
+    routes,
+    suspect(sus) {
+      metrics.inc('shadow_suspect_total', 'Requests that claimed to be test traffic but failed verification, by reason.', { reason: sus.reason });
+      suspects.add(sus);
+    },
+    shadowSeen(runId) {
+      const now = Date.now();
+      const w = windows.get(runId);
+      if (w) w.toMs = now;
+      else {
+        if (windows.size >= SUSPECT_RUNS_MAX) windows.clear();
+        windows.set(runId, { fromMs: now, toMs: now });
+      }
+    },
+  };
 }

@@ -2,12 +2,14 @@
 // shadow-tag handling, Server-Timing, metrics, and keep-alive calls to downstream services.
 
 import { createHash, timingSafeEqual } from 'node:crypto';
-import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Db, Schema, Sql } from './db.js';
+import { type Downstream, send } from './downstream.js';
 import { Metrics, type TrafficKind } from './metrics.js';
-import { SHADOW_ACK_HEADER, SHADOW_HEADER, type ShadowVerifier } from './shadow.js';
+import { HttpError } from './errors.js';
+import { SHADOW_ACK_HEADER, SHADOW_HEADER, type ShadowVerifier, type Suspect, suspectOf } from './shadow.js';
 
 export const SERVICE_NAMES = ['gateway', 'catalog', 'cart', 'inventory', 'order', 'payment'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
@@ -15,19 +17,7 @@ export type ServiceName = (typeof SERVICE_NAMES)[number];
 /** Largest request body any service accepts; more is answered 413. */
 export const MAX_BODY_BYTES = 64 * 1024;
 
-export class HttpError extends Error {
-  readonly status: number;
-  readonly code: string;
-  readonly extra: Record<string, unknown> | undefined;
-  readonly headers: Record<string, string> | undefined;
-  constructor(status: number, code: string, message: string, extra?: Record<string, unknown>, headers?: Record<string, string>) {
-    super(message);
-    this.status = status;
-    this.code = code;
-    this.extra = extra;
-    this.headers = headers;
-  }
-}
+export { HttpError } from './errors.js';
 
 export interface Reply {
   status: number;
@@ -37,11 +27,6 @@ export interface Reply {
   headers?: Record<string, string>;
 }
 
-export interface Downstream {
-  status: number;
-  headers: IncomingHttpHeaders;
-  body: Buffer;
-}
 
 /** What each service shares with the others in its process: peers, store, tag verifier, agent. */
 export interface Runtime {
@@ -50,6 +35,8 @@ export interface Runtime {
   readonly verifier: ShadowVerifier;
   readonly agent: http.Agent;
   readonly adminToken: string | undefined;
+  /** Shared by the stack's services; sent on every downstream call, required by internal endpoints. */
+  readonly serviceToken: string;
   readonly log: (line: string) => void;
 }
 
@@ -66,8 +53,15 @@ export interface Service {
   readonly name: ServiceName;
   readonly metrics: Metrics;
   readonly routes: readonly Route[];
+  /** Told of each request that claims to be test traffic but failed verification (the gateway records them). */
+  suspect?(s: Suspect, method: string): void;
+  /** Told of each verified shadow request (the gateway keeps each run's time window). */
+  shadowSeen?(runId: string): void;
   close?(): Promise<void>;
 }
+
+/** Sent by every service on its downstream calls; the internal endpoints require it (credential.ts). */
+export const SERVICE_TOKEN_HEADER = 'x-peakdrill-service-token';
 
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
@@ -80,24 +74,35 @@ export class Ctx {
   readonly body: Buffer | null;
   /** The verified run id of shadow traffic; null for real traffic. */
   readonly runId: string | null;
+  /** The run a production request claimed to belong to but could not prove (unsigned, forged tag). */
+  readonly claimedRun: string | null;
   readonly #tag: string | undefined;
   dbMs = 0;
   readonly timing: string[] = [];
   /** False once a downstream hop answered a shadow request without acknowledging shadow routing. */
   acked = true;
 
-  constructor(req: IncomingMessage, rt: Runtime, params: Record<string, string>, search: string, body: Buffer | null, runId: string | null) {
+  constructor(req: IncomingMessage, rt: Runtime, params: Record<string, string>, search: string, body: Buffer | null, runId: string | null, claimedRun: string | null) {
     this.req = req;
     this.rt = rt;
     this.params = params;
     this.search = search;
     this.body = body;
     this.runId = runId;
+    this.claimedRun = claimedRun;
     this.#tag = runId === null ? undefined : (req.headers[SHADOW_HEADER] as string);
   }
 
   get schema(): Schema {
     return this.runId === null ? 'public' : 'shadow';
+  }
+
+  /**
+   * What a written row records in `run_id`: the verified run in shadow tables; in production
+   * tables the run a request claimed without proof, so the audit can count such rows as leaked.
+   */
+  get rowRun(): string | null {
+    return this.runId ?? this.claimedRun;
   }
 
   get kind(): TrafficKind {
@@ -152,10 +157,13 @@ export class Ctx {
   async call(hop: ServiceName, method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Downstream> {
     const base = this.rt.peers[hop];
     if (!base) throw new HttpError(503, 'UPSTREAM_UNAVAILABLE', `The ${hop} service is not configured.`, { hop });
-    const h: Record<string, string> = { ...headers };
+    const h: Record<string, string> = { ...headers, [SERVICE_TOKEN_HEADER]: this.rt.serviceToken };
     if (this.#tag !== undefined && this.runId !== null) {
       h[SHADOW_HEADER] = this.#tag;
       h['baggage'] = `peakdrill-shadow=${this.runId}`;
+    } else if (this.claimedRun !== null) {
+      // the claim travels on as baggage does, so each service records it on what it writes
+      h['baggage'] = `peakdrill-shadow=${this.claimedRun}`;
     }
     let payload: Buffer | undefined;
     if (body !== undefined) {
@@ -171,46 +179,6 @@ export class Ctx {
     if (this.runId !== null && res.headers[SHADOW_ACK_HEADER] !== this.runId) this.acked = false;
     return res;
   }
-}
-
-function send(agent: http.Agent, url: string, method: string, headers: Record<string, string>, payload: Buffer | undefined, hop: string): Promise<Downstream> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(url, { method, headers, agent, timeout: 30_000 }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 502, headers: res.headers, body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks) }));
-      res.on('error', () => reject(new HttpError(502, 'UPSTREAM_UNAVAILABLE', `The ${hop} service broke off its answer.`, { hop })));
-    });
-    req.on('timeout', () => req.destroy(new HttpError(504, 'UPSTREAM_TIMEOUT', `The ${hop} service did not answer in time.`, { hop })));
-    req.on('error', (err) => reject(err instanceof HttpError ? err : new HttpError(502, 'UPSTREAM_UNAVAILABLE', `The ${hop} service is not reachable.`, { hop })));
-    req.end(payload);
-  });
-}
-
-/** Parses a downstream JSON answer. */
-export function parseJson<T>(d: Downstream): T {
-  try {
-    return JSON.parse(d.body.toString('utf8')) as T;
-  } catch {
-    throw new HttpError(502, 'UPSTREAM_BAD_ANSWER', 'A downstream service answered with invalid JSON.');
-  }
-}
-
-/** Re-raises a downstream 4xx/5xx JSON error as our own answer, unchanged. */
-export function passError(d: Downstream): never {
-  let code = 'UPSTREAM_ERROR';
-  let message = `A downstream service answered ${d.status}.`;
-  let extra: Record<string, unknown> | undefined;
-  try {
-    const e = JSON.parse(d.body.toString('utf8')) as { code?: unknown; message?: unknown } & Record<string, unknown>;
-    if (typeof e.code === 'string') code = e.code;
-    if (typeof e.message === 'string') message = e.message;
-    const { code: _c, message: _m, ...rest } = e;
-    extra = rest;
-  } catch {
-    // keep the generic message
-  }
-  throw new HttpError(d.status >= 500 ? 502 : d.status, code, message, extra);
 }
 
 export function isLoopback(req: IncomingMessage): boolean {
@@ -327,6 +295,10 @@ async function handle(svc: Service, rt: Runtime, routes: Compiled[], req: Incomi
   const tag = rt.verifier.verify(req.headers[SHADOW_HEADER]);
   if (tag.kind === 'forged') svc.metrics.inc('shadow_forged_total', 'Requests whose shadow tag failed verification (handled as production).');
   const runId = tag.kind === 'verified' ? tag.runId : null;
+  const suspect = tag.kind === 'verified' && req.headers['baggage'] === undefined ? null : suspectOf(tag, req.headers[SHADOW_HEADER], req.headers['baggage']);
+  if (suspect !== null) svc.suspect?.(suspect, method);
+  const claimedRun = runId === null && suspect !== null ? suspect.run : null;
+  if (runId !== null) svc.shadowSeen?.(runId);
   let routeName = 'unmatched';
   let ctx: Ctx | null = null;
   let reply: Reply;
@@ -344,7 +316,7 @@ async function handle(svc: Service, rt: Runtime, routes: Compiled[], req: Incomi
       }
       body = b;
     }
-    ctx = new Ctx(req, rt, m.params, search, body, runId);
+    ctx = new Ctx(req, rt, m.params, search, body, runId, claimedRun);
     reply = await m.route.handler(ctx);
   } catch (err) {
     if (err instanceof HttpError) {

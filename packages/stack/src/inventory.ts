@@ -4,6 +4,7 @@
 // it reaches the database; the database stays the record of truth.
 
 import { auditRoute, shadowResetRoute } from './audit.js';
+import { requireService } from './credential.js';
 import type { Schema, Sql } from './db.js';
 import { type Ctx, field, HttpError, intField, ok, pathParam, type Reply, type Service, SKU_RE } from './http.js';
 import { Metrics } from './metrics.js';
@@ -22,10 +23,16 @@ const ORDER_ID_RE = /^[A-Za-z0-9_-]{1,80}$/;
 const MAX_LINES = 50;
 
 class SoldOut extends HttpError {
-  constructor(sku: string) {
-    super(409, 'SOLD_OUT', `${sku} is sold out.`, { sku });
+  /** What is left when known (fewer than asked for); 0 marks the SKU sold out in this process. */
+  readonly left: number | undefined;
+  constructor(sku: string, left?: number) {
+    super(409, 'SOLD_OUT', `Sorry, ${sku} is sold out.`, { sku });
+    this.left = left;
   }
 }
+
+/** How long this process answers a SKU it saw at zero as sold out without asking the store. */
+const SOLD_OUT_MEMORY_MS = 1000;
 
 function parseLines(body: Record<string, unknown>): ReserveLine[] {
   const items = body['items'];
@@ -55,9 +62,9 @@ async function deduct(sql: Sql, schema: Schema, orderId: string, runId: string |
       [l.sku, l.qty, orderId, runId],
     );
     if (!row) {
-      const [exists] = await sql.query<{ one: number }>(`SELECT 1 AS one FROM ${schema}.stock WHERE sku = $1`, [l.sku]);
-      if (!exists) throw new HttpError(404, 'ITEM_NOT_FOUND', `No stock record for ${l.sku}.`, { sku: l.sku });
-      throw new SoldOut(l.sku);
+      const [left] = await sql.query<{ available: number }>(`SELECT available FROM ${schema}.stock WHERE sku = $1`, [l.sku]);
+      if (!left) throw new HttpError(404, 'ITEM_NOT_FOUND', `No stock record for ${l.sku}.`, { sku: l.sku });
+      throw new SoldOut(l.sku, left.available);
     }
     out.push({ sku: l.sku, available: row.available });
   }
@@ -67,6 +74,23 @@ async function deduct(sql: Sql, schema: Schema, orderId: string, runId: string |
 export function inventory(opts: InventoryOptions): Service {
   const metrics = new Metrics('inventory');
   const kv = opts.kv;
+  // SKUs seen at zero, per schema: a stampede on a sold-out SKU is answered from memory. A
+  // release in this process forgets the SKU at once; one in another process within the TTL.
+  const zero: Record<Schema, Map<string, number>> = { public: new Map(), shadow: new Map() };
+  const knownZero = (schema: Schema, lines: readonly ReserveLine[]): string | null => {
+    const m = zero[schema];
+    if (m.size === 0) return null;
+    const now = performance.now();
+    for (const l of lines) {
+      const until = m.get(l.sku);
+      if (until !== undefined && now < until) return l.sku;
+    }
+    return null;
+  };
+  const sawZero = (schema: Schema, sku: string) => {
+    if (zero[schema].size >= 100_000) zero[schema].clear();
+    zero[schema].set(sku, performance.now() + SOLD_OUT_MEMORY_MS);
+  };
 
   async function get(ctx: Ctx): Promise<Reply> {
     const sku = pathParam(ctx, 'sku', SKU_RE);
@@ -94,27 +118,60 @@ export function inventory(opts: InventoryOptions): Service {
     throw new Error('Redis stock keys vanished while loading them');
   }
 
+  /**
+   * Gives pre-deducted units back to Redis. The database already has them back; when Redis
+   * fails, the keys are dropped so they reload from it, and when that fails too the failure is
+   * logged and counted (the keys then show less stock than there is, never more).
+   */
+  async function giveBack(ctx: Ctx, keys: readonly string[], qtys: readonly number[]): Promise<'released' | 'reload' | 'failed'> {
+    try {
+      const absent = await kv!.release(keys, qtys);
+      if (absent > 0) metrics.inc('redis_release_total', 'Units given back to Redis stock keys, by outcome.', { outcome: 'reload' }, absent);
+      return absent > 0 ? 'reload' : 'released';
+    } catch (err) {
+      metrics.inc('redis_release_total', 'Units given back to Redis stock keys, by outcome.', { outcome: 'failed' }, keys.length);
+      ctx.rt.log(`peakdrill stack: inventory: could not give stock back to Redis (${(err as Error).message}); dropping the keys so they reload`);
+      try {
+        await kv!.forget(keys);
+        return 'reload';
+      } catch {
+        return 'failed';
+      }
+    }
+  }
+
   async function reserve(ctx: Ctx): Promise<Reply> {
+    requireService(ctx);
     const body = ctx.json();
     const orderId = field(body, 'orderId', ORDER_ID_RE);
     const lines = parseLines(body);
     const schema = ctx.schema;
+    const gone = knownZero(schema, lines);
+    if (gone !== null) {
+      metrics.inc('stock_rejected_total', 'Reservations refused as sold out, by where they were stopped.', { at: 'memory' });
+      throw new SoldOut(gone, 0);
+    }
     const keys = await preDeduct(ctx, lines);
     try {
       // A single line is one atomic statement; several need a transaction to be all-or-nothing.
       const items =
         lines.length === 1
-          ? await deduct({ query: (text, params) => ctx.sql(text, params) }, schema, orderId, ctx.runId, lines)
-          : await ctx.tx((sql) => deduct(sql, schema, orderId, ctx.runId, lines));
+          ? await deduct({ query: (text, params) => ctx.sql(text, params) }, schema, orderId, ctx.rowRun, lines)
+          : await ctx.tx((sql) => deduct(sql, schema, orderId, ctx.rowRun, lines));
+      for (const i of items) if (i.available === 0) sawZero(schema, i.sku);
       return ok({ orderId, reserved: true, items });
     } catch (err) {
-      if (kv && keys.length > 0) await kv.release(keys, lines.map((l) => l.qty)).catch(() => {});
-      if (err instanceof SoldOut) metrics.inc('stock_rejected_total', 'Reservations refused as sold out, by where they were stopped.', { at: 'db' });
+      if (kv && keys.length > 0) await giveBack(ctx, keys, lines.map((l) => l.qty));
+      if (err instanceof SoldOut) {
+        metrics.inc('stock_rejected_total', 'Reservations refused as sold out, by where they were stopped.', { at: 'db' });
+        if (err.left === 0) sawZero(schema, String(err.extra?.['sku']));
+      }
       throw err;
     }
   }
 
   async function release(ctx: Ctx): Promise<Reply> {
+    requireService(ctx);
     const orderId = field(ctx.json(), 'orderId', ORDER_ID_RE);
     const schema = ctx.schema;
     const back = await ctx.tx(async (sql) => {
@@ -124,14 +181,13 @@ export function inventory(opts: InventoryOptions): Service {
       );
       for (const r of rows) {
         await sql.query(`UPDATE ${schema}.stock SET available = available + $2 WHERE sku = $1`, [r.sku, r.held]);
-        await sql.query(`INSERT INTO ${schema}.stock_movements (sku, delta, order_id, run_id) VALUES ($1, $2, $3, $4)`, [r.sku, r.held, orderId, ctx.runId]);
+        await sql.query(`INSERT INTO ${schema}.stock_movements (sku, delta, order_id, run_id) VALUES ($1, $2, $3, $4)`, [r.sku, r.held, orderId, ctx.rowRun]);
       }
       return rows;
     });
-    if (kv && back.length > 0) {
-      await kv.release(back.map((r) => kv.key(schema, `stock:${r.sku}`)), back.map((r) => r.held)).catch(() => {});
-    }
-    return ok({ orderId, released: back.map((r) => ({ sku: r.sku, qty: r.held })) });
+    for (const r of back) zero[schema].delete(r.sku);
+    const redis = kv && back.length > 0 ? await giveBack(ctx, back.map((r) => kv.key(schema, `stock:${r.sku}`)), back.map((r) => r.held)) : null;
+    return ok({ orderId, released: back.map((r) => ({ sku: r.sku, qty: r.held })), ...(redis ? { redis } : {}) });
   }
 
   return {
@@ -147,6 +203,7 @@ export function inventory(opts: InventoryOptions): Service {
           await sql.query('DELETE FROM shadow.stock_movements');
           await sql.query('UPDATE shadow.stock SET available = initial');
         });
+        zero.shadow.clear();
         if (kv) await kv.clear('shadow', 'stock:');
       }),
     ],

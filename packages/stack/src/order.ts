@@ -9,16 +9,16 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { auditRoute, shadowResetRoute } from './audit.js';
+import { requireService } from './credential.js';
 import type { CartView } from './cart.js';
 import { MAX_CART_QTY } from './cart.js';
+import { parseJson, errorOf, passError } from './downstream.js';
 import {
   type Ctx,
   field,
   HttpError,
   intField,
   ok,
-  parseJson,
-  passError,
   pathParam,
   type Reply,
   type Service,
@@ -26,6 +26,7 @@ import {
   USER_RE,
 } from './http.js';
 import { Metrics } from './metrics.js';
+import { SOLD_OUT_HEADER } from './shield.js';
 
 export const ORDER_ID_RE = /^[A-Za-z0-9_-]{1,80}$/;
 const IDEMPOTENCY_KEY_RE = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -70,7 +71,7 @@ async function load(ctx: Ctx, where: 'id' | 'idempotency_key', value: string): P
     status: o.status,
     totalCents: o.total_cents,
     items: (o.items ?? []).map((i) => ({ sku: i.sku, qty: i.qty, priceCents: i.price_cents })),
-    runId: o.run_id,
+    runId: s === 'shadow' ? o.run_id : null,
     createdAt: new Date(o.created_at).toISOString(),
     hash: o.request_hash,
   };
@@ -153,7 +154,7 @@ async function create(ctx: Ctx): Promise<Reply> {
      INSERT INTO ${s}.order_items (order_id, sku, qty, price_cents, run_id)
        SELECT o.id, x.sku, x.qty, x.price, $6 FROM o, unnest($7::text[], $8::int[], $9::int[]) AS x(sku, qty, price)
      RETURNING (SELECT created_at FROM o)`,
-    [id, userId, total, key, hash, ctx.runId, skus, priced.map((l) => l.qty), priced.map((l) => l.priceCents)],
+    [id, userId, total, key, hash, ctx.rowRun, skus, priced.map((l) => l.qty), priced.map((l) => l.priceCents)],
   );
   if (inserted.length === 0) {
     // Lost the race to a concurrent duplicate: answer with its outcome.
@@ -171,8 +172,12 @@ async function create(ctx: Ctx): Promise<Reply> {
   }
   if (reserved.status !== 200) {
     await ctx.sql(`DELETE FROM ${s}.orders WHERE id = $1`, [id]);
-    passError(reserved);
+    const e = errorOf(reserved);
+    // Tell the gateway, so it answers the next buyers of this SKU itself.
+    if (e.code === 'SOLD_OUT' && typeof e.extra?.['sku'] === 'string') throw new HttpError(e.status, e.code, e.message, e.extra, { [SOLD_OUT_HEADER]: e.extra['sku'] });
+    throw e;
   }
+  const gone = parseJson<{ items?: Array<{ sku: string; available: number }> }>(reserved).items?.filter((i) => i.available === 0).map((i) => i.sku) ?? [];
   await ctx.sql(`UPDATE ${s}.orders SET status = 'created', updated_at = now() WHERE id = $1`, [id]);
   if (body['fromCart'] === true) {
     // The order stands even if emptying the cart fails; the user just sees the items again.
@@ -187,7 +192,7 @@ async function create(ctx: Ctx): Promise<Reply> {
     runId: ctx.runId,
     createdAt: new Date(inserted[0]!.created_at).toISOString(),
   };
-  return { status: 201, body: view, headers: { 'idempotent-replay': 'false' } };
+  return { status: 201, body: view, headers: { 'idempotent-replay': 'false', ...(gone.length > 0 ? { [SOLD_OUT_HEADER]: gone.join(',') } : {}) } };
 }
 
 async function get(ctx: Ctx): Promise<Reply> {
@@ -199,6 +204,7 @@ async function get(ctx: Ctx): Promise<Reply> {
 
 /** Called by payment once the charge has a final result; answers { id, status }. */
 async function paid(ctx: Ctx): Promise<Reply> {
+  requireService(ctx);
   const id = pathParam(ctx, 'id', ORDER_ID_RE);
   const status = ctx.json()['status'];
   if (status !== 'paid' && status !== 'payment_failed') {

@@ -6,7 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { auditRoute, shadowResetRoute } from './audit.js';
-import { type Ctx, HttpError, ok, parseJson, passError, pathParam, type Reply, type Service } from './http.js';
+import { parseJson, passError } from './downstream.js';
+import { type Ctx, HttpError, ok, pathParam, type Reply, type Service } from './http.js';
 import { Metrics } from './metrics.js';
 import { ORDER_ID_RE, type OrderView } from './order.js';
 
@@ -74,7 +75,7 @@ export function payment(opts: PaymentOptions = {}): Service {
     const rows = await ctx.sql<{ id: string }>(
       `INSERT INTO ${s}.payments (id, order_id, status, amount_cents, run_id) VALUES ($1, $2, 'processing', $3, $4)
        ON CONFLICT (order_id) DO NOTHING RETURNING id`,
-      [id, orderId, o.totalCents, ctx.runId],
+      [id, orderId, o.totalCents, ctx.rowRun],
     );
     if (rows.length === 0) {
       const again = await existing(ctx, orderId);

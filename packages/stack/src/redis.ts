@@ -18,6 +18,17 @@ for i = 1, #KEYS do redis.call('DECRBY', KEYS[i], ARGV[i]) end
 return 1`;
 const RESERVE_SHA = createHash('sha1').update(RESERVE).digest('hex');
 
+// KEYS: stock keys; ARGV: quantities. Gives units back only to keys that are loaded: a key a
+// restart cleared is reloaded from the database (which has the units back already) by the
+// next reservation, so adding to it here would invent stock. Returns how many were absent.
+const RELEASE = `
+local absent = 0
+for i = 1, #KEYS do
+  if redis.call('EXISTS', KEYS[i]) == 1 then redis.call('INCRBY', KEYS[i], ARGV[i]) else absent = absent + 1 end
+end
+return absent`;
+const RELEASE_SHA = createHash('sha1').update(RELEASE).digest('hex');
+
 export type ReserveResult = { ok: true } | { ok: false; soldOut: number } | { ok: false; missing: number };
 
 type RedisArg = string;
@@ -51,15 +62,18 @@ export class Kv {
     return (await this.#client.sendCommand(args)) as T;
   }
 
-  async reserve(keys: readonly string[], qtys: readonly number[]): Promise<ReserveResult> {
-    const args = [String(keys.length), ...keys, ...qtys.map(String)];
-    let r: number;
+  async #script(script: string, sha: string, keys: readonly string[], argv: readonly number[]): Promise<number> {
+    const args = [String(keys.length), ...keys, ...argv.map(String)];
     try {
-      r = await this.#cmd<number>(['EVALSHA', RESERVE_SHA, ...args]);
+      return await this.#cmd<number>(['EVALSHA', sha, ...args]);
     } catch (err) {
       if (!String((err as Error).message).startsWith('NOSCRIPT')) throw err;
-      r = await this.#cmd<number>(['EVAL', RESERVE, ...args]);
+      return await this.#cmd<number>(['EVAL', script, ...args]);
     }
+  }
+
+  async reserve(keys: readonly string[], qtys: readonly number[]): Promise<ReserveResult> {
+    const r = await this.#script(RESERVE, RESERVE_SHA, keys, qtys);
     if (r === 1) return { ok: true };
     if (r <= -1000) return { ok: false, missing: -1000 - r };
     return { ok: false, soldOut: -1 - r };
@@ -74,8 +88,14 @@ export class Kv {
     await this.#cmd(['SET', key, String(available), 'NX']);
   }
 
-  async release(keys: readonly string[], qtys: readonly number[]): Promise<void> {
-    await Promise.all(keys.map((k, i) => this.#cmd(['INCRBY', k, String(qtys[i])])));
+  /** Gives units back to the loaded keys among `keys`; answers how many were not loaded (left to reload). */
+  async release(keys: readonly string[], qtys: readonly number[]): Promise<number> {
+    return this.#script(RELEASE, RELEASE_SHA, keys, qtys);
+  }
+
+  /** Drops keys so the next reservation reloads them from the database. */
+  async forget(keys: readonly string[]): Promise<void> {
+    if (keys.length > 0) await this.#cmd(['DEL', ...keys]);
   }
 
   async zincr(key: string, counts: ReadonlyMap<string, number>): Promise<void> {

@@ -57,3 +57,51 @@ export class ShadowVerifier {
     return timingSafeEqual(expected, Buffer.from(mac, 'hex')) ? { kind: 'verified', runId } : FORGED;
   }
 }
+
+/** Why a request that claims to be test traffic is not treated as such. */
+export type SuspectReason = 'unsigned' | 'forged' | 'wrong_run';
+export const SUSPECT_REASONS: readonly SuspectReason[] = ['unsigned', 'forged', 'wrong_run'];
+
+const BAGGAGE_KEY = 'peakdrill-shadow=';
+
+/** The run a W3C `baggage` header names as `peakdrill-shadow=<run>`, or null. */
+export function baggageRun(baggage: string | string[] | undefined): string | null {
+  if (typeof baggage !== 'string') return null;
+  const at = baggage.indexOf(BAGGAGE_KEY);
+  if (at === -1 || (at > 0 && baggage.charCodeAt(at - 1) !== 44 /* , */ && baggage.charCodeAt(at - 1) !== 32)) return null;
+  const from = at + BAGGAGE_KEY.length;
+  let to = from;
+  while (to < baggage.length && baggage.charCodeAt(to) !== 44 && baggage.charCodeAt(to) !== 59 /* ; */) to++;
+  const run = baggage.slice(from, to).trim();
+  return RUN_ID_RE.test(run) ? run : null;
+}
+
+/** The run id part of a shadow tag that failed verification, when it has a usable one. */
+export function tagRun(header: string | string[] | undefined): string | null {
+  if (typeof header !== 'string') return null;
+  const dot = header.lastIndexOf('.');
+  const run = dot <= 0 ? header : header.slice(0, dot);
+  return RUN_ID_RE.test(run) ? run : null;
+}
+
+/** A request's claim to be test traffic of `run` that verification did not bear out. */
+export interface Suspect {
+  run: string | null;
+  reason: SuspectReason;
+}
+
+/**
+ * What a request claims beyond its verified tag: null when it claims nothing it cannot prove.
+ * `run` is null when the claim names no usable run id.
+ */
+export function suspectOf(tag: TagResult, header: string | string[] | undefined, baggage: string | string[] | undefined): Suspect | null {
+  if (tag.kind === 'absent') {
+    if (baggage === undefined) return null;
+    const run = baggageRun(baggage);
+    return run === null ? null : { run, reason: 'unsigned' };
+  }
+  if (tag.kind === 'forged') return { run: baggageRun(baggage) ?? tagRun(header), reason: 'forged' };
+  if (baggage === undefined) return null;
+  const run = baggageRun(baggage);
+  return run !== null && run !== tag.runId ? { run, reason: 'wrong_run' } : null;
+}

@@ -11,6 +11,8 @@ import { type RunningStack, startStack, type StackOptions } from './stack.js';
 export const PG_ADMIN_URL = process.env['PEAKDRILL_TEST_PG'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 export const REDIS_URL = process.env['PEAKDRILL_TEST_REDIS'] ?? 'redis://127.0.0.1:6379';
 export const SECRET = 'test-secret';
+/** The service credential of every test stack (internal endpoints require it). */
+export const SERVICE_TOKEN = 'test-service-token';
 
 function reachable(url: string): Promise<boolean> {
   const u = new URL(url);
@@ -76,6 +78,7 @@ export async function testStack(store: StoreKind, opts: StackOptions & { redis?:
   const redisPrefix = `pdtest:${randomBytes(4).toString('hex')}:`;
   const stack = await startStack({
     shadowSecret: SECRET,
+    serviceToken: SERVICE_TOKEN,
     log: () => {},
     seed: { skus: 200, users: 50 },
     rateLimit: { globalRps: 0, skuRps: 0 },

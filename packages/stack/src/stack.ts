@@ -2,6 +2,7 @@
 
 import http from 'node:http';
 import { cart } from './cart.js';
+import { processServiceToken } from './credential.js';
 import { catalog } from './catalog.js';
 import { type Db, openDb } from './db.js';
 import { gateway, type RateLimitOptions } from './gateway.js';
@@ -12,6 +13,7 @@ import { checkPaymentOptions, payment } from './payment.js';
 import { Kv } from './redis.js';
 import { migrate, type SeedOptions } from './schema.js';
 import { ShadowVerifier } from './shadow.js';
+import type { ShieldOptions } from './shield.js';
 
 export interface StackOptions {
   /** Port of the first service started; the others follow on port+1, … in SERVICE_NAMES order. 0: each gets a free port (default). */
@@ -30,11 +32,15 @@ export interface StackOptions {
   redisPrefix?: string;
   /** HMAC secret of the shadow tag; default PEAKDRILL_SHADOW_SECRET. Without one no tag is honoured. */
   shadowSecret?: string;
+  /** Credential the services share for internal endpoints; default PEAKDRILL_SERVICE_TOKEN. Needed when services run in separate processes; all in one process, a random one is made. */
+  serviceToken?: string;
   /** Token that opens /admin/* to non-loopback clients; default PEAKDRILL_ADMIN_TOKEN. */
   adminToken?: string;
   paymentLatencyMs?: number;
   paymentFailureRate?: number;
   rateLimit?: RateLimitOptions;
+  /** The gateway's flash-sale shield: sold-out marks and per-SKU in-flight caps. */
+  shield?: ShieldOptions;
   /** TTL of catalog's in-process item cache (default 1000 ms). */
   catalogCacheTtlMs?: number;
   /** Which services to start here (default all). */
@@ -72,6 +78,7 @@ function reason(err: unknown): string {
   return typeof e.message === 'string' && e.message ? e.message : String(err);
 }
 
+const INTERNAL: readonly ServiceName[] = ['inventory', 'order', 'payment'];
 const NEEDS_DB: ReadonlySet<ServiceName> = new Set(['catalog', 'cart', 'inventory', 'order', 'payment']);
 
 export async function startStack(opts: StackOptions = {}): Promise<RunningStack> {
@@ -89,6 +96,14 @@ export async function startStack(opts: StackOptions = {}): Promise<RunningStack>
   const host = opts.host ?? '127.0.0.1';
   const secret = opts.shadowSecret ?? process.env['PEAKDRILL_SHADOW_SECRET'] ?? '';
   if (!secret) log('peakdrill stack: warning: no shadow secret (PEAKDRILL_SHADOW_SECRET): every shadow tag is treated as forged and its traffic as production.');
+
+  let serviceToken = opts.serviceToken ?? process.env['PEAKDRILL_SERVICE_TOKEN'] ?? '';
+  // order, inventory and payment call each other's internal endpoints; split over processes they need the shared token.
+  const internal = INTERNAL.filter((n) => names.includes(n)).length;
+  if (!serviceToken) {
+    if (internal > 0 && internal < INTERNAL.length) throw new StackStartError('BAD_OPTION', 'services in separate processes share a credential: set PEAKDRILL_SERVICE_TOKEN to the same value for each');
+    serviceToken = processServiceToken();
+  }
 
   const cleanup: Array<() => Promise<void>> = [];
   const closeAll = async () => {
@@ -125,10 +140,11 @@ export async function startStack(opts: StackOptions = {}): Promise<RunningStack>
       verifier: new ShadowVerifier(secret || undefined),
       agent,
       adminToken: opts.adminToken ?? process.env['PEAKDRILL_ADMIN_TOKEN'],
+      serviceToken,
       log,
     };
     const build: Record<ServiceName, () => Service> = {
-      gateway: () => gateway(opts.rateLimit),
+      gateway: () => gateway({ ...opts.rateLimit, ...opts.shield }),
       catalog: () => catalog({ kv, ...(opts.catalogCacheTtlMs !== undefined ? { cacheTtlMs: opts.catalogCacheTtlMs } : {}) }),
       cart: () => cart(),
       inventory: () => inventory({ kv }),

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, hasPg, shadowHeaders, type TestStack, testStack } from './stack.fixture.js';
+import { SERVICE_TOKEN_HEADER } from './credential.js';
+import { call, hasPg, SERVICE_TOKEN, shadowHeaders, type TestStack, testStack } from './stack.fixture.js';
 
 type Case = [method: string, path: string, body: unknown, status: number, code: string, headers?: Record<string, string>];
 
@@ -89,7 +90,7 @@ describe('bad input', () => {
   });
 
   it.each(internalCases)('%s: %s %s %j → %i %s', async (service, method, path, body, status, code) => {
-    const a = await call(s.urls[service]!, method, path, body);
+    const a = await call(s.urls[service]!, method, path, body, { [SERVICE_TOKEN_HEADER]: SERVICE_TOKEN });
     expect(a.status).toBe(status);
     expect(a.body['code']).toBe(code);
   });

@@ -16,6 +16,8 @@ interface Flags {
   paymentFailureRate?: string;
   rateLimit?: string;
   skuRateLimit?: string;
+  soldOutTtl?: string;
+  skuInFlight?: string;
   skus?: string;
   flashStock?: string;
   [peerUrl: `${string}Url`]: string | undefined;
@@ -64,6 +66,8 @@ export function stackOptions(f: Flags): StackOptions {
   const failure = num('payment-failure-rate', f.paymentFailureRate, 0, 1, false);
   const globalRps = num('rate-limit', f.rateLimit, 0, 10_000_000);
   const skuRps = num('sku-rate-limit', f.skuRateLimit, 0, 10_000_000);
+  const soldOutTtlMs = num('sold-out-ttl', f.soldOutTtl, 0, 3_600_000);
+  const maxInFlight = num('sku-in-flight', f.skuInFlight, 0, 1_000_000);
   const skus = num('skus', f.skus, 0, 999_999);
   const flashStock = num('flash-stock', f.flashStock, 0, 1_000_000_000);
   return {
@@ -77,6 +81,7 @@ export function stackOptions(f: Flags): StackOptions {
     ...(latency !== undefined ? { paymentLatencyMs: latency } : {}),
     ...(failure !== undefined ? { paymentFailureRate: failure } : {}),
     rateLimit: { ...(globalRps !== undefined ? { globalRps } : {}), ...(skuRps !== undefined ? { skuRps } : {}) },
+    shield: { ...(soldOutTtlMs !== undefined ? { soldOutTtlMs } : {}), ...(maxInFlight !== undefined ? { maxInFlight } : {}) },
     seed: { ...(skus !== undefined ? { skus } : {}), ...(flashStock !== undefined ? { flashStock } : {}) },
   };
 }
@@ -106,11 +111,13 @@ export function register(program: Command): void {
     .option('--payment-failure-rate <r>', 'share of charges the simulated processor declines (0..1)')
     .option('--rate-limit <rps>', 'gateway requests per second over all routes (0: off; default 50000)')
     .option('--sku-rate-limit <rps>', 'gateway order creations per second per SKU (0: off; default 2000)')
+    .option('--sold-out-ttl <ms>', 'how long the gateway answers a sold-out SKU itself before it looks again (0: off; default 1000)')
+    .option('--sku-in-flight <n>', 'order creations of one SKU inside the stack at once; more are shed with 429 (0: off; default 64)')
     .option('--skus <n>', 'regular SKUs to seed into an empty store (default 3000)')
     .option('--flash-stock <n>', 'stock of FLASH-1 seeded into an empty store (default 100)');
   // Nothing calls the gateway, so it needs no URL flag.
   for (const name of SERVICE_NAMES.slice(1)) cmd.option(`--${name}-url <url>`, `where the ${name} service runs (with --service)`);
-  cmd.addHelpText('after', '\nThe shadow secret comes from PEAKDRILL_SHADOW_SECRET, the admin token from PEAKDRILL_ADMIN_TOKEN.');
+  cmd.addHelpText('after', '\nThe shadow secret comes from PEAKDRILL_SHADOW_SECRET, the admin token from PEAKDRILL_ADMIN_TOKEN, the service credential (needed by --service inventory|order|payment) from PEAKDRILL_SERVICE_TOKEN.');
   cmd.action(async (flags: Flags) => {
     const opts = stackOptions(flags);
     const stack = await startStack({ ...opts, log: (line) => process.stderr.write(line + '\n') }).catch(startError);
