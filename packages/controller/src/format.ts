@@ -67,6 +67,9 @@ export function formatSummaryTable(summary: Summary): string {
   if (classes.size > 0) out.push(`outcomes: ${[...classes].map(([k, v]) => `${k} ${formatNumber(v)}`).join(', ')}`);
   const latency = summary.latencyFrom === 'scheduled' ? 'latency from the scheduled send time (open model, no coordinated omission)' : 'latency from the actual send (closed model: a stalled target hides in fewer requests)';
   out.push(`${summary.model} model · ${latency}`);
+  const byTransport = new Map<string, string[]>();
+  for (const l of summary.links) if (l.transport) byTransport.set(l.transport, [...(byTransport.get(l.transport) ?? []), l.name]);
+  if (byTransport.size > 0) out.push(`transport: ${[...byTransport].map(([t, names]) => (byTransport.size === 1 ? t : `${t} (${names.join(', ')})`)).join(' · ')}`);
   if (summary.dropped > 0) out.push(`${formatNumber(summary.dropped)} journeys were not started: maxInFlight reached (raise load.maxInFlight or lower the rate)`);
   const g = summary.generator;
   if (g) {

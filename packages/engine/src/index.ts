@@ -16,3 +16,4 @@ export function workerFilename(): string {
 export { preflight, type PreflightResult } from './preflight.js';
 export { dryRun, formatDryRun, type DryRequest } from './dry-run.js';
 export { countCsvRows, CsvStream } from './csv-stream.js';
+export { linkTransports, stepTransport, type TransportName } from './transport/choose.js';
