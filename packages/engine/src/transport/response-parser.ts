@@ -205,7 +205,7 @@ export class ResponseParser {
     const d1 = buf[start + 9]! - 48;
     const d2 = buf[start + 10]! - 48;
     const d3 = buf[start + 11]! - 48;
-    if (d1 < 1 || d1 > 9 || d2 < 0 || d2 > 9 || d3 < 0 || d3 > 9) this.fail('HPE_INVALID_STATUS', 'invalid status code');
+    if (d1 < 0 || d1 > 9 || d2 < 0 || d2 > 9 || d3 < 0 || d3 > 9) this.fail('HPE_INVALID_STATUS', 'invalid status code');
     const after = buf[start + 12];
     const lineEnd = after === CR ? start + 12 : buf.indexOf(CRLF, start);
     if (after !== CR && after !== 0x20) this.fail('HPE_INVALID_STATUS', 'invalid status code');
@@ -228,11 +228,16 @@ export class ResponseParser {
       let ve = eol;
       while (vs < ve && (buf[vs] === 0x20 || buf[vs] === 0x09)) vs++;
       while (ve > vs && (buf[ve - 1] === 0x20 || buf[ve - 1] === 0x09)) ve--;
+      for (let i = vs; i < ve; i++) {
+        const c = buf[i]!;
+        if ((c < 0x20 && c !== 0x09) || c === 0x7f) this.fail('HPE_INVALID_HEADER_TOKEN', 'control character in a header value');
+      }
       const nameLen = colon - line;
       const c0 = buf[line]! | 0x20;
       if (nameLen === 14 && c0 === 0x63 && nameIs(buf, line, 'content-length')) {
         const n = parseLength(buf, vs, ve);
-        if (n < 0 || (contentLength >= 0 && n !== contentLength)) this.fail('HPE_INVALID_CONTENT_LENGTH', 'invalid content-length');
+        if (n < 0) this.fail('HPE_INVALID_CONTENT_LENGTH', 'invalid content-length');
+        if (contentLength >= 0) this.fail('HPE_UNEXPECTED_CONTENT_LENGTH', 'content-length given twice');
         contentLength = n;
       } else if (nameLen === 17 && c0 === 0x74 && nameIs(buf, line, 'transfer-encoding')) {
         // chunked must be the last coding for the body to be framed by chunks
@@ -250,7 +255,7 @@ export class ResponseParser {
     }
     if (chunked && contentLength >= 0) this.fail('HPE_UNEXPECTED_CONTENT_LENGTH', 'both content-length and chunked');
 
-    if (status < 200) {
+    if (status >= 100 && status < 200) {
       if (status === 101) this.fail('PD_FAST_UPGRADE', 'the target switched protocols (101), which the fast transport does not do');
       return; // 100 Continue, 103 Early Hints: the real answer follows
     }
