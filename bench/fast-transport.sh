@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# The fast transport's acceptance benchmark (issue 14), side by side in one run, round-robin,
+# every generator pinned to CPU 0 against one nginx worker pinned to CPU 1:
+#   closed model, 50 connections:  peakdrill vs autocannon vs raw undici Pool.dispatch
+#   pipelining 10:                 peakdrill --pipelining 10 vs autocannon -p 10 vs wrk
+# Prints the median req/s of each and the ratios the issue asks for.
+#   bash bench/fast-transport.sh                   # 3 rounds x 10 s
+#   RUNS=1 DURATION=5 bash bench/fast-transport.sh # quick look
+#   PD_EXTRA="--rate 0" ...                        # extra flags for both peakdrill runs
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+shared=${PEAKDRILL_SHARED:-$here/../../shared}   # a worktree elsewhere: PEAKDRILL_SHARED=/path/to/shared
+source "$shared/bench/lib.sh"
+# Its own nginx (port NGINX_PORT, default 18080) and results dir, so it can run beside another
+# benchmark on a shared machine without touching that one's nginx.
+NGINX_PORT=${NGINX_PORT_OVERRIDE:-$NGINX_PORT}
+URL="http://127.0.0.1:${NGINX_PORT}/"
+RESULTS_DIR=${FAST_RESULTS_DIR:-$RESULTS_DIR}
+NGINX_PREFIX="$RESULTS_DIR/nginx-run"
+conf_dir=$(mktemp -d)
+mkdir -p "$conf_dir/nginx"
+sed "s/127.0.0.1:18080/127.0.0.1:$NGINX_PORT/" "$shared/bench/nginx/nginx.conf.tmpl" > "$conf_dir/nginx/nginx.conf.tmpl"
+RUNS=${RUNS:-3} DURATION=${DURATION:-10} CONNS=${CONNS:-50}
+AC="$BENCH_HOME/node_modules/autocannon/autocannon.js"
+RAW="$BENCH_HOME/undici-raw.mjs"
+PD="node $here/peakdrill-rps.mjs --url $URL --connections $CONNS --workers 1 --duration ${DURATION}s ${PD_EXTRA:-}"
+TOOLS="peakdrill autocannon undici-pool-dispatch peakdrill-p10 autocannon-p10 wrk"
+
+cmd() {
+  case "$1" in
+    peakdrill)            echo "$PD" ;;
+    peakdrill-p10)        echo "$PD --pipelining 10" ;;
+    autocannon)           echo "node $AC -c $CONNS -d $DURATION -j $URL" ;;
+    autocannon-p10)       echo "node $AC -c $CONNS -p 10 -d $DURATION -j $URL" ;;
+    undici-pool-dispatch) echo "node $RAW pool-dispatch --connections $CONNS --pipelining 1 --duration $DURATION --url $URL" ;;
+    wrk)                  echo "wrk -t1 -c$CONNS -d${DURATION}s $URL" ;;
+  esac
+}
+
+rps_of() {
+  case "$1" in
+    wrk) awk '/^Requests\/sec:/{print int($2)}' "$2" ;;
+    autocannon*) node -e 'const d=JSON.parse(require("fs").readFileSync(process.argv[1],"utf8").trim().split("\n").pop()); console.log(Math.round(d.requests.total/d.duration))' "$2" ;;
+    *) node -e 'const d=JSON.parse(require("fs").readFileSync(process.argv[1],"utf8").trim().split("\n").pop()); console.log(d.errors+d.non2xx>0 ? -1 : d.rps)' "$2" ;;
+  esac
+}
+
+install_deps
+cp "$shared/bench/undici-raw.mjs" "$BENCH_HOME/"
+BENCH_DIR="$conf_dir"   # nginx_start reads its template from here
+out="$RESULTS_DIR/fast-transport-$(date +%Y%m%d-%H%M%S)"
+mkdir -p "$out"
+nginx_start 1
+trap nginx_stop EXIT
+log "load average before: $(cut -d' ' -f1-3 /proc/loadavg) (nproc $(nproc)); results in $out"
+for run in $(seq "$RUNS"); do
+  for t in $TOOLS; do
+    timeout -k 5 $((DURATION + 40)) taskset -c "$GEN_CPU" $(cmd "$t") > "$out/$t.$run.out" 2>&1 || log "$t run $run exited non-zero"
+    r=$(rps_of "$t" "$out/$t.$run.out" || echo 0)
+    echo -e "$t\t$r" >> "$out/rps.tsv"
+    log "$(printf '%-22s run %s  %s req/s' "$t" "$run" "$r")"
+    sleep 1
+  done
+done
+log "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+node -e '
+const rows = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n").map((l) => l.split("\t"));
+const by = {};
+for (const [t, r] of rows) (by[t] ??= []).push(Number(r));
+const med = (a) => { const s = [...a].sort((x, y) => x - y); return s[Math.floor(s.length / 2)]; };
+const m = Object.fromEntries(Object.entries(by).map(([t, a]) => [t, med(a)]));
+const f = (n) => n.toLocaleString("en-US");
+console.log("| tool | median req/s | runs |\n|---|---:|---|");
+for (const [t, a] of Object.entries(by)) console.log(`| ${t} | ${f(m[t])} | ${a.map(f).join(", ")} |`);
+const ratio = (a, b, goal) => console.log(`${a} / ${b}: ${(m[a] / m[b]).toFixed(2)}x${goal ? ` (goal >= ${goal}x)` : ""}`);
+console.log("");
+ratio("peakdrill", "autocannon", 1.1);
+ratio("peakdrill", "undici-pool-dispatch", 1.0);
+ratio("peakdrill-p10", "autocannon-p10", 1.0);
+ratio("peakdrill-p10", "wrk");
+' "$out/rps.tsv"
