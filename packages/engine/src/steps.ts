@@ -145,11 +145,13 @@ export function compileStep(step: Step, plan: Plan, pools: Pools, extraHeaders: 
   const needsBody = captures.some((c) => c.json) || step.checks.some((c) => c.kind === 'json' || c.kind === 'bodyContains');
   const { transport } = stepTransport(step, plan);
   let pool: StepPool;
-  if (transport === 'fast' && staticRequest !== null) {
+  let renderFor = render;
+  if (transport === 'fast') {
     const fast = pools.fast(baseUrl.origin);
     fast.want(headerNames);
     // the serialized bytes ride on the request itself, which stays a valid undici request
-    staticRequest = fast.prepare(staticRequest, needsBody);
+    if (staticRequest !== null) staticRequest = fast.prepare(staticRequest, needsBody);
+    else renderFor = (scope) => fast.prepareRendered(render(scope), needsBody);
     // the journeys' pooled Call implements every handler method the fast pool calls
     pool = fast as unknown as StepPool;
   } else {
@@ -161,7 +163,7 @@ export function compileStep(step: Step, plan: Plan, pools: Pools, extraHeaders: 
     pool,
     transport: pool instanceof Pool ? 'undici' : 'fast',
     staticRequest,
-    render,
+    render: renderFor,
     needsBody,
     headerNames,
     captures,

@@ -3,7 +3,9 @@
 // through undici. The rules, in order (docs/design/fast-transport.md):
 //   - `http.transport: undici` in the scenario forces undici for every step;
 //   - https targets go through undici (the fast transport speaks plain TCP only);
-//   - a step with a template anywhere in its path, headers or body goes through undici;
+//   - a step with a template in its body goes through undici; one with templates only in its
+//     path or headers takes the fast transport, serialized per send from its rendered parts
+//     (checked as undici checks them: no line break may smuggle a header in);
 //   - HEAD and CONNECT (responses without the body their headers announce, tunnels) and
 //     requests carrying `expect`, `upgrade`, `connection` or `transfer-encoding` headers go
 //     through undici, which implements those semantics.
@@ -24,9 +26,7 @@ export function stepTransport(step: Step, plan: Plan): { transport: TransportNam
   const base = plan.targets[step.target];
   if (base === undefined || !base.startsWith('http://')) return { transport: 'undici', why: 'not a plain http:// target' };
   const headers = { ...plan.http.headers, ...step.headers };
-  if (!isStatic(step.path) || !Object.values(headers).every(isStatic) || (step.body !== undefined && !isStatic(step.body))) {
-    return { transport: 'undici', why: 'templated request' };
-  }
+  if (step.body !== undefined && !isStatic(step.body)) return { transport: 'undici', why: 'templated body' };
   if (UNDICI_METHODS.has(step.method.toUpperCase())) return { transport: 'undici', why: `${step.method.toUpperCase()} request` };
   const special = Object.keys(headers).find((k) => UNDICI_HEADERS.has(k.toLowerCase()));
   if (special !== undefined) return { transport: 'undici', why: `\`${special}\` header` };

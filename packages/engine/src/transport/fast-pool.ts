@@ -18,7 +18,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Pool } from 'undici';
 import { codedError, FastConnection } from './fast-connection.js';
-import { serializeRequest, type WireRequest } from './wire.js';
+import { requestProblem, serializeRequest, type WireRequest } from './wire.js';
 
 /** The handler calls peakdrill's pooled `Call` implements (undici's DispatchHandler subset). */
 export interface FastHandler {
@@ -29,9 +29,11 @@ export interface FastHandler {
   onError(err: Error): void;
 }
 
-/** A step's request with its bytes serialized once; still a valid undici request. */
+/** A step's request with its bytes serialized; still a valid undici request. */
 export interface FastRequest extends WireRequest {
   wire: Buffer;
+  /** Set instead of `wire` when the rendered request is one undici would refuse. */
+  invalid?: Error;
   /** The step reads the body (captures or checks on it); otherwise body bytes are skipped. */
   wantsBody: boolean;
 }
@@ -42,6 +44,8 @@ export interface FastPoolOptions {
   timeoutMs: number;
   connectTimeoutMs: number;
 }
+
+const EMPTY = Buffer.alloc(0);
 
 /** Headers every step's handler reads (Server-Timing, the shadow acknowledgement). */
 const ALWAYS_WANTED = ['server-timing', 'x-peakdrill-shadow-ack'];
@@ -84,14 +88,25 @@ export class FastPool {
     for (const n of names) this.wanted.add(n.toLowerCase());
   }
 
-  /** Serializes a static request once for this origin. */
+  /** Serializes a request for this origin: once for a static step, per send for a templated one. */
   prepare(req: WireRequest, wantsBody: boolean): FastRequest {
     return { ...req, wire: serializeRequest(req, this.host), wantsBody };
+  }
+
+  /** A rendered request (templated path or headers), checked as undici checks it, then serialized. */
+  prepareRendered(req: WireRequest, wantsBody: boolean): FastRequest {
+    const problem = requestProblem(req);
+    if (problem === null) return this.prepare(req, wantsBody);
+    return { ...req, wire: EMPTY, wantsBody, invalid: codedError('UND_ERR_INVALID_ARG', problem) };
   }
 
   dispatch(req: FastRequest, handler: FastHandler): boolean {
     if (this.closed) {
       handler.onError(codedError('UND_ERR_CLOSED', 'the pool is closed'));
+      return false;
+    }
+    if (req.invalid !== undefined) {
+      handler.onError(req.invalid);
       return false;
     }
     const conn = this.connection();

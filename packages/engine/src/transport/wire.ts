@@ -1,6 +1,7 @@
-// A request serialized once into the bytes the fast transport writes for every send: the same
-// head undici would send (request line, host, the step's headers, content-length when there is
-// a body), keep-alive being HTTP/1.1's default.
+// A request serialized into the bytes the fast transport writes: the same head undici would
+// send (request line, host, the step's headers, content-length when there is a body),
+// keep-alive being HTTP/1.1's default. A step that never changes is serialized once; one whose
+// path or headers hold templates is serialized per send from its rendered parts.
 
 export interface WireRequest {
   path: string;
@@ -24,3 +25,18 @@ export function serializeRequest(req: WireRequest, host: string): Buffer {
   head += '\r\n';
   return body === null ? Buffer.from(head, 'latin1') : Buffer.concat([Buffer.from(head, 'latin1'), body]);
 }
+
+/**
+ * What undici would refuse in a rendered request (a captured or fed value with a line break
+ * would otherwise smuggle a header into the head), or null.
+ */
+export function requestProblem(req: WireRequest): string | null {
+  if (!VALID_PATH.test(req.path)) return `invalid request path ${JSON.stringify(req.path)}`;
+  for (let i = 1; i < req.headers.length; i += 2) if (!VALID_VALUE.test(req.headers[i]!)) return `invalid value for header ${req.headers[i - 1]!}`;
+  return null;
+}
+
+// undici's own checks: a path is visible ASCII after the leading slash, a header value has
+// no control characters but tab
+const VALID_PATH = /^\/[\x21-\x7e]*$/;
+const VALID_VALUE = /^[^\x00-\x08\x0a-\x1f\x7f]*$/;
