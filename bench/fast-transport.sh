@@ -55,27 +55,38 @@ trap nginx_stop EXIT
 log "load average before: $(cut -d' ' -f1-3 /proc/loadavg) (nproc $(nproc)); results in $out"
 for run in $(seq "$RUNS"); do
   for t in $TOOLS; do
-    timeout -k 5 $((DURATION + 40)) taskset -c "$GEN_CPU" $(cmd "$t") > "$out/$t.$run.out" 2>&1 || log "$t run $run exited non-zero"
+    /usr/bin/time -f '%U %S' -o "$out/$t.$run.time" \
+      timeout -k 5 $((DURATION + 40)) taskset -c "$GEN_CPU" $(cmd "$t") > "$out/$t.$run.out" 2>&1 || log "$t run $run exited non-zero"
     r=$(rps_of "$t" "$out/$t.$run.out" || echo 0)
-    echo -e "$t\t$r" >> "$out/rps.tsv"
-    log "$(printf '%-22s run %s  %s req/s' "$t" "$run" "$r")"
+    cpu=$(tail -n1 "$out/$t.$run.time" | awk '{print $1 + $2}')
+    echo -e "$t\t$r\t$cpu" >> "$out/rps.tsv"
+    log "$(printf '%-22s run %s  %s req/s  cpu %ss' "$t" "$run" "$r" "$cpu")"
     sleep 1
   done
 done
 log "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 node -e '
 const rows = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n").map((l) => l.split("\t"));
+const dur = Number(process.argv[2]);
 const by = {};
-for (const [t, r] of rows) (by[t] ??= []).push(Number(r));
+const cpu = {};
+// CPU per request: the generator process user+sys over the requests it completed. Less
+// sensitive to a shared machine than req/s (it does not depend on how much CPU the process was
+// given); the peakdrill figure also carries its start-up, warm-up and run files (an upper bound).
+for (const [t, r, c] of rows) {
+  (by[t] ??= []).push(Number(r));
+  (cpu[t] ??= []).push(Number(r) > 0 ? (Number(c) * 1e6) / (Number(r) * dur) : Infinity);
+}
 const med = (a) => { const s = [...a].sort((x, y) => x - y); return s[Math.floor(s.length / 2)]; };
 const m = Object.fromEntries(Object.entries(by).map(([t, a]) => [t, med(a)]));
+const mc = Object.fromEntries(Object.entries(cpu).map(([t, a]) => [t, med(a)]));
 const f = (n) => n.toLocaleString("en-US");
-console.log("| tool | median req/s | runs |\n|---|---:|---|");
-for (const [t, a] of Object.entries(by)) console.log(`| ${t} | ${f(m[t])} | ${a.map(f).join(", ")} |`);
-const ratio = (a, b, goal) => console.log(`${a} / ${b}: ${(m[a] / m[b]).toFixed(2)}x${goal ? ` (goal >= ${goal}x)` : ""}`);
+console.log("| tool | median req/s | runs | CPU µs per request (median) |\n|---|---:|---|---:|");
+for (const [t, a] of Object.entries(by)) console.log(`| ${t} | ${f(m[t])} | ${a.map(f).join(", ")} | ${mc[t].toFixed(1)} |`);
+const ratio = (a, b, goal) => console.log(`${a} / ${b}: ${(m[a] / m[b]).toFixed(2)}x req/s${goal ? ` (goal >= ${goal}x)` : ""}, ${(mc[b] / mc[a]).toFixed(2)}x by CPU per request`);
 console.log("");
 ratio("peakdrill", "autocannon", 1.1);
 ratio("peakdrill", "undici-pool-dispatch", 1.0);
 ratio("peakdrill-p10", "autocannon-p10", 1.0);
 ratio("peakdrill-p10", "wrk");
-' "$out/rps.tsv"
+' "$out/rps.tsv" "$DURATION"
