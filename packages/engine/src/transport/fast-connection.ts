@@ -29,6 +29,9 @@ export class FastConnection implements ResponseSink {
   closing = false;
   headSeen = false;
   readonly openedAt = performance.now();
+  /** When the connection last became idle, and how long the server keeps an idle one (its hint). */
+  idleSince = 0;
+  idleLimitMs = Infinity;
   private readonly socket: Socket;
   private goneWaiters: (() => void)[] = [];
   private readonly parser: ResponseParser;
@@ -94,6 +97,11 @@ export class FastConnection implements ResponseSink {
     else this.goneWaiters.push(fn);
   }
 
+  /** Idle past the server's keep-alive hint: not to be used again. */
+  expired(): boolean {
+    return this.idleLimitMs !== Infinity && this.handlers.length === 0 && performance.now() - this.idleSince > this.idleLimitMs;
+  }
+
   /** Closes an idle connection politely. */
   end(): void {
     this.closing = true;
@@ -121,6 +129,13 @@ export class FastConnection implements ResponseSink {
     this.wants.shift();
     this.sentAt.shift();
     this.headSeen = false;
+    if (this.handlers.length === 0 && this.parser.keepAliveHintMs >= 0) {
+      // a server that said how long it keeps an idle connection (node's http: 5 s) closes it
+      // then; retire it a second before, so no request is written into that close (undici's
+      // keepAliveTimeoutThreshold does the same)
+      this.idleSince = performance.now();
+      this.idleLimitMs = Math.max(0, this.parser.keepAliveHintMs - 1_000);
+    }
     if (!keepAlive) {
       // RFC 9112 §9.6: a server that sends `Connection: close` processes no later request on
       // the connection, so the ones pipelined behind it were never handled: send them again.

@@ -174,6 +174,20 @@ describe('fast transport', () => {
     expect(slow!.error).toBeNull();
   });
 
+  it('retires an idle connection before the keep-alive timeout the server announced, instead of writing into its close', async () => {
+    let connections = 0;
+    const port = await listen(
+      rawServer((socket, count, conn) => {
+        connections = Math.max(connections, conn + 1);
+        if (count === 1) socket.write('HTTP/1.1 200 OK\r\ncontent-length: 0\r\nkeep-alive: timeout=1\r\n\r\n');
+      }),
+    );
+    const p = pool(port, { connections: 1 });
+    for (let i = 0; i < 3; i++) expect((await send(p, 1))[0]!.status).toBe(200);
+    // timeout=1 s leaves no idle time to use (a second of margin): every request takes a fresh connection
+    expect(connections).toBe(3);
+  });
+
   it('close() waits for requests in flight, then ends the connections', async () => {
     const port = await listen(rawServer((s, count) => setTimeout(() => s.write('HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n'), 50 * count)));
     const p = pool(port, { connections: 1, pipelining: 1 });

@@ -217,6 +217,7 @@ export class FastPool {
     const depth = this.opts.pipelining;
     while (this.free.length > 0) {
       const c = this.free[this.free.length - 1]!;
+      if (!c.closing && c.expired()) c.end();
       if (!c.closing && c.inFlight < depth) {
         if (c.inFlight + 1 >= depth) {
           this.free.pop();

@@ -64,6 +64,8 @@ export class ResponseParser {
   private keepAlive = true;
   private body = false;
   private readonly found: string[] = [];
+  /** The server's `Keep-Alive: timeout=N` hint in ms from the last head that gave one, or -1. */
+  keepAliveHintMs = -1;
   private readonly wanted: string[];
   private readonly wantedLengths: Set<number>;
 
@@ -243,6 +245,9 @@ export class ResponseParser {
         // chunked must be the last coding for the body to be framed by chunks
         chunked = ve - vs >= 7 && nameIs(buf, ve - 7, 'chunked') && (ve - vs === 7 || buf[ve - 8] === 0x20 || buf[ve - 8] === 0x2c);
         if (!chunked) close = true;
+      } else if (nameLen === 10 && c0 === 0x6b && nameIs(buf, line, 'keep-alive')) {
+        const m = /timeout=(\d+)/i.exec(buf.toString('latin1', vs, ve));
+        if (m !== null) this.keepAliveHintMs = Number(m[1]) * 1000;
       } else if (nameLen === 10 && c0 === 0x63 && nameIs(buf, line, 'connection')) {
         const v = buf.toString('latin1', vs, ve).toLowerCase();
         if (v.includes('close')) close = true;
