@@ -24,12 +24,14 @@ RUNS=${RUNS:-3} DURATION=${DURATION:-10} CONNS=${CONNS:-50}
 AC="$BENCH_HOME/node_modules/autocannon/autocannon.js"
 RAW="$BENCH_HOME/undici-raw.mjs"
 PD="node $here/peakdrill-rps.mjs --url $URL --connections $CONNS --workers 1 --duration ${DURATION}s ${PD_EXTRA:-}"
-TOOLS="peakdrill autocannon undici-pool-dispatch peakdrill-p10 autocannon-p10 wrk"
+TOOLS=${TOOLS:-"peakdrill peakdrill-undici autocannon undici-pool-dispatch peakdrill-p10 autocannon-p10 wrk"}
 
 cmd() {
   case "$1" in
     peakdrill)            echo "$PD" ;;
     peakdrill-p10)        echo "$PD --pipelining 10" ;;
+    # the same drill forced through undici (http.transport: undici), to show what the fast transport adds
+    peakdrill-undici)     echo "node $here/peakdrill-rps.mjs $undici_scenario --workers 1 ${PD_EXTRA:-}" ;;
     autocannon)           echo "node $AC -c $CONNS -d $DURATION -j $URL" ;;
     autocannon-p10)       echo "node $AC -c $CONNS -p 10 -d $DURATION -j $URL" ;;
     undici-pool-dispatch) echo "node $RAW pool-dispatch --connections $CONNS --pipelining 1 --duration $DURATION --url $URL" ;;
@@ -50,6 +52,15 @@ cp "$shared/bench/undici-raw.mjs" "$BENCH_HOME/"
 BENCH_DIR="$conf_dir"   # nginx_start reads its template from here
 out="$RESULTS_DIR/fast-transport-$(date +%Y%m%d-%H%M%S)"
 mkdir -p "$out"
+undici_scenario="$out/undici.yaml"
+cat > "$undici_scenario" <<YAML
+name: quick-undici
+targets: { default: "http://127.0.0.1:$NGINX_PORT" }
+shadow: { enabled: false }
+http: { connections: $CONNS, transport: undici }
+load: { model: closed, vus: $CONNS, duration: ${DURATION}s }
+requests: [{ name: "GET /", url: / }]
+YAML
 nginx_start 1
 trap nginx_stop EXIT
 log "load average before: $(cut -d' ' -f1-3 /proc/loadavg) (nproc $(nproc)); results in $out"
@@ -86,6 +97,7 @@ for (const [t, a] of Object.entries(by)) console.log(`| ${t} | ${f(m[t])} | ${a.
 const ratio = (a, b, goal) => console.log(`${a} / ${b}: ${(m[a] / m[b]).toFixed(2)}x req/s${goal ? ` (goal >= ${goal}x)` : ""}, ${(mc[b] / mc[a]).toFixed(2)}x by CPU per request`);
 console.log("");
 ratio("peakdrill", "autocannon", 1.1);
+ratio("peakdrill", "peakdrill-undici");
 ratio("peakdrill", "undici-pool-dispatch", 1.0);
 ratio("peakdrill-p10", "autocannon-p10", 1.0);
 ratio("peakdrill-p10", "wrk");
