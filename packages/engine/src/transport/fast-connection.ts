@@ -8,6 +8,8 @@ import { ParseError, ResponseParser, type ResponseSink } from './response-parser
 import type { FastHandler, FastPool } from './fast-pool.js';
 
 const noop = (): void => undefined;
+/** How long a politely ended connection may take to close before it is destroyed. */
+const END_GRACE_MS = 1_000;
 
 /** An error with the stable code classify.ts maps to an outcome class. */
 export function codedError(code: string, message: string): Error {
@@ -106,6 +108,8 @@ export class FastConnection implements ResponseSink {
   end(): void {
     this.closing = true;
     this.socket.end();
+    // a peer that never answers our FIN must not hold the pool's close open
+    setTimeout(() => this.socket.destroy(), END_GRACE_MS).unref();
   }
 
   // ---------------------------------------------------------------- ResponseSink
