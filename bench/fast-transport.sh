@@ -30,6 +30,8 @@ cmd() {
   case "$1" in
     peakdrill)            echo "$PD" ;;
     peakdrill-p10)        echo "$PD --pipelining 10" ;;
+    # the engine alone in one thread (no CLI, controller or worker thread): the hot path by itself
+    peakdrill-engine)     echo "node $here/generator-only.mjs --url $URL --connections $CONNS --duration $DURATION" ;;
     # the same drill forced through undici (http.transport: undici), to show what the fast transport adds
     peakdrill-undici)     echo "node $here/peakdrill-rps.mjs $undici_scenario --workers 1 ${PD_EXTRA:-}" ;;
     autocannon)           echo "node $AC -c $CONNS -d $DURATION -j $URL" ;;
