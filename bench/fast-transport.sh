@@ -24,7 +24,7 @@ RUNS=${RUNS:-3} DURATION=${DURATION:-10} CONNS=${CONNS:-50}
 AC="$BENCH_HOME/node_modules/autocannon/autocannon.js"
 RAW="$BENCH_HOME/undici-raw.mjs"
 PD="node $here/peakdrill-rps.mjs --url $URL --connections $CONNS --workers 1 --duration ${DURATION}s ${PD_EXTRA:-}"
-TOOLS=${TOOLS:-"peakdrill peakdrill-undici autocannon undici-pool-dispatch peakdrill-p10 autocannon-p10 wrk"}
+TOOLS=${TOOLS:-"peakdrill peakdrill-engine peakdrill-undici autocannon undici-pool-dispatch peakdrill-p10 autocannon-p10 wrk"}
 
 cmd() {
   case "$1" in
@@ -96,10 +96,12 @@ const mc = Object.fromEntries(Object.entries(cpu).map(([t, a]) => [t, med(a)]));
 const f = (n) => n.toLocaleString("en-US");
 console.log("| tool | median req/s | runs | CPU µs per request (median) |\n|---|---:|---|---:|");
 for (const [t, a] of Object.entries(by)) console.log(`| ${t} | ${f(m[t])} | ${a.map(f).join(", ")} | ${mc[t].toFixed(1)} |`);
-const ratio = (a, b, goal) => console.log(`${a} / ${b}: ${(m[a] / m[b]).toFixed(2)}x req/s${goal ? ` (goal >= ${goal}x)` : ""}, ${(mc[b] / mc[a]).toFixed(2)}x by CPU per request`);
+const ratio = (a, b, goal) => m[a] !== undefined && m[b] !== undefined && console.log(`${a} / ${b}: ${(m[a] / m[b]).toFixed(2)}x req/s${goal ? ` (goal >= ${goal}x)` : ""}, ${(mc[b] / mc[a]).toFixed(2)}x by CPU per request`);
 console.log("");
 ratio("peakdrill", "autocannon", 1.1);
 ratio("peakdrill", "peakdrill-undici");
+ratio("peakdrill-engine", "autocannon", 1.1);
+ratio("peakdrill-engine", "undici-pool-dispatch", 1.0);
 ratio("peakdrill", "undici-pool-dispatch", 1.0);
 ratio("peakdrill-p10", "autocannon-p10", 1.0);
 ratio("peakdrill-p10", "wrk");
