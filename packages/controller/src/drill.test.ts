@@ -20,7 +20,8 @@ function readRun(dir: string): { summary: Summary; lines: TimeseriesLine[] } {
   return { summary, lines };
 }
 
-describe('a drill over worker threads', () => {
+// real drills of 3 s with worker threads booting and warming up: longer than vitest's default 5 s on a busy machine
+describe('a drill over worker threads', { timeout: 30_000 }, () => {
   it('merges two workers exactly: summary count = target count = plan, one line per second', async () => {
     target = await startTarget();
     const plan = quickPlan({ url: `${target.url}/hello`, rate: 300, durationMs: 3000 });

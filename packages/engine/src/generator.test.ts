@@ -128,7 +128,8 @@ describe('failures are classified and the run ends on time', () => {
     expect(r.count).toBe(400);
   });
 
-  it('resets, garbage and timeouts', async () => {
+  // three one-second drills, each with its warm-up and drain, on a busy 2-core machine
+  it('resets, garbage and timeouts', { timeout: 20_000 }, async () => {
     target = await startTarget({ mode: 'reset' });
     let r = await drive(quickPlan({ url: `${target.url}/`, rate: 100, durationMs: 1000 }));
     expect(r.outcomes.reset).toBe(100);
@@ -163,6 +164,48 @@ describe('shadow tagging', () => {
     expect(target.lastHeaders?.baggage).toBe('peakdrill-shadow=run-42');
     expect(r.tagSent).toBe(50);
     expect(r.tagAck).toBe(50);
+  });
+});
+
+describe('the start', () => {
+  it('warm-up opens the pool before the clock: untagged, uncounted; `warmup: false` sends none', { timeout: 20_000 }, async () => {
+    target = await startTarget({ headers: { 'x-peakdrill-shadow-ack': 'run-7' } });
+    const plan = quickPlan({ url: `${target.url}/`, rate: 50, durationMs: 1000 });
+    plan.http.connections = 8;
+    plan.shadow.enabled = true;
+    const r = await drive(plan, { runId: 'run-7', secret: 's3cret' });
+    expect(target.warmups).toBe(8);
+    expect(target.lastWarmupHeaders?.['x-peakdrill-shadow']).toBeUndefined();
+    expect(target.lastWarmupHeaders?.baggage).toBeUndefined();
+    expect(target.received).toBe(50);
+    expect(r.tagSent).toBe(50);
+    plan.http.warmup = { enabled: false, path: '/' };
+    await drive(plan, { runId: 'run-7', secret: 's3cret' });
+    expect(target.warmups).toBe(8);
+    expect(target.received).toBe(100);
+  });
+
+  it('reports ready before the clock starts, and a later step is due at the completion plus its think time', { timeout: 20_000 }, async () => {
+    target = await startTarget();
+    const plan = quickPlan({ url: `${target.url}/a`, rate: 20, durationMs: 1000 });
+    const first = plan.journeys[0]!.steps[0]!;
+    first.thinkTimeMs = { minMs: 30, maxMs: 30 };
+    plan.journeys[0]!.steps.push({ ...first, name: 'GET /b', path: '/b', thinkTimeMs: { minMs: 0, maxMs: 0 } });
+    const msgs: GeneratorMessage[] = [];
+    const g: Generator = new Generator({ runId: 'r', plan, index: 0, count: 1, share: 1, startAtMs: 0, awaitStart: true }, (m) => {
+      msgs.push(m);
+      if (m.type === 'ready') g.control({ type: 'start', startAtMs: Date.now() + 20 });
+    });
+    await g.run();
+    expect(msgs[0]?.type).toBe('ready');
+    expect(target.byPath.get('/a')).toBe(20);
+    expect(target.byPath.get('/b')).toBe(20);
+    const intervals = msgs.filter((m): m is IntervalMessage => m.type === 'interval');
+    expect(intervals.flatMap((i) => i.journeys).reduce((a, j) => a + j.completed, 0)).toBe(20);
+    // every send's lateness was recorded: 20 arrivals and 20 wake-ups after think time
+    const late = newHistogram();
+    for (const i of intervals) if (i.health) late.add(decodeHistogram(i.health.lateness));
+    expect(late.totalCount).toBe(40);
   });
 });
 

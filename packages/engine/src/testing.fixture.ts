@@ -14,6 +14,8 @@ export interface Target {
   received: number;
   /** Warm-up requests (header x-peakdrill-warmup): answered at once whatever the mode, never in `received`. */
   warmups: number;
+  /** Headers of the last warm-up request. */
+  lastWarmupHeaders: IncomingMessage['headers'] | null;
   /** Requests answered with a complete HTTP response. */
   answered: number;
   byPath: Map<string, number>;
@@ -41,6 +43,7 @@ export async function startTarget(init: Partial<Pick<Target, 'mode' | 'slowMs' |
     port: 0,
     received: 0,
     warmups: 0,
+    lastWarmupHeaders: null,
     answered: 0,
     byPath: new Map(),
     lastHeaders: null,
@@ -76,6 +79,7 @@ export async function startTarget(init: Partial<Pick<Target, 'mode' | 'slowMs' |
     req.on('end', () => {
       if (req.headers['x-peakdrill-warmup'] !== undefined) {
         t.warmups++;
+        t.lastWarmupHeaders = req.headers;
         res.end();
         return;
       }
