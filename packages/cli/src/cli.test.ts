@@ -52,7 +52,30 @@ describe('peakdrill run --url', { timeout: 30_000 }, () => {
     expect(summary.links[0].count).toBe(400);
     expect(target.received).toBe(400);
     expect(r.stderr).toMatch(/GET \/x\s+400/);
-  });
+    // a quick-mode request never changes: it takes the fast transport, and the summary says so
+    expect(summary.links[0].transport).toBe('fast');
+    expect(r.stderr).toMatch(/^transport: fast$/m);
+  }, 30_000); // a 2 s drill plus process start-up on a busy 2-core machine
+
+  it('`http: { transport: undici }` forces undici; a wrong value is refused with its position', async () => {
+    target = await startTarget();
+    const dir = tmp();
+    const file = join(dir, 'u.yaml');
+    const scenario = (t: string): string => `name: u\ntargets: { api: "${target!.url}" }\nshadow: { enabled: false }\nhttp: { transport: ${t} }\nload: { rate: 50, duration: 1s }\nrequests: [{ name: home, url: / }]\n`;
+    writeFileSync(file, scenario('undici'));
+    const out = tmp();
+    const r = await peakdrill(['run', file, '--out', out, '--json', '--workers', '1']);
+    expect(r.code).toBe(0);
+    const summary = JSON.parse(r.stdout);
+    expect(summary.links[0].transport).toBe('undici');
+    expect(summary.links[0].count).toBe(50);
+    expect(target.received).toBe(50);
+    writeFileSync(file, scenario('fastest'));
+    const bad = await peakdrill(['validate', file]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/u\.yaml:4:\d+.*"fastest" must be `auto`/);
+    noStack(bad.stderr);
+  }, 30_000); // a 1 s drill and a validation, each a process start-up on a busy machine
 
   it('exit 1 and a JUnit failure carrying the measured figure when a budget is missed', async () => {
     // answers take 100 ms against a 5 ms budget: a miss far larger than any lateness of the

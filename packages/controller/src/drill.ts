@@ -17,6 +17,7 @@ import {
   verdictWindow,
   RunDirWriter,
   UserError,
+  countCsvRows,
   type AbortInfo,
   type GeneratorMessage,
   type LinkSecond,
@@ -25,7 +26,7 @@ import {
   type Summary,
   type WorkerAssignment,
 } from '@peakdrill/core';
-import { ArrivalSchedule, countCsvRows, preflight, totalDurationMs, type PreflightResult } from '@peakdrill/engine';
+import { ArrivalSchedule, preflight, totalDurationMs, type PreflightResult } from '@peakdrill/engine';
 import { Aggregator, type SecondReport } from './aggregate.js';
 import type { GeneratorFleet } from './generators.js';
 import { LocalFleet } from './local.js';

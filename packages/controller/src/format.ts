@@ -46,6 +46,9 @@ export function formatSummaryTable(summary: Summary): string {
   const latency = summary.latencyFrom === 'scheduled' ? 'latency from the scheduled send time (open model, no coordinated omission)' : 'latency from the actual send (closed model: a stalled target hides in fewer requests)';
   out.push(`${summary.model} model · ${latency}`);
   if (summary.dropped > 0) out.push(`${formatCount(summary.dropped)} journeys were not started: maxInFlight reached (raise load.maxInFlight or lower the rate)`);
+  const byTransport = new Map<string, string[]>();
+  for (const l of summary.links) if (l.transport) byTransport.set(l.transport, [...(byTransport.get(l.transport) ?? []), l.name]);
+  if (byTransport.size > 0) out.push(`transport: ${[...byTransport].map(([t, names]) => (byTransport.size === 1 ? t : `${t} (${names.join(', ')})`)).join(' · ')}`);
   const g = summary.generator;
   if (g) {
     const figures = `lateness p99 ${formatMs(g.latenessMs.p99)} (bound ${formatMs(g.boundMs)}), max ${formatMs(g.latenessMs.max)} · event-loop delay p99 ${formatMs(g.eventLoopDelayMs.p99)} · cpu ${formatRatio(g.cpu.mean)} mean, ${formatRatio(g.cpu.max)} max`;

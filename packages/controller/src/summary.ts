@@ -2,6 +2,7 @@
 // drill's finalize step; this builds the figures.
 
 import { emptyOutcomes, newHistogram, redactPlan, summarizeHistogram, tallyOutcomes, type AbortInfo, type LinkSummary, type RunStatus, type Summary } from '@peakdrill/core';
+import { linkTransports } from '@peakdrill/engine';
 import type { Aggregator } from './aggregate.js';
 import type { Drill } from './drill.js';
 
@@ -21,6 +22,7 @@ export function buildSummary(input: SummaryInput, status: RunStatus, abort: Abor
   const seconds = Math.max(1, status === 'aborted' ? Math.min(aggregator.secondsClosed, plannedS) : plannedS);
   const stepOrder = plan.journeys.flatMap((j) => j.steps.map((s) => ({ name: s.name, journey: j.name })));
   const seen = new Set<string>();
+  const transports = linkTransports(plan);
   const links: LinkSummary[] = [];
   for (const { name, journey } of stepOrder) {
     if (seen.has(name)) continue;
@@ -44,6 +46,7 @@ export function buildSummary(input: SummaryInput, status: RunStatus, abort: Abor
       verdict: null,
       hops: t ? [...t.hops].map(([hop, h]) => ({ name: hop, ...pick(summarizeHistogram(h)), count: h.totalCount })).sort((a, b) => b.p99 - a.p99) : [],
       ...(t && t.tagSent > 0 ? { tagCoverage: { sent: t.tagSent, acknowledged: t.tagAcknowledged } } : {}),
+      transport: transports.get(name) ?? 'undici',
     });
   }
   const total = links.reduce((a, l) => a + l.count, 0);

@@ -44,7 +44,15 @@ export interface HttpSettings {
    * Absent in plans of older releases: treated as the default (on, `/`).
    */
   warmup?: WarmupSettings;
+  /**
+   * `auto` (default): steps whose requests never change take the fast transport, the rest
+   * undici; `undici`: every step takes undici (docs/scenario.md `http.transport`).
+   * Absent in plans of older releases: `auto`.
+   */
+  transport?: HttpTransport;
 }
+
+export type HttpTransport = 'auto' | 'undici';
 
 export interface WarmupSettings {
   enabled: boolean;

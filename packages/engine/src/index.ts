@@ -14,4 +14,4 @@ export function workerFilename(): string {
 }
 export { preflight, type PreflightResult } from './preflight.js';
 export { dryRun, formatDryRun, type DryRequest } from './dry-run.js';
-export { countCsvRows, CsvStream, parseCsv } from '@peakdrill/core';
+export { linkTransports, stepTransport, type TransportName } from './transport/choose.js';

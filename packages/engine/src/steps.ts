@@ -2,10 +2,12 @@
 // closures (or a prebuilt request when nothing in it varies), and what the response handling
 // needs (body? which headers?).
 
-import { Pool } from 'undici';
+import { Pool, type Dispatcher } from 'undici';
 import { parseJsonPath, type Capture, type Check, type Plan, type Step, type ThinkTime } from '@peakdrill/core';
 import { LinkRecorder } from './recorder.js';
 import { compileTemplate, isStatic, type Render, type TemplateScope } from './template.js';
+import { stepTransport, type TransportName } from './transport/choose.js';
+import { FastPool } from './transport/fast-pool.js';
 
 export interface RequestOptions {
   path: string;
@@ -25,10 +27,20 @@ export interface CompiledCheck {
   json?: (string | number)[];
 }
 
+/**
+ * Where a step's requests go: an undici Pool, or the fast transport's pool for requests that
+ * never change (transport/choose.ts), which has undici's `dispatch(opts, handler)` shape.
+ */
+export interface StepPool {
+  dispatch(opts: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean;
+  request: Pool['request'];
+}
+
 export interface CompiledStep {
   name: string;
   link: LinkRecorder;
-  pool: Pool;
+  pool: StepPool;
+  transport: TransportName;
   staticRequest: RequestOptions | null;
   render: (scope: TemplateScope) => RequestOptions;
   needsBody: boolean;
@@ -45,6 +57,7 @@ export interface CompiledStep {
 
 export class Pools {
   private readonly byOrigin = new Map<string, Pool>();
+  private readonly fastByOrigin = new Map<string, FastPool>();
 
   constructor(private readonly plan: Plan) {}
 
@@ -66,17 +79,33 @@ export class Pools {
     return pool;
   }
 
-  /** Every pool made so far, by origin (all of them once every step is compiled). */
+  /** The fast transport's pool for `origin` (plain http only). */
+  fast(origin: string): FastPool {
+    let pool = this.fastByOrigin.get(origin);
+    if (!pool) {
+      const { connections, pipelining, timeoutMs } = this.plan.http;
+      pool = new FastPool(new URL(origin), { connections, pipelining, timeoutMs, connectTimeoutMs: Math.min(timeoutMs, 10_000) }, () => this.get(origin));
+      this.fastByOrigin.set(origin, pool);
+    }
+    return pool;
+  }
+
+  /** Every undici pool made so far, by origin (all of them once every step is compiled). */
   all(): [string, Pool][] {
     return [...this.byOrigin];
   }
 
+  /** Every fast-transport pool made so far, by origin. */
+  allFast(): [string, FastPool][] {
+    return [...this.fastByOrigin];
+  }
+
   async close(): Promise<void> {
-    await Promise.all([...this.byOrigin.values()].map((p) => p.close().catch(() => undefined)));
+    await Promise.all([...this.byOrigin.values(), ...this.fastByOrigin.values()].map((p) => p.close().catch(() => undefined)));
   }
 
   async destroy(): Promise<void> {
-    await Promise.all([...this.byOrigin.values()].map((p) => p.destroy().catch(() => undefined)));
+    await Promise.all([...this.byOrigin.values(), ...this.fastByOrigin.values()].map((p) => p.destroy().catch(() => undefined)));
   }
 }
 
@@ -102,7 +131,7 @@ export function compileStep(step: Step, plan: Plan, pools: Pools, extraHeaders: 
     return { path: pathRender(scope), method, headers, body: bodyRender ? bodyRender(scope) : null };
   };
   const allStatic = isStatic(step.path) && headerSources.every(([, v]) => isStatic(v)) && (step.body === undefined || isStatic(step.body));
-  const staticRequest = allStatic ? render(NO_SCOPE) : null;
+  let staticRequest = allStatic ? render(NO_SCOPE) : null;
 
   const captures: CompiledCapture[] = step.captures.map((c: Capture) =>
     c.from === 'header' ? { as: c.as, header: c.name.toLowerCase() } : { as: c.as, json: parseJsonPath(c.path) },
@@ -113,13 +142,29 @@ export function compileStep(step: Step, plan: Plan, pools: Pools, extraHeaders: 
     ...captures.filter((c) => c.header).map((c) => c.header!),
     ...step.checks.filter((c) => c.kind === 'header').map((c) => (c as { name: string }).name.toLowerCase()),
   ];
+  const needsBody = captures.some((c) => c.json) || step.checks.some((c) => c.kind === 'json' || c.kind === 'bodyContains');
+  const { transport } = stepTransport(step, plan);
+  let pool: StepPool;
+  let renderFor = render;
+  if (transport === 'fast') {
+    const fast = pools.fast(baseUrl.origin);
+    fast.want(headerNames);
+    // the serialized bytes ride on the request itself, which stays a valid undici request
+    if (staticRequest !== null) staticRequest = fast.prepare(staticRequest, needsBody);
+    else renderFor = (scope) => fast.prepareRendered(render(scope), needsBody);
+    // the journeys' pooled Call implements every handler method the fast pool calls
+    pool = fast as unknown as StepPool;
+  } else {
+    pool = pools.get(baseUrl.origin);
+  }
   return {
     name: step.name,
     link,
-    pool: pools.get(baseUrl.origin),
+    pool,
+    transport: pool instanceof Pool ? 'undici' : 'fast',
     staticRequest,
-    render,
-    needsBody: captures.some((c) => c.json) || step.checks.some((c) => c.kind === 'json' || c.kind === 'bodyContains'),
+    render: renderFor,
+    needsBody,
     headerNames,
     captures,
     checks,

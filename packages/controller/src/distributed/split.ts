@@ -4,8 +4,7 @@
 // k mod N — the split is exact, the remainder included, and nothing is merged on the agents.
 // An agent's generators take consecutive indices, so its `unique` CSV rows are one block.
 
-import type { AgentAssignPayload, DataFeeder, Plan, WorkerAssignment } from '@peakdrill/core';
-import { parseCsv } from '@peakdrill/engine';
+import { parseCsv, type AgentAssignPayload, type DataFeeder, type Plan, type WorkerAssignment } from '@peakdrill/core';
 
 export interface AgentSlot {
   id: string;

@@ -91,6 +91,11 @@ export interface LinkSummary {
   hops: HopSummary[];
   /** Shadow tag coverage: acknowledged / sent, when tagging is on. */
   tagCoverage?: { sent: number; acknowledged: number };
+  /**
+   * How the link's requests were sent: `fast` (serialized once, engine transport/), `undici`,
+   * or `mixed` when steps of this name in several journeys differ. Absent in older runs.
+   */
+  transport?: 'fast' | 'undici' | 'mixed';
 }
 
 export interface PostCheckResult {

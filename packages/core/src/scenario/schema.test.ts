@@ -43,6 +43,13 @@ describe('top level', () => {
     expect(parseScenario(`${gw}http: { warmup: { path: /healthz } }\n${REST}`, 's.yaml').http.warmup).toEqual({ enabled: true, path: '/healthz' });
     expect(codes(`${gw}http: { warmup: { path: "health z", every: 1 } }\n${REST}`)).toEqual(['BAD_VALUE@3:25', 'UNKNOWN_KEY@3:37']);
   });
+  it('reads http.transport (auto when absent, or undici) and refuses anything else with its position', () => {
+    const base = `name: a\ntargets: { gw: "http://127.0.0.1" }\n`;
+    expect(parseScenario(`${base}http: { transport: undici }\n${REST}`, 's.yaml').http.transport).toBe('undici');
+    expect(parseScenario(`${base}http: { transport: auto }\n${REST}`, 's.yaml').http.transport).toBe('auto');
+    expect(parseScenario(`${base}${REST}`, 's.yaml').http.transport).toBeUndefined();
+    expect(codes(`${base}http: { transport: fast }\n${REST}`)).toEqual(['BAD_VALUE@3:20']);
+  });
   it('refuses bad names, targets and allow entries', () => {
     expect(codes(`name: "has space"\ntargets: { gw: "ftp://127.0.0.1", "bad name": "http://127.0.0.1", q: "http://127.0.0.1/?a=1" }\nallow: ["http://x"]\n${REST}`)).toEqual([
       'BAD_VALUE@1:7',

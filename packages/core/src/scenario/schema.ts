@@ -4,7 +4,7 @@
 // links in capacity and abort rules) can be checked in the same pass.
 
 import { isMap, isScalar } from 'yaml';
-import type { HttpSettings, Plan, ShadowSettings, WarmupSettings } from '../plan.js';
+import type { HttpSettings, HttpTransport, Plan, ShadowSettings, WarmupSettings } from '../plan.js';
 import { readAbort } from './abort.js';
 import { allowEntryProblem, hostAllowed, hostOf, notAllowedMessage, urlProblem } from './allowlist.js';
 import { readCapacity } from './capacity.js';
@@ -74,13 +74,17 @@ function baseUrlProblem(url: string): string | undefined {
 function readHttp(ctx: Ctx, v: Val | undefined): HttpSettings {
   const out: HttpSettings = { ...DEFAULT_HTTP, headers: {}, warmup: { ...DEFAULT_HTTP.warmup! } };
   if (!v || isEmpty(v)) return out;
-  const f = fields(ctx, v, { keys: ['connections', 'pipelining', 'timeout', 'headers', 'warmup'] });
+  const f = fields(ctx, v, { keys: ['connections', 'pipelining', 'timeout', 'headers', 'warmup', 'transport'] });
   if (!f) return out;
   const get = (k: string): Val | undefined => (f.has(k) && !isEmpty(f.get(k)) ? f.get(k) : undefined);
   if (get('connections')) out.connections = num(ctx, get('connections')!, { int: true, min: 1, max: MAX_CONNECTIONS }) ?? out.connections;
   if (get('pipelining')) out.pipelining = num(ctx, get('pipelining')!, { int: true, min: 1, max: MAX_PIPELINING }) ?? out.pipelining;
   if (get('timeout')) out.timeoutMs = duration(ctx, get('timeout')!, { max: 3_600_000 }) ?? out.timeoutMs;
   if (get('warmup')) out.warmup = readWarmup(ctx, get('warmup')!);
+  if (get('transport')) {
+    const t = str(ctx, get('transport')!, { pattern: /^(auto|undici)$/, patternHelp: 'must be `auto` (the fast transport where a request never changes, undici elsewhere) or `undici`' });
+    if (t !== undefined) out.transport = t as HttpTransport;
+  }
   const hv = get('headers');
   if (hv) {
     for (const e of entries(ctx, hv) ?? []) {
