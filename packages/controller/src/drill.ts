@@ -146,7 +146,7 @@ export class Drill {
       ...uniqueRangesFor(plan, index, count),
     }));
 
-    const health = new GeneratorHealthTally(latenessBoundMs(plan), verdictWindow(plan.load, this.durationMs / 1000));
+    const health = new GeneratorHealthTally(latenessBoundMs(plan), verdictWindow(plan.load, this.durationMs / 1000), plan.load.model === 'open');
     let aggregator: Aggregator | null = null;
     let agg!: Aggregator;
     const early: GeneratorMessage[] = [];

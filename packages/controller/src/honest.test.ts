@@ -19,25 +19,28 @@ const tmp = (): string => mkdtempSync(join(tmpdir(), 'peakdrill-honest-'));
 
 describe('a generator that falls behind makes the run inconclusive', () => {
   it('one worker asked for far more than it can send: inconclusive, exit 4, the late generator named', { timeout: 60_000 }, async () => {
-    // 150,000 arrivals/s for one worker thread on a 2-core machine is beyond any Node thread:
-    // the arrivals it cannot send on time are late by up to the whole window
+    // Each request renders 200 UUIDs into its body (the general transport, ~0.2 ms of CPU per
+    // request): 20,000 arrivals/s is several times what one thread can render and send, on any
+    // machine, while the target's answers stay trivial. The arrivals it cannot send on time are
+    // late by up to the whole window, and its thread is saturated.
     target = await startTarget();
-    const plan = quickPlan({ url: `${target.url}/`, rate: 150_000, durationMs: 1000, timeoutMs: 2000 });
+    const plan = quickPlan({ url: `${target.url}/`, method: 'POST', body: '{{random.uuid}}'.repeat(200), rate: 20_000, durationMs: 1000, timeoutMs: 2000 });
     plan.shadow.enabled = false;
     if (plan.load.model === 'open') plan.load.maxInFlight = 1_000_000;
     const result = await new Drill({ plan, outDir: tmp(), workers: 1 }).run();
     const s = result.summary;
-    expect(s.status).toBe('inconclusive');
+    expect(s.status, JSON.stringify({ generator: s.generator, latency: s.links[0]?.latencyMs, count: s.links[0]?.count })).toBe('inconclusive');
     expect(result.exitCode).toBe(4);
     expect(s.passed).toBe(false);
     const g = s.generator!;
     expect(g.keptUp).toBe(false);
-    expect(g.latenessMs.p99).toBeGreaterThan(g.boundMs);
-    const late = g.behind.find((b) => b.cause === 'lateness');
+    // it either hands arrivals over late, or hands them over on time to queues its saturated
+    // thread cannot drain: both are the tool's figures, named as such
+    const late = g.behind.find((b) => b.cause === 'lateness' || b.cause === 'saturated');
     expect(late?.generator).toBe(`${s.id}/g0`);
-    expect(late?.reason).toMatch(/sent late: lateness p99 .* ms over the window \(bound 10+ ms\)/);
+    expect(late?.reason).toMatch(/sent late: lateness p99 .* ms over the window \(bound 10+ ms\)|was saturated: its thread was \d+% busy over the window/);
     expect(g.advice).toMatch(/add workers/);
-    expect(s.notes.join('\n')).toMatch(/generator: .*\/g0 sent late/);
+    expect(s.notes.join('\n')).toMatch(/generator: .*\/g0 (sent late|was saturated)/);
   });
 
   it('a stalled target with a small maxInFlight: the refused arrivals fail the run or make it inconclusive, never a pass', { timeout: 30_000 }, async () => {

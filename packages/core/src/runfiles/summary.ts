@@ -187,10 +187,10 @@ export interface GeneratorReport {
 
 export interface GeneratorBehind {
   generator: string;
-  cause: 'lateness' | 'dropped' | 'died';
+  cause: 'lateness' | 'saturated' | 'dropped' | 'died';
   /** First second (since run start) it showed. */
   atS: number;
-  /** The figure: lateness p99 in ms, arrivals dropped, or 0 for a death. */
+  /** The figure: lateness p99 in ms, the thread's busy share when saturated, arrivals dropped, or 0 for a death. */
   figure: number;
   reason: string;
 }

@@ -100,4 +100,19 @@ describe('hlog tags', () => {
     expect(encodeHlogTag('GET /x|service')).toBe('GET%20/x|service');
     expect(encodeHlogTag('order.create')).toBe('order.create');
   });
+
+  it('an open-model generator whose thread had no time to spare is saturated, even when it handed arrivals over on time', () => {
+    const open = new GeneratorHealthTally(100, null, true);
+    open.accept('r/g0', 0, 0, health([0.1], 0.95));
+    open.accept('r/g0', 1, 0, health([0.1], 0.93));
+    const r = open.report();
+    expect(r.keptUp).toBe(false);
+    expect(r.behind.map((b) => [b.generator, b.cause])).toEqual([['r/g0', 'saturated']]);
+    expect(r.behind[0]!.reason).toMatch(/94% busy over the window/);
+    expect(r.advice).toMatch(/no CPU to spare: add workers/);
+    // a closed model measures from the send, and a busy thread is how it finds a ceiling
+    const closed = new GeneratorHealthTally(100, null, false);
+    closed.accept('r/g0', 0, 0, health([0.1], 0.95));
+    expect(closed.report().keptUp).toBe(true);
+  });
 });

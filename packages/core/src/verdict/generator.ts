@@ -3,8 +3,14 @@
 // Every generator reports, per second, the lateness of its sends against their due time (HDR),
 // its event-loop delay and how busy its thread was, plus the arrivals it dropped. Over the
 // verdict window a run is `inconclusive` when any generator's lateness p99 exceeds the bound,
-// when any arrival was dropped, or when a generator died: the figures then describe the tool,
-// not the target, and no budget verdict can be trusted either way.
+// when any arrival was dropped, when a generator died, or (open model) when a generator's
+// thread was saturated: the figures then describe the tool, not the target, and no budget
+// verdict can be trusted either way.
+//
+// Why saturation counts on its own: lateness is measured when an arrival is handed to its
+// connection. A thread with no CPU to spare hands arrivals over on time and then cannot write
+// them or read their answers promptly, so they wait in its own queues, and that wait lands in
+// the latency figures although the target answered in microseconds.
 
 import { decodeHistogram, newHistogram, usToMs, type Histogram } from '../histogram.js';
 import type { Plan } from '../plan.js';
@@ -31,7 +37,7 @@ function targetMissed(summary: Summary, latenessMaxMs: number): boolean {
     for (const b of l.verdict?.budgets ?? []) {
       if (b.passed) continue;
       if (b.unit === 'ms' && b.measured - latenessMaxMs > b.allowed) return true;
-      if (b.unit === 'ratio' && b.budget.startsWith('errors')) return true;
+      if (b.unit === 'ratio' && (b.metric ?? b.budget.split(' ')[0]) === 'errors') return true;
     }
   }
   return false;
@@ -47,6 +53,8 @@ export const LATENESS_BUDGET_SHARE = 0.1;
  * and error figures in doubt (it is a generator that cannot keep up at all).
  */
 export const LATENESS_NO_BUDGET_MS = 100;
+/** An open-model generator whose thread was at least this busy over the window had no time to spare: its own queueing is in the figures. */
+export const SATURATED_BUSY_SHARE = 0.9;
 
 /** The lateness p99 (ms) above which a run is inconclusive: max(1 ms, 10% of the tightest latency budget). */
 export function latenessBoundMs(plan: Pick<Plan, 'capacity'>): number {
@@ -79,6 +87,8 @@ export class GeneratorHealthTally {
   constructor(
     private readonly boundMs: number,
     private readonly window: { fromS: number; toS: number } | null,
+    /** Open model: latency is measured from due times, so a saturated thread puts its own queueing in them. */
+    private readonly judgeSaturation = false,
   ) {}
 
   private inWindow(t: number): boolean {
@@ -151,6 +161,16 @@ export class GeneratorHealthTally {
           reason: `${name} sent late: lateness p99 ${p99} ms over the window (bound ${this.boundMs} ms), from t=${g.lateFromS ?? this.window?.fromS ?? 0}s${busy !== null ? `, its thread up to ${busy}% busy` : ''}`,
         });
       }
+      const busy = g.seconds > 0 ? g.cpuSum / g.seconds : 0;
+      if (this.judgeSaturation && busy >= SATURATED_BUSY_SHARE) {
+        behind.push({
+          generator: name,
+          cause: 'saturated',
+          atS: this.window?.fromS ?? 0,
+          figure: Math.round(busy * 1000) / 1000,
+          reason: `${name} was saturated: its thread was ${Math.round(busy * 100)}% busy over the window (at most ${Math.round(SATURATED_BUSY_SHARE * 100)}% keeps time), so its own queueing is in the latency figures`,
+        });
+      }
       if (g.dropped > 0) {
         behind.push({
           generator: name,
@@ -185,6 +205,7 @@ export class GeneratorHealthTally {
 function adviceFor(behind: GeneratorBehind[]): string {
   const causes = new Set(behind.map((b) => b.cause));
   const out: string[] = [];
+  if (causes.has('saturated')) out.push('a generator thread had no CPU to spare: add workers (--workers) or agents, or lower the rate, so that each keeps headroom');
   if (causes.has('lateness')) out.push('the generator could not send on time: add workers (--workers) or agents, lower the rate, or use fewer connections per worker');
   if (causes.has('dropped')) out.push('arrivals were refused at load.maxInFlight (the target stalled or answered slower than planned): raise load.maxInFlight so every planned arrival is sent and measured');
   if (causes.has('died')) out.push('a generator died mid-run, so the load was not what was planned: see the notes for why, then run again');
