@@ -15,6 +15,7 @@ import { bool, duration, entries, fields, fraction, isEmpty, list, put, str, typ
 import { didYouMean } from './suggest.js';
 import { resolveTargetUrl } from './target-url.js';
 import { formatDuration } from './units.js';
+import { formatMs, formatRatio } from '../verdict/figures.js';
 
 const FAULT_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 const KINDS = ['http', 'command', 'proxy'] as const;
@@ -244,4 +245,18 @@ function readProxyAction(ctx: Ctx, v: Val, refs: FaultRefs): FaultAction | undef
   }
   if (target === undefined) return undefined;
   return { kind: 'proxy', target, effect };
+}
+
+/** What a fault does, in words, for the run files, the terminal and the charts. */
+export function describeFault(fault: Fault): string {
+  const a = fault.action;
+  if (a.kind === 'http') return `${a.inject.method} ${a.inject.url}${a.undo ? `, undone by ${a.undo.method} ${a.undo.url}` : ''}`;
+  if (a.kind === 'command') return `runs ${a.inject.join(' ')}${a.undo ? `, undone by ${a.undo.join(' ')}` : ''}`;
+  const e = a.effect;
+  const parts: string[] = [];
+  if (e.latencyMs !== undefined) parts.push(`+${formatMs(e.latencyMs)} latency`);
+  if (e.bandwidthBps !== undefined) parts.push(`bandwidth capped at ${Math.round(e.bandwidthBps).toLocaleString('en-US')} B/s`);
+  if (e.resetShare !== undefined) parts.push(`${formatRatio(e.resetShare)} of connections reset`);
+  if (e.blackhole) parts.push('blackhole (nothing answers)');
+  return `proxy in front of target ${a.target}: ${parts.join(', ')}`;
 }

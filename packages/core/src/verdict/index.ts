@@ -24,3 +24,4 @@ export { renderJUnit, xmlText, xmlAttr } from './junit.js';
 export { compareRuns, formatCompare, type Change, type LinkComparison, type RunRef, type CompareResult, type CompareOptions } from './compare.js';
 export { formatMs, formatRatio, formatRps, formatCount, formatNumber, formatChange } from './figures.js';
 export { GeneratorHealthTally, latenessBoundMs, settleStatus, LATENESS_FLOOR_MS, LATENESS_BUDGET_SHARE, LATENESS_NO_BUDGET_MS } from './generator.js';
+export { recoveryOf, judgeRecoveries, recoveriesPassed, planSubject, STABLE_S } from './recovery.js';
