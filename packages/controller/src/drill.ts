@@ -18,6 +18,7 @@ import {
   RunDirWriter,
   UserError,
   type AbortInfo,
+  type FaultRecord,
   type GeneratorMessage,
   type LinkSecond,
   type Plan,
@@ -33,6 +34,8 @@ import { watchAbortRules, type AbortWatch } from './abort.js';
 import { runPostChecks } from './post-checks.js';
 import { assertTargetsReachable } from './reachability.js';
 import { buildSummary, type SummaryInput } from './summary.js';
+import { FaultRunner } from './faults/runner.js';
+import { faultsOfRun } from './faults/record.js';
 
 /** Headroom before second 0 for agents, whose start instant is fixed when they are assigned. */
 const START_DELAY_MS = 400;
@@ -90,6 +93,7 @@ export class Drill {
   private readonly failures: string[] = [];
   private startMs = 0;
   private abortWatch: AbortWatch = watchAbortRules([]);
+  private faultRecords: FaultRecord[] = [];
 
   constructor(private readonly opts: DrillOptions) {
     this.plan = opts.plan;
@@ -124,6 +128,11 @@ export class Drill {
     // the fleet first: remote agents may take a while to gather, and second 0 is picked after
     await assertTargetsReachable(plan);
     await this.preflight();
+    // the fault proxies (if any) stand between the generators and their targets from the start
+    const { runner: faults, sendPlan } = await FaultRunner.prepare(plan, (e) => {
+      this.writer?.appendFaultEvent(e);
+      this.opts.onNote?.(`fault ${e.fault}: ${e.phase}${e.ok ? '' : ' FAILED'}: ${e.detail}`);
+    });
     const fleet: GeneratorFleet = this.opts.fleet ? await this.opts.fleet(this.runId) : new LocalFleet(this.runId, workers);
     this.fleet = fleet;
     // A fleet that can start its generators on a word (local threads) gets the handshake:
@@ -135,7 +144,7 @@ export class Drill {
     const count = fleet.names.length;
     const assignments: WorkerAssignment[] = fleet.names.map((_, index) => ({
       runId: this.runId,
-      plan,
+      plan: sendPlan,
       index,
       count,
       share: 1 / count,
@@ -191,8 +200,10 @@ export class Drill {
       writer.writeSummary(buildSummary(input, 'running', null));
       for (const msg of early.splice(0)) handle(agg, msg);
       if (handshake) fleet.go!(this.startMs);
+      faults.start(this.startMs);
       await fleet.finished;
     } finally {
+      this.faultRecords = await faults.finish();
       this.abortWatch.close();
       await fleet.close().catch(() => undefined);
     }
@@ -214,6 +225,7 @@ export class Drill {
     summary = applyVerdicts(summary, computeVerdicts({ plan, intervals: windowTotals(agg, plan, summary.durationS), durationS: summary.durationS }));
     // some generators died, or they fell behind: the figures describe the tool (DESIGN.md, exit 4)
     summary = settleStatus(summary);
+    if (faults.hasFaults) summary.faults = faultsOfRun(plan, this.faultRecords, writer.dir, summary.durationS);
     if (status !== 'error') {
       summary.isolation = await runPostChecks(plan.isolation, summary);
       summary.invariants = await runPostChecks(plan.invariants, summary);
