@@ -154,7 +154,7 @@ export class Drill {
       ...uniqueRangesFor(plan, index, count),
     }));
 
-    const health = new GeneratorHealthTally(latenessBoundMs(plan), verdictWindow(plan.load, this.durationMs / 1000));
+    const health = new GeneratorHealthTally(latenessBoundMs(plan), verdictWindow(plan.load, this.durationMs / 1000, plan.faults));
     let aggregator: Aggregator | null = null;
     let agg!: Aggregator;
     const early: GeneratorMessage[] = [];
@@ -188,7 +188,7 @@ export class Drill {
       agg = new Aggregator({
         startMs: this.startMs,
         durationS: this.durationMs / 1000,
-        window: verdictWindow(plan.load, this.durationMs / 1000),
+        window: verdictWindow(plan.load, this.durationMs / 1000, plan.faults),
         plannedFor: planned.forLink,
         plannedTotal: planned.total,
         onSecond: (sec) => this.onSecond(sec),
@@ -278,7 +278,7 @@ export class Drill {
  * the whole run instead (verdictWindow says which), so the whole-run totals are passed.
  */
 function windowTotals(aggregator: Aggregator, plan: Plan, durationS: number): LinkSecond[] {
-  const w = verdictWindow(plan.load, durationS);
+  const w = verdictWindow(plan.load, durationS, plan.faults);
   const out: LinkSecond[] = [];
   for (const [name, t] of aggregator.links) {
     const useWindow = w.source === 'hold';

@@ -4,6 +4,7 @@ import type { FaultRecord, TimeseriesLine } from '../runfiles/summary.js';
 import { exitCodeOf } from './gate.js';
 import { judgeRecoveries, planSubject, recoveryOf } from './recovery.js';
 import { makePlan, rampHold } from './verdict.fixture.js';
+import { verdictWindow } from './window.js';
 
 const plan = makePlan(rampHold(100, 0, 40), {
   'order.create': { budgets: [{ kind: 'latency', percentile: 'p99', maxMs: 100 }, { kind: 'errorRate', max: 0.01 }] },
@@ -74,5 +75,23 @@ describe('recovery verdict', () => {
     expect(planSubject({ name: 'x', plan: '#37 degrade recommendations' })).toBe('plan #37 (degrade recommendations)');
     expect(planSubject({ name: 'x', plan: 'failover to replica' })).toBe('plan failover to replica');
     expect(planSubject({ name: 'x' })).toBe('fault x');
+  });
+});
+
+describe('the verdict window keeps clear of faults', () => {
+  const load = rampHold(100, 0, 60);
+  const f = (atS: number, forS: number, withinS?: number): Fault => ({
+    name: `f${atS}`, atMs: atS * 1000, forMs: forS * 1000, action: { kind: 'command', inject: ['true'], timeoutMs: 1000 },
+    ...(withinS !== undefined ? { recovery: { withinMs: withinS * 1000 } } : {}),
+  });
+  it('takes the longest stretch no fault or recovery budget touches', () => {
+    expect(verdictWindow(load, 60, [f(10, 10, 10)])).toMatchObject({ fromS: 30, toS: 60, source: 'hold', note: 'seconds 10–30 left out: faults on the timeline and their recovery (judged by the recovery verdicts)' });
+    expect(verdictWindow(load, 60, [f(30, 5, 5), f(2, 3)])).toMatchObject({ fromS: 5, toS: 30 });
+    expect(verdictWindow(load, 60, [])).toEqual(verdictWindow(load, 60));
+  });
+  it('keeps the window, and says so, when faults cover all of it', () => {
+    const w = verdictWindow(load, 60, [f(0, 60)]);
+    expect(w).toMatchObject({ fromS: 0, toS: 60 });
+    expect(w.note).toContain('cover the whole window');
   });
 });
