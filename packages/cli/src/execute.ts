@@ -90,7 +90,7 @@ export async function runDrill(plan: Plan, flags: RunFlags, hooks: ExecuteHooks 
     term.endStatus();
   }
   term.block(formatSummaryTable(summary));
-  if (summary.links.some((l) => l.verdict !== null) || summary.isolation.length + summary.invariants.length > 0) term.block(formatVerdictTable(summary));
+  if (summary.links.some((l) => l.verdict !== null) || summary.isolation.length + summary.invariants.length > 0 || (summary.faults?.length ?? 0) > 0) term.block(formatVerdictTable(summary));
   if (flags.ci && process.env.GITHUB_STEP_SUMMARY) appendFileSync(process.env.GITHUB_STEP_SUMMARY, formatVerdictMarkdown(summary) + '\n');
   for (const n of summary.notes) term.line(`note: ${n}`);
   const errors = summary.links.reduce((a, l) => a + l.errors, 0);

@@ -3,7 +3,9 @@ import type { Fault } from '../plan.js';
 import type { FaultRecord, TimeseriesLine } from '../runfiles/summary.js';
 import { exitCodeOf } from './gate.js';
 import { judgeRecoveries, planSubject, recoveryOf } from './recovery.js';
-import { makePlan, rampHold } from './verdict.fixture.js';
+import { makeLink, makePlan, makeSummary, rampHold } from './verdict.fixture.js';
+import { renderJUnit } from './junit.js';
+import { formatVerdictTable } from './table.js';
 import { verdictWindow } from './window.js';
 
 const plan = makePlan(rampHold(100, 0, 40), {
@@ -93,5 +95,19 @@ describe('the verdict window keeps clear of faults', () => {
     const w = verdictWindow(load, 60, [f(0, 60)]);
     expect(w).toMatchObject({ fromS: 0, toS: 60 });
     expect(w.note).toContain('cover the whole window');
+  });
+});
+
+describe('faults in the terminal verdict and junit.xml', () => {
+  it('shows each fault with its recovery, and a missed recovery fails the overall line and a testcase', () => {
+    const [held] = judgeRecoveries({ ...plan, faults: [fault(10_000)] }, [record], lines(24, 22), 40);
+    const [missed] = judgeRecoveries({ ...plan, faults: [{ ...fault(1000), name: 'slow-inventory' }] }, [record], lines(24, 22), 40);
+    const ok = formatVerdictTable(makeSummary([makeLink('order.create')], { faults: [held!] }));
+    expect(ok).toMatch(/fault +slow-inventory +seconds 10\.01–20\.02 +PASS +plan #37 \(degrade recommendations\) held/);
+    const bad = makeSummary([makeLink('order.create')], { faults: [missed!], status: 'failed' });
+    expect(formatVerdictTable(bad)).toContain('FAIL: 1 fault recovery missed its budget');
+    const xml = renderJUnit(bad);
+    expect(xml).toContain('name="fault: slow-inventory recovery ≤ 1 s"');
+    expect(xml).toContain('<failure message="back in 3 s" type="recovery"');
   });
 });

@@ -122,6 +122,22 @@ export function judgeRecoveries(plan: Plan, records: readonly FaultRecord[], lin
   });
 }
 
+/** The faults section of the terminal verdict: one row per fault, then each one's reason. */
+export function formatFaultRows(faults: readonly FaultRecord[]): string[][] {
+  return faults.map((f) => [
+    'fault',
+    f.name,
+    `seconds ${f.injectedAtS ?? f.plannedS.fromS}–${f.undoneAtS ?? f.plannedS.toS}`,
+    f.recovery === undefined ? '' : f.recovery.passed ? 'PASS' : 'FAIL',
+    f.recovery?.reason ?? f.error ?? f.what,
+  ]);
+}
+
+/** Faults whose recovery verdict failed. */
+export function failedRecoveries(summary: { faults?: readonly FaultRecord[] }): number {
+  return (summary.faults ?? []).filter((f) => f.recovery?.passed === false).length;
+}
+
 /** True unless a fault's recovery verdict failed. */
 export function recoveriesPassed(summary: { faults?: readonly FaultRecord[] }): boolean {
   return (summary.faults ?? []).every((f) => f.recovery?.passed !== false);
