@@ -1,0 +1,82 @@
+/// <reference lib="dom" />
+// Rehearsal views in a real browser (Debian's chromium via playwright-core, the dashboard on
+// 127.0.0.1 port 0, fixture run folders): faults marked on the charts with their recovery.
+
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import type { FaultRecord, Summary } from '@peakdrill/core';
+import { serveDashboard, type ServedDashboard } from './serve.js';
+import { writeFixtureRun } from './runs.fixture.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const haveChromium = existsSync(CHROMIUM);
+// On CI a missing browser is a failure, never a silent skip.
+const suite = haveChromium || process.env['CI'] === 'true' ? describe : describe.skip;
+
+const FAULT: FaultRecord = {
+  name: 'slow-inventory', kind: 'http', what: 'POST http://127.0.0.1:8083/admin/faults', plan: '#37 degrade recommendations',
+  plannedS: { fromS: 10, toS: 20 }, injectedAtS: 10, undoneAtS: 20,
+  recovery: { withinMs: 10_000, passed: false, recoveredS: 12, links: [{ link: 'order.create', p99S: 12, errorsS: 0, recoveredS: 12, budgets: ['p99 ≤ 250 ms'] }], reason: 'plan #37 (degrade recommendations) did not hold: order.create: p99 back in 12 s, budget 10 s' },
+};
+
+suite('rehearsal views in chromium', () => {
+  let dir: string;
+  let browser: Browser;
+  let dash: ServedDashboard;
+  let runId: string;
+
+  beforeAll(async () => {
+    if (!haveChromium) throw new Error(`chromium is missing at ${CHROMIUM}: apt-get install -y chromium (CI=true makes this a failure)`);
+    dir = mkdtempSync(join(tmpdir(), 'pd-rehearsal-'));
+    const run = writeFixtureRun({ runsDir: dir, id: '20261201-100000-double11-fa01', scenario: 'double11', status: 'failed', durationS: 40, links: [{ name: 'order.create', rps: 50, p50Ms: 40, p99BudgetMs: 250, spike: { atS: 10, forS: 22, factor: 8 } }] });
+    const summaryPath = join(run.dir, 'summary.json');
+    const summary = JSON.parse(readFileSync(summaryPath, 'utf8')) as Summary;
+    writeFileSync(summaryPath, JSON.stringify({ ...summary, faults: [FAULT] }));
+    runId = run.id;
+    const { chromium } = await import('playwright-core');
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    dash = await serveDashboard({ runsDir: dir, port: 0 });
+  }, 60_000); // chromium starts in seconds on a busy 2-core machine
+
+  afterAll(async () => {
+    await dash?.close();
+    await browser?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function open(path: string): Promise<{ page: Page; errors: string[] }> {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.goto(new URL(path, dash.url).href, { waitUntil: 'load' });
+    // every chart drawn with its data (the client marks <html data-ready="1">); generous for a busy machine
+    await page.waitForSelector('html[data-ready="1"]', { state: 'attached', timeout: 15_000 });
+    return { page, errors };
+  }
+
+  it('marks each fault as a band on the charts and lists its recovery verdict', async () => {
+    const { page, errors } = await open(`/runs/${runId}`);
+    const row = page.locator('[data-testid="faults"] tr[data-fault="slow-inventory"]');
+    expect(await row.innerText()).toContain('plan #37 degrade recommendations');
+    expect(await row.innerText()).toContain('did not hold: order.create: p99 back in 12 s, budget 10 s');
+    // the band is painted: a pixel inside the fault's seconds, near the top of the plot where no line runs, is orange
+    const band = await page.evaluate(() => {
+      const canvas = document.querySelector('canvas[data-chart="overview-p99"]') as HTMLCanvasElement;
+      const chart = (window as unknown as { Chart: { getChart(c: HTMLCanvasElement): { scales: { x: { getPixelForValue(v: number): number } }; chartArea: { top: number; bottom: number }; options: { plugins: { pdMarks: { faults: unknown } } } } } }).Chart.getChart(canvas);
+      const ctx = canvas.getContext('2d')!;
+      const ratio = canvas.width / canvas.getBoundingClientRect().width;
+      const px = (x: number, y: number): number[] => [...ctx.getImageData(Math.round(x * ratio), Math.round(y * ratio), 1, 1).data];
+      const y = chart.chartArea.top + (chart.chartArea.bottom - chart.chartArea.top) * 0.02 + 14;
+      return { faults: chart.options.plugins.pdMarks.faults, inside: px(chart.scales.x.getPixelForValue(15), y), outside: px(chart.scales.x.getPixelForValue(35), y) };
+    });
+    expect(band.faults).toEqual([{ name: 'slow-inventory', fromS: 10, toS: 20 }]);
+    const [r, g, b] = band.inside;
+    expect(r! > b! + 20 && g! > b!).toBe(true); // orange over white: red and green above blue
+    expect(band.outside[0]! - band.outside[2]!).toBeLessThan(20);
+    expect(errors).toEqual([]);
+  }, 60_000);
+});
