@@ -35,7 +35,7 @@ import { runPostChecks } from './post-checks.js';
 import { assertTargetsReachable } from './reachability.js';
 import { buildSummary, type SummaryInput } from './summary.js';
 import { FaultRunner } from './faults/runner.js';
-import { faultsOfRun } from './faults/record.js';
+import { rehearsalOfRun } from './rehearsal.js';
 
 /** Headroom before second 0 for agents, whose start instant is fixed when they are assigned. */
 const START_DELAY_MS = 400;
@@ -225,7 +225,7 @@ export class Drill {
     summary = applyVerdicts(summary, computeVerdicts({ plan, intervals: windowTotals(agg, plan, summary.durationS), durationS: summary.durationS }));
     // some generators died, or they fell behind: the figures describe the tool (DESIGN.md, exit 4)
     summary = settleStatus(summary);
-    if (faults.hasFaults) summary.faults = faultsOfRun(plan, this.faultRecords, writer.dir, summary.durationS);
+    if (status !== 'error') Object.assign(summary, rehearsalOfRun(plan, this.faultRecords, writer.dir, summary.durationS));
     if (status !== 'error') {
       summary.isolation = await runPostChecks(plan.isolation, summary);
       summary.invariants = await runPostChecks(plan.invariants, summary);

@@ -61,6 +61,11 @@
       ctx.fillStyle = 'rgba(230,159,0,0.16)'; ctx.fillRect(fa, area.top, fb - fa, area.bottom - area.top);
       ctx.fillStyle = '#9a6a00'; ctx.textAlign = 'left'; ctx.fillText('⚡ ' + f.name, fa + 3, area.top + 12);
     });
+    (opts.broken || []).forEach(function (t) {
+      var bx = x.getPixelForValue(t + 0.5);
+      if (bx < area.left || bx > area.right) return;
+      ctx.fillStyle = C.vermillion; ctx.fillRect(bx - 1.5, area.bottom - 6, 3, 6);
+    });
     if (opts.abortS !== undefined && opts.abortS !== null) {
       var px = x.getPixelForValue(opts.abortS);
       if (px >= area.left && px <= area.right) {
@@ -81,6 +86,13 @@
     });
   }
 
+  // Seconds that broke a hold stage's steadiness (any link), ticked under the charts.
+  function brokenSeconds(s) {
+    var seen = {};
+    (s.steadiness || []).forEach(function (st) { st.links.forEach(function (l) { l.broken.forEach(function (b) { seen[b.t] = true; }); }); });
+    return Object.keys(seen).map(Number);
+  }
+
   // A round tick step (1 s … 1 h) giving at most ~8 ticks over the run.
   function timeStep(lastT) {
     var steps = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200];
@@ -99,7 +111,7 @@
         title: { display: true, text: title, align: 'start', font: { weight: '600', size: Math.round((Chart.defaults.font.size || 12) * 1.15) }, color: '#1b1f24' },
         legend: { position: 'bottom' },
         tooltip: { callbacks: { title: function (items) { return items.length ? 't = ' + clock(items[0].parsed.x) : ''; } } },
-        pdMarks: { window: win, abortS: s.abort ? s.abort.atS : null, faults: faultBands(s) },
+        pdMarks: { window: win, abortS: s.abort ? s.abort.atS : null, faults: faultBands(s), broken: brokenSeconds(s) },
       },
       scales: {
         x: { type: 'linear', min: 0, max: Math.max(1, (data.series && data.series.lastT) || 1), title: { display: true, text: 'time since start (min:s)' }, ticks: { stepSize: timeStep(Math.max(1, (data.series && data.series.lastT) || 1)), includeBounds: false, maxRotation: 0, callback: function (v) { return Number.isInteger(v) ? clock(v) : ''; } } },

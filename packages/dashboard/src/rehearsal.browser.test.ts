@@ -35,7 +35,8 @@ suite('rehearsal views in chromium', () => {
     const run = writeFixtureRun({ runsDir: dir, id: '20261201-100000-double11-fa01', scenario: 'double11', status: 'failed', durationS: 40, links: [{ name: 'order.create', rps: 50, p50Ms: 40, p99BudgetMs: 250, spike: { atS: 10, forS: 22, factor: 8 } }] });
     const summaryPath = join(run.dir, 'summary.json');
     const summary = JSON.parse(readFileSync(summaryPath, 'utf8')) as Summary;
-    writeFileSync(summaryPath, JSON.stringify({ ...summary, faults: [FAULT] }));
+    const steadiness = [{ fromS: 0, toS: 40, rate: 50, links: [{ link: 'order.create', rateCv: 0.01, p99Cv: 0.9, steady: false, broken: [{ t: 12, why: 'p99 320 ms, 8× the median 40 ms', fault: 'slow-inventory' }] }] }];
+    writeFileSync(summaryPath, JSON.stringify({ ...summary, faults: [FAULT], steadiness }));
     runId = run.id;
     const { chromium } = await import('playwright-core');
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
@@ -77,6 +78,18 @@ suite('rehearsal views in chromium', () => {
     const [r, g, b] = band.inside;
     expect(r! > b! + 20 && g! > b!).toBe(true); // orange over white: red and green above blue
     expect(band.outside[0]! - band.outside[2]!).toBeLessThan(20);
+    expect(errors).toEqual([]);
+  }, 60_000);
+
+  it('shows each hold stage\'s steadiness and ticks the seconds that broke it', async () => {
+    const { page, errors } = await open(`/runs/${runId}`);
+    const row = page.locator('[data-testid="steadiness"] tr[data-steadiness="order.create"]');
+    expect(await row.innerText()).toMatch(/unsteady[\s\S]*s 12: p99 320 ms, 8× the median 40 ms \(fault slow-inventory\)/);
+    const broken = await page.evaluate(() => {
+      const canvas = document.querySelector('canvas[data-chart="overview-p99"]') as HTMLCanvasElement;
+      return (window as unknown as { Chart: { getChart(c: HTMLCanvasElement): { options: { plugins: { pdMarks: { broken: unknown } } } } } }).Chart.getChart(canvas).options.plugins.pdMarks.broken;
+    });
+    expect(broken).toEqual([12]);
     expect(errors).toEqual([]);
   }, 60_000);
 });

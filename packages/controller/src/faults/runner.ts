@@ -59,10 +59,6 @@ export class FaultRunner {
     return { runner, sendPlan: proxies.size > 0 ? { ...plan, targets } : plan };
   }
 
-  get hasFaults(): boolean {
-    return (this.plan.faults ?? []).length > 0;
-  }
-
   /** Schedules every fault against second 0 at `startMs` (epoch ms). */
   start(startMs: number): void {
     this.startMs = startMs;

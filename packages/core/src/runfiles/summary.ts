@@ -140,6 +140,8 @@ export interface Summary {
   generator?: GeneratorReport;
   /** Faults of the drill's timeline: when each was injected and undone, and its recovery verdict. */
   faults?: FaultRecord[];
+  /** Per hold stage and link: how steady the per-second rate and p99 were (verdict/steadiness.ts). */
+  steadiness?: StageSteadiness[];
   /** Human-readable notes: dropped agents, requests outside the window, etc. */
   notes: string[];
   /** Error message when status is `error`. */
@@ -260,4 +262,20 @@ export interface LinkRecovery {
   recoveredS: number | null;
   /** The budgets judged, as labels (`p99 ≤ 250 ms`, `errors ≤ 1%`). */
   budgets: string[];
+}
+
+/** One hold stage's steadiness: per link the coefficient of variation of its per-second rate and p99. */
+export interface StageSteadiness {
+  fromS: number;
+  toS: number;
+  /** The stage's planned rate (journeys/s, or virtual users in the closed model). */
+  rate: number;
+  links: { link: string; rateCv: number; p99Cv: number; steady: boolean; broken: SteadinessBreak[] }[];
+}
+
+/** A second that broke a stage's steadiness, and why; `fault` when a fault of the timeline was on. */
+export interface SteadinessBreak {
+  t: number;
+  why: string;
+  fault?: string;
 }

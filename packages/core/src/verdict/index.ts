@@ -25,3 +25,5 @@ export { compareRuns, formatCompare, type Change, type LinkComparison, type RunR
 export { formatMs, formatRatio, formatRps, formatCount, formatNumber, formatChange } from './figures.js';
 export { GeneratorHealthTally, latenessBoundMs, settleStatus, LATENESS_FLOOR_MS, LATENESS_BUDGET_SHARE, LATENESS_NO_BUDGET_MS } from './generator.js';
 export { recoveryOf, judgeRecoveries, recoveriesPassed, planSubject, STABLE_S } from './recovery.js';
+export { steadinessOf, formatSteadiness, RATE_BAND, P99_FACTOR, RATE_CV_MAX, P99_CV_MAX } from './steadiness.js';
+export { holdStages } from './window.js';

@@ -62,6 +62,23 @@ export function steadyWindow(load: LoadModel): SteadyWindow | null {
   return toS > fromS ? { fromS, toS } : null;
 }
 
+/** Every hold stage at a rate above 0, in whole seconds [fromS, toS) (adjacent holds at one rate apart). */
+export function holdStages(load: LoadModel): (SteadyWindow & { rate: number })[] {
+  const out: (SteadyWindow & { rate: number })[] = [];
+  let atMs = 0;
+  let prev = load.model === 'open' ? load.startRate : (load.startVus ?? load.stages[0]?.target ?? 0);
+  for (const stage of load.stages) {
+    const fromMs = atMs;
+    atMs += stage.durationMs;
+    const hold = stage.durationMs > 0 && stage.target === prev && stage.target > 0;
+    prev = stage.target;
+    const fromS = Math.ceil(fromMs / 1000);
+    const toS = Math.floor(atMs / 1000);
+    if (hold && toS > fromS) out.push({ fromS, toS, rate: stage.target });
+  }
+  return out;
+}
+
 /** Timer slack tolerated at the end of a run: a 30 s run that lasted 29.95 s still has 30 seconds. */
 const END_SLACK_S = 0.1;
 

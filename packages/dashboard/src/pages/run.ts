@@ -7,6 +7,7 @@ import { html, type SafeHtml } from '../html.js';
 import { renderDocument, type AssetMode } from '../layout.js';
 import type { DisplayStatus, RunView } from '../view.js';
 import { faultsSection } from './faults.js';
+import { steadinessSection } from './steadiness.js';
 
 const STATUS_TEXT: Record<DisplayStatus, { icon: string; text: string }> = {
   passed: { icon: '✓', text: 'PASSED' },
@@ -173,6 +174,7 @@ ${reportMode ? html`<a class="button" href="timeseries.ndjson">Raw per-second da
 <div class="charts">${chart('overview-rps', null, 'achieved rate of every link', true)}${chart('overview-p99', null, 'p99 latency of every link', true)}</div>
 </section>
 ${view.series.links.map((l, i) => linkSection(view, l, i))}
+${steadinessSection(s)}
 <div class="grid2">
 ${checksTable('Isolation checks (no test data in production)', s.isolation, 'isolation')}
 ${checksTable('Invariants', s.invariants, 'invariants')}
