@@ -32,6 +32,16 @@ export interface Plan {
   invariants: PostCheck[];
   /** Faults injected and undone on the drill's timeline (`faults:`); absent = none. */
   faults?: Fault[];
+  /** Who owns each service or dependency of the chain (`owners:`), keyed by its chain-map name. */
+  owners?: Record<string, Owner>;
+  /** The campaign (series of rounds before a peak) this drill belongs to, e.g. `double11-2026`. */
+  campaign?: string;
+}
+
+export interface Owner {
+  owner: string;
+  /** The latency the owner promises for the hop (its p99), ms. */
+  slaMs?: number;
 }
 
 export interface HttpSettings {

@@ -27,3 +27,4 @@ export { GeneratorHealthTally, latenessBoundMs, settleStatus, LATENESS_FLOOR_MS,
 export { recoveryOf, judgeRecoveries, recoveriesPassed, planSubject, STABLE_S } from './recovery.js';
 export { steadinessOf, formatSteadiness, RATE_BAND, P99_FACTOR, RATE_CV_MAX, P99_CV_MAX } from './steadiness.js';
 export { holdStages } from './window.js';
+export { chainMap, type ChainMap, type ChainNode, type ChainEdge } from './chain.js';
