@@ -28,6 +28,7 @@ suite('rehearsal views in chromium', () => {
   let browser: Browser;
   let dash: ServedDashboard;
   let runId: string;
+  let chainId: string;
 
   beforeAll(async () => {
     if (!haveChromium) throw new Error(`chromium is missing at ${CHROMIUM}: apt-get install -y chromium (CI=true makes this a failure)`);
@@ -38,6 +39,20 @@ suite('rehearsal views in chromium', () => {
     const steadiness = [{ fromS: 0, toS: 40, rate: 50, links: [{ link: 'order.create', rateCv: 0.01, p99Cv: 0.9, steady: false, broken: [{ t: 12, why: 'p99 320 ms, 8× the median 40 ms', fault: 'slow-inventory' }] }] }];
     writeFileSync(summaryPath, JSON.stringify({ ...summary, faults: [FAULT], steadiness }));
     runId = run.id;
+    // a double11-shaped run: the hops the reference stack's Server-Timing gives, owners for all but inventory
+    const hop = (name: string, p99: number, count: number) => ({ name, p50: p99 / 2, p99, count });
+    const chainRun = writeFixtureRun({ runsDir: dir, id: '20261201-110000-double11-ch01', scenario: 'double11', status: 'passed', durationS: 20, links: [{ name: 'item.detail', rps: 30, p50Ms: 5 }, { name: 'order.create', rps: 10, p50Ms: 30 }, { name: 'order.pay', rps: 5, p50Ms: 20 }, { name: 'cart.add', rps: 10, p50Ms: 8 }] });
+    const chainPath = join(chainRun.dir, 'summary.json');
+    const cs = JSON.parse(readFileSync(chainPath, 'utf8')) as Summary;
+    const hopsOf: Record<string, ReturnType<typeof hop>[]> = {
+      'item.detail': [hop('catalog', 9, 600), hop('catalog.db', 4, 40), hop('catalog.total', 5, 600), hop('total', 9, 600)],
+      'order.create': [hop('order', 50, 200), hop('order.inventory', 30, 200), hop('order.inventory.db', 20, 200), hop('order.cart', 12, 400), hop('order.cart.db', 6, 400), hop('order.db', 9, 200)],
+      'order.pay': [hop('payment', 40, 100), hop('payment.order', 11, 200), hop('payment.db', 8, 100), hop('payment.processor', 0.1, 100)],
+      'cart.add': [hop('cart', 10, 200), hop('cart.db', 8, 200)],
+    };
+    const owners = { gateway: { owner: 'team-edge' }, catalog: { owner: 'team-item' }, order: { owner: 'team-trade' }, payment: { owner: 'team-pay' }, cart: { owner: 'team-cart' }, 'catalog.db': { owner: 'dba' }, 'cart.db': { owner: 'dba' }, 'order.db': { owner: 'dba' }, 'inventory.db': { owner: 'dba' }, 'payment.db': { owner: 'dba' }, 'payment.processor': { owner: 'psp' } };
+    writeFileSync(chainPath, JSON.stringify({ ...cs, links: cs.links.map((l) => ({ ...l, hops: hopsOf[l.name] ?? [] })), plan: { ...cs.plan, owners } }));
+    chainId = chainRun.id;
     const { chromium } = await import('playwright-core');
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
     dash = await serveDashboard({ runsDir: dir, port: 0 });
@@ -90,6 +105,22 @@ suite('rehearsal views in chromium', () => {
       return (window as unknown as { Chart: { getChart(c: HTMLCanvasElement): { options: { plugins: { pdMarks: { broken: unknown } } } } } }).Chart.getChart(canvas).options.plugins.pdMarks.broken;
     });
     expect(broken).toEqual([12]);
+    expect(errors).toEqual([]);
+  }, 60_000);
+
+  it('draws the chain map: the six services, their hops, and the hop missing from owners', async () => {
+    const { page, errors } = await open(`/runs/${chainId}`);
+    const map = page.locator('[data-testid="chain"]');
+    const services = await map.locator('g.chain-node[data-kind="service"], g.chain-node[data-kind="entry"]').evaluateAll((gs) => gs.map((g) => g.getAttribute('data-node')));
+    expect(services.sort()).toEqual(['cart', 'catalog', 'gateway', 'inventory', 'order', 'payment']);
+    expect(await map.locator('path[data-edge="order>inventory"]').count()).toBe(1);
+    expect(await map.locator('path[data-edge="payment>order"]').count()).toBe(1);
+    expect(await map.locator('g.chain-node[data-node="inventory"]').getAttribute('data-flags')).toBe('no-owner');
+    expect(await map.locator('g.chain-node.flagged').evaluateAll((gs) => gs.map((g) => g.getAttribute('data-node')))).toEqual(['inventory']);
+    expect(await page.locator('[data-testid="chain-flags"]').innerText()).toContain('inventory: no owner (links: order.create)');
+    // drawn, not just present: every box has a size on the page
+    const box = await map.locator('g.chain-node[data-node="inventory"] rect').boundingBox();
+    expect(box!.width).toBeGreaterThan(100);
     expect(errors).toEqual([]);
   }, 60_000);
 });

@@ -2,7 +2,7 @@
 // inline data and the JSON API, so the three can never disagree.
 
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
-import { readTimeseries, type RunFiles, type Summary, type TimeseriesLine } from '@peakdrill/core';
+import { chainMap, readTimeseries, type ChainMap, type RunFiles, type Summary, type TimeseriesLine } from '@peakdrill/core';
 import { readPercentiles, type LinkPercentiles } from './percentiles.js';
 import { redactPlan } from './redact.js';
 import { buildSeries, DEFAULT_MAX_POINTS, type SeriesSet } from './series.js';
@@ -33,6 +33,8 @@ export interface RunView {
   /** API base of this run in the dashboard (`/api/runs/<id>`); null in a report opened from disk. */
   api: string | null;
   generatedAt: string;
+  /** The chain map of the run's hops (pages/chain.ts); absent before any link answered. */
+  chain?: ChainMap;
 }
 
 export interface ViewOptions {
@@ -51,6 +53,7 @@ interface SeriesEntry {
   series: SeriesSet;
   totals: RunView['totals'];
   offset: number;
+  chain: ChainMap;
 }
 
 /** Series of finished runs by file size, mtime and maxPoints: a second open skips parsing an hour of seconds. */
@@ -73,7 +76,7 @@ function seriesOf(run: RunFiles, maxPoints: number): SeriesEntry {
   if (hit) return hit;
   const lines = readTimeseries(run.files.timeseries);
   // Only complete lines were parsed; the offset must not point past a torn tail.
-  const entry = { series: buildSeries(lines, maxPoints, order), totals: totalsOf(lines), offset: completeOffset(run.files.timeseries, size) };
+  const entry = { series: buildSeries(lines, maxPoints, order), totals: totalsOf(lines), offset: completeOffset(run.files.timeseries, size), chain: chainMap(run.summary, lines) };
   seriesCache.set(key, entry);
   while (seriesCache.size > SERIES_CACHE_ENTRIES) seriesCache.delete(seriesCache.keys().next().value as string);
   return entry;
@@ -86,7 +89,7 @@ export function clearSeriesCache(): void {
 
 export function buildRunView(run: RunFiles, options: ViewOptions = {}): RunView {
   const maxPoints = options.maxPoints ?? DEFAULT_MAX_POINTS;
-  const { series, totals, offset } = seriesOf(run, maxPoints);
+  const { series, totals, offset, chain } = seriesOf(run, maxPoints);
   return {
     page: 'run',
     id: run.id,
@@ -98,6 +101,7 @@ export function buildRunView(run: RunFiles, options: ViewOptions = {}): RunView 
     totals,
     api: options.api ?? null,
     generatedAt: new Date().toISOString(),
+    chain,
   };
 }
 

@@ -58,9 +58,9 @@ function pathOf(hop: string, services: ReadonlySet<string>): string[] {
 }
 
 export function chainMap(summary: Pick<Summary, 'links'> & { plan: Pick<Plan, 'journeys' | 'owners'> }, lines: readonly TimeseriesLine[] = []): ChainMap {
-  const owners: Record<string, Owner> = summary.plan.owners ?? {};
+  const owners: Record<string, Owner> = summary.plan?.owners ?? {};
   const targetOf = new Map<string, string>();
-  for (const j of summary.plan.journeys ?? []) for (const s of j.steps) targetOf.set(s.name, s.target);
+  for (const j of summary.plan?.journeys ?? []) for (const s of j.steps) targetOf.set(s.name, s.target);
   const hopsOf = (l: Summary['links'][number]): Summary['links'][number]['hops'] => l.hops.filter((h) => h.name !== 'total' && !h.name.endsWith('.total'));
 
   // services: first segments, and any segment with something below it

@@ -8,6 +8,7 @@ import { renderDocument, type AssetMode } from '../layout.js';
 import type { DisplayStatus, RunView } from '../view.js';
 import { faultsSection } from './faults.js';
 import { steadinessSection } from './steadiness.js';
+import { chainSection } from './chain.js';
 
 const STATUS_TEXT: Record<DisplayStatus, { icon: string; text: string }> = {
   passed: { icon: '✓', text: 'PASSED' },
@@ -175,6 +176,7 @@ ${reportMode ? html`<a class="button" href="timeseries.ndjson">Raw per-second da
 </section>
 ${view.series.links.map((l, i) => linkSection(view, l, i))}
 ${steadinessSection(s)}
+${chainSection(view.chain)}
 <div class="grid2">
 ${checksTable('Isolation checks (no test data in production)', s.isolation, 'isolation')}
 ${checksTable('Invariants', s.invariants, 'invariants')}
