@@ -378,4 +378,5 @@
   if (data.page === 'run') runPage();
   else if (data.page === 'runs') runsPage();
   else if (data.page === 'compare') comparePage();
+  else ready(); // pages drawn on the server (campaign)
 })();

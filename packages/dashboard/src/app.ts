@@ -12,6 +12,8 @@ import { REPORT_CSP, renderDocument } from './layout.js';
 import { serveLive, type LiveSource } from './live.js';
 import { renderComparePage, type CompareSide, type CompareView } from './pages/compare.js';
 import { renderRunPage } from './pages/run.js';
+import { renderCampaignPage } from './pages/campaign.js';
+import { campaignOf } from './campaign.js';
 import { filterRows, renderRunsPage, runRow, type RunsView } from './pages/runs.js';
 import { loadPercentiles } from './percentiles.js';
 import { buildSeries, DEFAULT_MAX_POINTS } from './series.js';
@@ -103,6 +105,15 @@ export function createDashboard(options: DashboardOptions): express.Express {
 
   app.get('/', (req, res) => {
     res.type('html').send(renderRunsPage(runsView(req.query)));
+  });
+
+  app.get('/campaigns/:name', (req, res) => {
+    const c = campaignOf(runsDir, req.params.name);
+    if (!c) {
+      sendError(req, res, 404, 'NOT_FOUND', `no run of campaign ${req.params.name} in ${runsDir}`);
+      return;
+    }
+    res.type('html').send(renderCampaignPage(c));
   });
 
   app.get('/runs/:id', (req, res) => {

@@ -10,6 +10,7 @@ import type { Browser, Page } from 'playwright-core';
 import type { FaultRecord, Summary } from '@peakdrill/core';
 import { serveDashboard, type ServedDashboard } from './serve.js';
 import { writeFixtureRun } from './runs.fixture.js';
+import { appendRunNote } from '@peakdrill/core';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
@@ -53,6 +54,19 @@ suite('rehearsal views in chromium', () => {
     const owners = { gateway: { owner: 'team-edge' }, catalog: { owner: 'team-item' }, order: { owner: 'team-trade' }, payment: { owner: 'team-pay' }, cart: { owner: 'team-cart' }, 'catalog.db': { owner: 'dba' }, 'cart.db': { owner: 'dba' }, 'order.db': { owner: 'dba' }, 'inventory.db': { owner: 'dba' }, 'payment.db': { owner: 'dba' }, 'payment.processor': { owner: 'psp' } };
     writeFileSync(chainPath, JSON.stringify({ ...cs, links: cs.links.map((l) => ({ ...l, hops: hopsOf[l.name] ?? [] })), plan: { ...cs.plan, owners } }));
     chainId = chainRun.id;
+    // three rounds of one campaign over three weeks: order.create misses p99 in round 1, passes in 2, and its fault does not hold in 3
+    const rounds = [
+      { id: '20261105-100000-double11-r1a1', p99BudgetMs: 30, faults: [] as FaultRecord[], note: 'round 1: order pool at 40' },
+      { id: '20261112-100000-double11-r2b2', p99BudgetMs: 250, faults: [], note: 'inventory pool raised to 80' },
+      { id: '20261119-100000-double11-r3c3', p99BudgetMs: 250, faults: [FAULT], note: 'plan #37 to be reworked' },
+    ];
+    for (const r of rounds) {
+      const w = writeFixtureRun({ runsDir: dir, id: r.id, scenario: 'double11', status: 'passed', durationS: 20, links: [{ name: 'order.create', rps: 50, p50Ms: 40, p99BudgetMs: r.p99BudgetMs }, { name: 'cart.add', rps: 80, p50Ms: 10, p99BudgetMs: 250 }] });
+      const path = join(w.dir, 'summary.json');
+      const rs = JSON.parse(readFileSync(path, 'utf8')) as Summary;
+      writeFileSync(path, JSON.stringify({ ...rs, faults: r.faults, plan: { ...rs.plan, campaign: 'double11-2026' } }));
+      appendRunNote(w.dir, r.note, 'tpm-li');
+    }
     const { chromium } = await import('playwright-core');
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
     dash = await serveDashboard({ runsDir: dir, port: 0 });
@@ -122,5 +136,30 @@ suite('rehearsal views in chromium', () => {
     const box = await map.locator('g.chain-node[data-node="inventory"] rect').boundingBox();
     expect(box!.width).toBeGreaterThan(100);
     expect(errors).toEqual([]);
+  }, 60_000);
+
+  it('answers on one campaign page which links are ready for the peak, over three rounds, with notes', async () => {
+    const { page, errors } = await open('/campaigns/double11-2026');
+    expect(await page.locator('[data-testid="ready-count"]').innerText()).toBe('1 of 2 links ready for the peak');
+    const cart = page.locator('[data-testid="readiness"] tr[data-link="cart.add"]');
+    expect(await cart.getAttribute('data-ready')).toBe('yes');
+    expect(await cart.innerText()).toContain('every budget met, headroom');
+    const order = page.locator('[data-testid="readiness"] tr[data-link="order.create"]');
+    expect(await order.getAttribute('data-ready')).toBe('no');
+    expect(await order.innerText()).toContain('plan #37 (degrade recommendations) did not hold');
+    expect(await order.locator('td[data-round]').count()).toBe(3);
+    const rows = page.locator('[data-testid="rounds"] tr[data-run]');
+    expect(await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-run')))).toEqual(['20261105-100000-double11-r1a1', '20261112-100000-double11-r2b2', '20261119-100000-double11-r3c3']);
+    expect(await rows.nth(0).locator('td.bad').innerText()).toContain('target 50'); // round 1 missed its p99 budget
+    expect(await rows.nth(1).innerText()).toContain('“inventory pool raised to 80” — tpm-li');
+    expect(await rows.nth(2).innerText()).toContain('faults held 0/1');
+    // the run page shows its notes and links back to the campaign
+    await page.locator('[data-testid="rounds"] tr[data-run="20261112-100000-double11-r2b2"] a').click();
+    await page.waitForSelector('html[data-ready="1"]', { state: 'attached', timeout: 15_000 }); // the run page's charts drawn
+    expect(await page.locator('[data-testid="run-notes"]').innerText()).toContain('inventory pool raised to 80');
+    expect(await page.locator('[data-testid="run-notes"] a[href="/campaigns/double11-2026"]').count()).toBe(1);
+    expect(errors).toEqual([]);
+    const missing = await page.goto(new URL('/campaigns/no-such-campaign', dash.url).href);
+    expect(missing!.status()).toBe(404);
   }, 60_000);
 });

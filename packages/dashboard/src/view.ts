@@ -2,7 +2,7 @@
 // inline data and the JSON API, so the three can never disagree.
 
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
-import { chainMap, readTimeseries, type ChainMap, type RunFiles, type Summary, type TimeseriesLine } from '@peakdrill/core';
+import { chainMap, readRunNotes, readTimeseries, type ChainMap, type RunNote, type RunFiles, type Summary, type TimeseriesLine } from '@peakdrill/core';
 import { readPercentiles, type LinkPercentiles } from './percentiles.js';
 import { redactPlan } from './redact.js';
 import { buildSeries, DEFAULT_MAX_POINTS, type SeriesSet } from './series.js';
@@ -35,6 +35,8 @@ export interface RunView {
   generatedAt: string;
   /** The chain map of the run's hops (pages/chain.ts); absent before any link answered. */
   chain?: ChainMap;
+  /** Notes written about the run (`peakdrill note`). */
+  runNotes?: RunNote[];
 }
 
 export interface ViewOptions {
@@ -102,6 +104,7 @@ export function buildRunView(run: RunFiles, options: ViewOptions = {}): RunView 
     api: options.api ?? null,
     generatedAt: new Date().toISOString(),
     chain,
+    runNotes: readRunNotes(run.path),
   };
 }
 

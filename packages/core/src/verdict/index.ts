@@ -28,3 +28,4 @@ export { recoveryOf, judgeRecoveries, recoveriesPassed, planSubject, STABLE_S } 
 export { steadinessOf, formatSteadiness, RATE_BAND, P99_FACTOR, RATE_CV_MAX, P99_CV_MAX } from './steadiness.js';
 export { holdStages } from './window.js';
 export { chainMap, type ChainMap, type ChainNode, type ChainEdge } from './chain.js';
+export { campaignReadiness, type CampaignReadiness, type CampaignRound, type CampaignRun, type LinkReadiness, type RoundLink } from './campaign.js';
