@@ -2,7 +2,7 @@
 // functions of the run files); the client script only draws charts and follows live runs.
 
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { isUserError, listRuns, readRun, readTimeseries, type RunFiles } from '@peakdrill/core';
+import { isUserError, listRuns, readRun, readRunNotes, readTimeseries, type RunFiles } from '@peakdrill/core';
 import { readFileSync } from 'node:fs';
 import { ASSET_FILES, assetText, type AssetName } from './assets.js';
 import { tokenGate } from './auth.js';
@@ -127,7 +127,7 @@ export function createDashboard(options: DashboardOptions): express.Express {
 
   const side = async (id: string): Promise<CompareSide> => {
     const r = run(id);
-    return { id: r.id, status: displayStatus(r.summary, r.updatedMs), summary: publicSummary(r.summary), percentiles: await loadPercentiles(r.files.histograms) };
+    return { id: r.id, status: displayStatus(r.summary, r.updatedMs), summary: publicSummary(r.summary), percentiles: await loadPercentiles(r.files.histograms), notes: readRunNotes(r.path) };
   };
 
   app.get('/compare', async (req, res) => {
