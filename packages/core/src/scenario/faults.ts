@@ -212,10 +212,10 @@ function readProxyAction(ctx: Ctx, v: Val, refs: FaultRefs): FaultAction | undef
   if (!f) return undefined;
   const get = (k: string): Val | undefined => (f.has(k) && !isEmpty(f.get(k)) ? f.get(k) : undefined);
   const tV = get('target');
-  const target = tV ? str(ctx, tV) : undefined;
+  let target = tV ? str(ctx, tV) : undefined;
   if (target !== undefined && refs.targetNames !== undefined && !refs.targetNames.includes(target)) {
     ctx.p.add('UNKNOWN_TARGET', `${tV!.path}: no target named \`${target}\`${didYouMean(target, refs.targetNames)}; targets: ${refs.targetNames.join(', ') || '(none)'}`, tV!.at);
-    return undefined;
+    target = undefined; // the effects are still checked, so every problem shows at once
   }
   const effect: ProxyEffect = {};
   if (get('latency')) {
