@@ -6,7 +6,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadScenario, type FaultEvent, type TimeseriesLine } from '@peakdrill/core';
+import { chainMap, loadScenario, readTimeseries, type FaultEvent, type TimeseriesLine } from '@peakdrill/core';
+import { SCENARIOS_DIR } from './commands/demo.js';
 import { SECRET, testStack, type TestStack } from '@peakdrill/stack/testing';
 import { runDrill } from './execute.js';
 
@@ -87,5 +88,19 @@ describe('a fault on the drill timeline against the reference stack', () => {
     expect(recovery.reason).toContain('did not hold');
     expect(summary.status).toBe('failed');
     expect(exitCode).toBe(1);
+  }, 90_000);
+
+  it('maps the chain of double11 on the stack: the six services and their hops, the one missing from owners flagged', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'peakdrill-chain-'));
+    const plan = loadScenario(join(SCENARIOS_DIR, 'double11.yaml'), { targets: { gateway: stack.gw }, durationMs: 6000 });
+    plan.owners = { gateway: { owner: 'team-edge' }, catalog: { owner: 'team-item' }, cart: { owner: 'team-cart' }, order: { owner: 'team-trade' }, payment: { owner: 'team-pay' } };
+    const { summary, dir: runDir } = await runDrill(plan, { out: dir, quiet: true, workers: '1', target: [], header: [], budget: [], allow: [] });
+    const map = chainMap(summary, readTimeseries(join(runDir, 'timeseries.ndjson')));
+    const services = map.nodes.filter((n) => n.kind !== 'dependency').map((n) => n.id).sort();
+    expect(services).toEqual(['cart', 'catalog', 'gateway', 'inventory', 'order', 'payment']);
+    expect(map.edges).toContainEqual(expect.objectContaining({ from: 'order', to: 'inventory' }));
+    expect(map.edges).toContainEqual(expect.objectContaining({ from: 'gateway', to: 'order' }));
+    expect(map.nodes.find((n) => n.id === 'inventory')!.flags).toContain('no-owner');
+    expect(map.nodes.find((n) => n.id === 'order')!.flags).not.toContain('no-owner');
   }, 90_000);
 });
