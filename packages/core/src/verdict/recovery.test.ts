@@ -6,6 +6,7 @@ import { judgeRecoveries, planSubject, recoveryOf } from './recovery.js';
 import { makeLink, makePlan, makeSummary, rampHold } from './verdict.fixture.js';
 import { renderJUnit } from './junit.js';
 import { formatVerdictTable } from './table.js';
+import { formatVerdictMarkdown } from './markdown.js';
 import { verdictWindow } from './window.js';
 
 const plan = makePlan(rampHold(100, 0, 40), {
@@ -109,5 +110,6 @@ describe('faults in the terminal verdict and junit.xml', () => {
     const xml = renderJUnit(bad);
     expect(xml).toContain('name="fault: slow-inventory recovery ≤ 1 s"');
     expect(xml).toContain('<failure message="back in 3 s" type="recovery"');
+    expect(formatVerdictMarkdown(bad)).toContain('| slow-inventory |  | ❌ **did not hold** | plan #37 (degrade recommendations) did not hold: order.create: p99 back in 3 s, errors back in 0 s, budget 1 s |');
   });
 });
