@@ -3,7 +3,7 @@
 import { cpus } from 'node:os';
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { exitCodeOf, formatVerdictMarkdown, formatVerdictTable, redactSummary, redactText, RUN_FILES, type Plan, type Summary } from '@peakdrill/core';
+import { exitCodeOf, formatSteadiness, formatVerdictMarkdown, formatVerdictTable, redactSummary, redactText, RUN_FILES, type Plan, type Summary } from '@peakdrill/core';
 import { LiveHub, serveDashboard, writeReport } from '@peakdrill/dashboard';
 import { assertRunnable, createNatsFleet, Drill, formatProgress, formatSummaryTable, type AgentLossMode, type DrillOptions, type SecondReport } from '@peakdrill/controller';
 import { numberFlag, type RunFlags } from './plan-flags.js';
@@ -91,7 +91,8 @@ export async function runDrill(plan: Plan, flags: RunFlags, hooks: ExecuteHooks 
     term.endStatus();
   }
   term.block(formatSummaryTable(summary));
-  if (summary.links.some((l) => l.verdict !== null) || summary.isolation.length + summary.invariants.length > 0) term.block(formatVerdictTable(summary));
+  if (summary.links.some((l) => l.verdict !== null) || summary.isolation.length + summary.invariants.length > 0 || (summary.faults?.length ?? 0) > 0) term.block(formatVerdictTable(summary));
+  if (summary.steadiness?.length) term.block(formatSteadiness(summary.steadiness).join('\n') + '\n');
   if (flags.ci && process.env.GITHUB_STEP_SUMMARY) appendFileSync(process.env.GITHUB_STEP_SUMMARY, formatVerdictMarkdown(summary) + '\n');
   for (const n of summary.notes) term.line(`note: ${n}`);
   const errors = summary.links.reduce((a, l) => a + l.errors, 0);

@@ -185,7 +185,7 @@ export async function searchCapacity(opts: CapacityOptions): Promise<CapacityRes
   return result;
 }
 
-async function runStep(opts: CapacityOptions, rate: number, share: number, index: number, stepsDir: string): Promise<CapacityStep> {
+export async function runStep(opts: CapacityOptions, rate: number, share: number, index: number, stepsDir: string): Promise<CapacityStep> {
   const plan = structuredClone(opts.plan);
   // The warm-up starts a hair below the rate, so it is a (negligible) ramp rather than a hold:
   // the verdict window, which covers holds only, is then exactly the measured part.

@@ -19,6 +19,7 @@ import {
   UserError,
   countCsvRows,
   type AbortInfo,
+  type FaultRecord,
   type GeneratorMessage,
   type LinkSecond,
   type Plan,
@@ -34,6 +35,8 @@ import { watchAbortRules, type AbortWatch } from './abort.js';
 import { runPostChecks } from './post-checks.js';
 import { assertTargetsReachable } from './reachability.js';
 import { buildSummary, type SummaryInput } from './summary.js';
+import { FaultRunner } from './faults/runner.js';
+import { rehearsalOfRun } from './rehearsal.js';
 
 /** Headroom before second 0 for agents, whose start instant is fixed when they are assigned. */
 const START_DELAY_MS = 400;
@@ -91,6 +94,7 @@ export class Drill {
   private readonly failures: string[] = [];
   private startMs = 0;
   private abortWatch: AbortWatch = watchAbortRules([]);
+  private faultRecords: FaultRecord[] = [];
 
   constructor(private readonly opts: DrillOptions) {
     this.plan = opts.plan;
@@ -125,6 +129,11 @@ export class Drill {
     // the fleet first: remote agents may take a while to gather, and second 0 is picked after
     await assertTargetsReachable(plan);
     await this.preflight();
+    // the fault proxies (if any) stand between the generators and their targets from the start
+    const { runner: faults, sendPlan } = await FaultRunner.prepare(plan, (e) => {
+      this.writer?.appendFaultEvent(e);
+      this.opts.onNote?.(`fault ${e.fault}: ${e.phase}${e.ok ? '' : ' FAILED'}: ${e.detail}`);
+    });
     const fleet: GeneratorFleet = this.opts.fleet ? await this.opts.fleet(this.runId) : new LocalFleet(this.runId, workers);
     this.fleet = fleet;
     // A fleet that can start its generators on a word (local threads) gets the handshake:
@@ -136,7 +145,7 @@ export class Drill {
     const count = fleet.names.length;
     const assignments: WorkerAssignment[] = fleet.names.map((_, index) => ({
       runId: this.runId,
-      plan,
+      plan: sendPlan,
       index,
       count,
       share: 1 / count,
@@ -146,7 +155,7 @@ export class Drill {
       ...uniqueRangesFor(plan, index, count),
     }));
 
-    const health = new GeneratorHealthTally(latenessBoundMs(plan), verdictWindow(plan.load, this.durationMs / 1000), plan.load.model === 'open');
+    const health = new GeneratorHealthTally(latenessBoundMs(plan), verdictWindow(plan.load, this.durationMs / 1000, plan.faults), plan.load.model === 'open');
     let aggregator: Aggregator | null = null;
     let agg!: Aggregator;
     const early: GeneratorMessage[] = [];
@@ -180,7 +189,7 @@ export class Drill {
       agg = new Aggregator({
         startMs: this.startMs,
         durationS: this.durationMs / 1000,
-        window: verdictWindow(plan.load, this.durationMs / 1000),
+        window: verdictWindow(plan.load, this.durationMs / 1000, plan.faults),
         plannedFor: planned.forLink,
         plannedTotal: planned.total,
         onSecond: (sec) => this.onSecond(sec),
@@ -192,8 +201,10 @@ export class Drill {
       writer.writeSummary(buildSummary(input, 'running', null));
       for (const msg of early.splice(0)) handle(agg, msg);
       if (handshake) fleet.go!(this.startMs);
+      faults.start(this.startMs);
       await fleet.finished;
     } finally {
+      this.faultRecords = await faults.finish();
       this.abortWatch.close();
       await fleet.close().catch(() => undefined);
     }
@@ -215,6 +226,7 @@ export class Drill {
     summary = applyVerdicts(summary, computeVerdicts({ plan, intervals: windowTotals(agg, plan, summary.durationS), durationS: summary.durationS }));
     // some generators died, or they fell behind: the figures describe the tool (DESIGN.md, exit 4)
     summary = settleStatus(summary);
+    if (status !== 'error') Object.assign(summary, rehearsalOfRun(plan, this.faultRecords, writer.dir, summary.durationS));
     if (status !== 'error') {
       summary.isolation = await runPostChecks(plan.isolation, summary);
       summary.invariants = await runPostChecks(plan.invariants, summary);
@@ -275,7 +287,7 @@ export class Drill {
  * the whole run instead (verdictWindow says which), so the whole-run totals are passed.
  */
 function windowTotals(aggregator: Aggregator, plan: Plan, durationS: number): LinkSecond[] {
-  const w = verdictWindow(plan.load, durationS);
+  const w = verdictWindow(plan.load, durationS, plan.faults);
   const out: LinkSecond[] = [];
   for (const [name, t] of aggregator.links) {
     const useWindow = w.source === 'hold';

@@ -8,3 +8,4 @@ export { watchAbortRules, metricValue, type AbortWatch } from './abort.js';
 export { runPostChecks, drillFigures } from './post-checks.js';
 export * from './distributed/index.js';
 export { searchCapacity, type CapacityOptions, type CapacityResult, type CapacityStep } from './capacity.js';
+export { verifyProtection, protectMultiples, PLATEAU_SHARE, HARD_FAILURE_MAX, RECOMMENDED_SHARE, type ProtectOptions, type ProtectResult, type ProtectStep } from './protect.js';

@@ -76,6 +76,7 @@ export const ERROR_CODES = {
   RUN_ID_INVALID: 'a run id that is not a valid run folder name',
   RUN_NOT_FOUND: 'no run folder at the given path',
   RUN_SUMMARY_INVALID: 'a run folder whose summary.json does not parse',
+  NOTE_INVALID: 'a run note that is empty or too long',
   RUN_FILE_INVALID: 'a run file is damaged (histograms.hlog: a bad line before the last)',
   DEMO_SCENARIO_MISSING: 'the demo scenario is not where the package ships it',
   DASHBOARD_BAD_HOST: 'the dashboard host does not parse',

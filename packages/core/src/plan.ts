@@ -30,6 +30,18 @@ export interface Plan {
   abort: AbortRule[];
   isolation: PostCheck[];
   invariants: PostCheck[];
+  /** Faults injected and undone on the drill's timeline (`faults:`); absent = none. */
+  faults?: Fault[];
+  /** Who owns each service or dependency of the chain (`owners:`), keyed by its chain-map name. */
+  owners?: Record<string, Owner>;
+  /** The campaign (series of rounds before a peak) this drill belongs to, e.g. `double11-2026`. */
+  campaign?: string;
+}
+
+export interface Owner {
+  owner: string;
+  /** The latency the owner promises for the hop (its p99), ms. */
+  slaMs?: number;
 }
 
 export interface HttpSettings {
@@ -198,4 +210,51 @@ export interface Expectation {
   max?: number;
   /** Name of a drill figure, e.g. `journeys.checkout.completed` or `link.order.create.ok`. */
   equalsFigure?: string;
+}
+
+/**
+ * A fault on the drill's timeline (`faults:`): injected `atMs` after second 0, undone `forMs`
+ * later. Optional on the plan: plans of older releases and quick mode have none.
+ */
+export interface Fault {
+  name: string;
+  atMs: number;
+  forMs: number;
+  /** The contingency plan the fault exercises, in the scenario's words (`#37 degrade recommendations`). */
+  plan?: string;
+  action: FaultAction;
+  /** The recovery budget: every link back within budget this soon after the fault ended. */
+  recovery?: RecoveryBudget;
+}
+
+export interface RecoveryBudget {
+  withinMs: number;
+  /** Links judged; absent = every link with a p99 or error-rate budget. */
+  links?: string[];
+}
+
+/** One HTTP call of a fault (inject or undo). */
+export interface FaultCall {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  body?: string;
+}
+
+export type FaultAction =
+  | { kind: 'http'; inject: FaultCall; undo?: FaultCall }
+  /** argv lists: run without a shell (`["sh", "-c", "..."]` when a shell is wanted). */
+  | { kind: 'command'; inject: string[]; undo?: string[]; timeoutMs: number }
+  | { kind: 'proxy'; target: string; effect: ProxyEffect };
+
+/** What peakdrill's TCP fault proxy does to the traffic of a target while the fault is on. */
+export interface ProxyEffect {
+  /** Added to every chunk in both directions, ms. */
+  latencyMs?: number;
+  /** Cap on each direction of each connection, bytes per second. */
+  bandwidthBps?: number;
+  /** Share (0..1) of connections reset: open ones at injection, new ones while it lasts. */
+  resetShare?: number;
+  /** Bytes are swallowed in both directions: connections stay open and nothing answers. */
+  blackhole?: boolean;
 }

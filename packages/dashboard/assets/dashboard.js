@@ -39,7 +39,7 @@
     Chart.defaults.elements.line.tension = 0;
   }
 
-  // Vertical marks on time charts: the verdict window (shaded) and the abort (dashed line).
+  // Vertical marks on time charts: the verdict window (shaded), faults (orange bands) and the abort (dashed line).
   var marks = { id: 'pdMarks', afterDatasetsDraw: function (chart, args, opts) {
     var x = chart.scales.x; if (!x || !opts || x.type !== 'linear') return;
     var ctx = chart.ctx, area = chart.chartArea;
@@ -48,6 +48,17 @@
       var a = Math.max(area.left, x.getPixelForValue(opts.window.fromS)), b = Math.min(area.right, x.getPixelForValue(opts.window.toS));
       if (b > a) { ctx.fillStyle = 'rgba(0,114,178,0.07)'; ctx.fillRect(a, area.top, b - a, area.bottom - area.top); }
     }
+    (opts.faults || []).forEach(function (f) {
+      var fa = Math.max(area.left, x.getPixelForValue(f.fromS)), fb = Math.min(area.right, x.getPixelForValue(f.toS));
+      if (fb <= fa) return;
+      ctx.fillStyle = 'rgba(230,159,0,0.16)'; ctx.fillRect(fa, area.top, fb - fa, area.bottom - area.top);
+      ctx.fillStyle = '#9a6a00'; ctx.textAlign = 'left'; ctx.fillText('⚡ ' + f.name, fa + 3, area.top + 12);
+    });
+    (opts.broken || []).forEach(function (t) {
+      var bx = x.getPixelForValue(t + 0.5);
+      if (bx < area.left || bx > area.right) return;
+      ctx.fillStyle = C.vermillion; ctx.fillRect(bx - 1.5, area.bottom - 6, 3, 6);
+    });
     if (opts.abortS !== undefined && opts.abortS !== null) {
       var px = x.getPixelForValue(opts.abortS);
       if (px >= area.left && px <= area.right) {
@@ -58,6 +69,22 @@
     }
     ctx.restore();
   } };
+
+  // Each fault as a band from its injection to its undo (the planned seconds when it never ran).
+  function faultBands(s) {
+    return (s.faults || []).map(function (f) {
+      var from = f.injectedAtS !== undefined ? f.injectedAtS : f.plannedS.fromS;
+      var to = f.undoneAtS !== undefined ? f.undoneAtS : f.plannedS.toS;
+      return { name: f.name, fromS: from, toS: to };
+    });
+  }
+
+  // Seconds that broke a hold stage's steadiness (any link), ticked under the charts.
+  function brokenSeconds(s) {
+    var seen = {};
+    (s.steadiness || []).forEach(function (st) { st.links.forEach(function (l) { l.broken.forEach(function (b) { seen[b.t] = true; }); }); });
+    return Object.keys(seen).map(Number);
+  }
 
   // A round tick step (1 s … 1 h) giving at most ~8 ticks over the run.
   function timeStep(lastT) {
@@ -77,7 +104,7 @@
         title: { display: true, text: title, align: 'start', font: { weight: '600', size: Math.round((Chart.defaults.font.size || 12) * 1.15) }, color: '#1b1f24' },
         legend: { position: 'bottom' },
         tooltip: { callbacks: { title: function (items) { return items.length ? 't = ' + clock(items[0].parsed.x) : ''; } } },
-        pdMarks: { window: win, abortS: s.abort ? s.abort.atS : null },
+        pdMarks: { window: win, abortS: s.abort ? s.abort.atS : null, faults: faultBands(s), broken: brokenSeconds(s) },
       },
       scales: {
         x: { type: 'linear', min: 0, max: Math.max(1, (data.series && data.series.lastT) || 1), title: { display: true, text: 'time since start (min:s)' }, ticks: { stepSize: timeStep(Math.max(1, (data.series && data.series.lastT) || 1)), includeBounds: false, maxRotation: 0, callback: function (v) { return Number.isInteger(v) ? clock(v) : ''; } } },
@@ -344,4 +371,5 @@
   if (data.page === 'run') runPage();
   else if (data.page === 'runs') runsPage();
   else if (data.page === 'compare') comparePage();
+  else ready(); // pages drawn on the server (campaign)
 })();

@@ -2,7 +2,7 @@
 // functions of the run files); the client script only draws charts and follows live runs.
 
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { isUserError, listRuns, readRun, readTimeseries, type RunFiles } from '@peakdrill/core';
+import { isUserError, listRuns, readRun, readRunNotes, readTimeseries, type RunFiles } from '@peakdrill/core';
 import { readFileSync } from 'node:fs';
 import { ASSET_FILES, assetText, type AssetName } from './assets.js';
 import { tokenGate } from './auth.js';
@@ -12,6 +12,8 @@ import { renderDocument, reportCsp } from './layout.js';
 import { serveLive, type LiveSource } from './live.js';
 import { renderComparePage, type CompareSide, type CompareView } from './pages/compare.js';
 import { renderRunPage } from './pages/run.js';
+import { renderCampaignPage } from './pages/campaign.js';
+import { campaignOf } from './campaign.js';
 import { filterRows, renderRunsPage, runRow, type RunsView } from './pages/runs.js';
 import { loadPercentiles } from './percentiles.js';
 import { buildSeries, DEFAULT_MAX_POINTS } from './series.js';
@@ -105,6 +107,15 @@ export function createDashboard(options: DashboardOptions): express.Express {
     res.type('html').send(renderRunsPage(runsView(req.query)));
   });
 
+  app.get('/campaigns/:name', (req, res) => {
+    const c = campaignOf(runsDir, req.params.name);
+    if (!c) {
+      sendError(req, res, 404, 'NOT_FOUND', `no run of campaign ${req.params.name} in ${runsDir}`);
+      return;
+    }
+    res.type('html').send(renderCampaignPage(c));
+  });
+
   app.get('/runs/:id', (req, res) => {
     const r = run(req.params.id);
     // The page asks for the percentile curves right after it loads: start merging the log now
@@ -116,7 +127,7 @@ export function createDashboard(options: DashboardOptions): express.Express {
 
   const side = async (id: string): Promise<CompareSide> => {
     const r = run(id);
-    return { id: r.id, status: displayStatus(r.summary, r.updatedMs), summary: publicSummary(r.summary), percentiles: await loadPercentiles(r.files.histograms) };
+    return { id: r.id, status: displayStatus(r.summary, r.updatedMs), summary: publicSummary(r.summary), percentiles: await loadPercentiles(r.files.histograms), notes: readRunNotes(r.path) };
   };
 
   app.get('/compare', async (req, res) => {

@@ -2,7 +2,7 @@
 // inline data and the JSON API, so the three can never disagree.
 
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
-import { readTimeseries, redactSummary, type RunFiles, type Summary, type TimeseriesLine } from '@peakdrill/core';
+import { chainMap, readRunNotes, readTimeseries, redactSummary, type ChainMap, type RunNote, type RunFiles, type Summary, type TimeseriesLine } from '@peakdrill/core';
 import { readPercentiles, type LinkPercentiles } from './percentiles.js';
 import { buildSeries, DEFAULT_MAX_POINTS, type SeriesSet } from './series.js';
 
@@ -32,6 +32,10 @@ export interface RunView {
   /** API base of this run in the dashboard (`/api/runs/<id>`); null in a report opened from disk. */
   api: string | null;
   generatedAt: string;
+  /** The chain map of the run's hops (pages/chain.ts); absent before any link answered. */
+  chain?: ChainMap;
+  /** Notes written about the run (`peakdrill note`). */
+  runNotes?: RunNote[];
 }
 
 export interface ViewOptions {
@@ -50,6 +54,7 @@ interface SeriesEntry {
   series: SeriesSet;
   totals: RunView['totals'];
   offset: number;
+  chain: ChainMap;
 }
 
 /** Series of finished runs by file size, mtime and maxPoints: a second open skips parsing an hour of seconds. */
@@ -72,7 +77,7 @@ function seriesOf(run: RunFiles, maxPoints: number): SeriesEntry {
   if (hit) return hit;
   const lines = readTimeseries(run.files.timeseries);
   // Only complete lines were parsed; the offset must not point past a torn tail.
-  const entry = { series: buildSeries(lines, maxPoints, order), totals: totalsOf(lines), offset: completeOffset(run.files.timeseries, size) };
+  const entry = { series: buildSeries(lines, maxPoints, order), totals: totalsOf(lines), offset: completeOffset(run.files.timeseries, size), chain: chainMap(run.summary, lines) };
   seriesCache.set(key, entry);
   while (seriesCache.size > SERIES_CACHE_ENTRIES) seriesCache.delete(seriesCache.keys().next().value as string);
   return entry;
@@ -85,7 +90,7 @@ export function clearSeriesCache(): void {
 
 export function buildRunView(run: RunFiles, options: ViewOptions = {}): RunView {
   const maxPoints = options.maxPoints ?? DEFAULT_MAX_POINTS;
-  const { series, totals, offset } = seriesOf(run, maxPoints);
+  const { series, totals, offset, chain } = seriesOf(run, maxPoints);
   return {
     page: 'run',
     id: run.id,
@@ -97,6 +102,8 @@ export function buildRunView(run: RunFiles, options: ViewOptions = {}): RunView 
     totals,
     api: options.api ?? null,
     generatedAt: new Date().toISOString(),
+    chain,
+    runNotes: readRunNotes(run.path),
   };
 }
 

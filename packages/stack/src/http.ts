@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Db, Schema, Sql } from './db.js';
 import { type Downstream, send } from './downstream.js';
+import { FaultState, faultRoutes, withFaults } from './faults.js';
 import { Metrics, type TrafficKind } from './metrics.js';
 import { HttpError } from './errors.js';
 import { SHADOW_ACK_HEADER, SHADOW_HEADER, type ShadowVerifier, type Suspect, suspectOf } from './shadow.js';
@@ -266,8 +267,10 @@ function errorBody(err: HttpError): Record<string, unknown> {
 
 /** Builds the node:http server of one service: its routes plus /healthz and /metrics. */
 export function createServer(svc: Service, rt: Runtime): http.Server {
+  const faults = new FaultState();
   const routes = compile([
-    ...svc.routes,
+    ...withFaults(svc.routes, faults),
+    ...faultRoutes(faults),
     { method: 'GET', pattern: '/healthz', handler: () => ({ status: 200, body: { status: 'ok', service: svc.name } }) },
     {
       method: 'GET',

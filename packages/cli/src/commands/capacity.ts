@@ -1,7 +1,7 @@
 import { cpus } from 'node:os';
 import type { Command } from 'commander';
 import { EXIT, parseDuration, UserError } from '@peakdrill/core';
-import { assertRunnable, searchCapacity, table, type CapacityStep } from '@peakdrill/controller';
+import { assertRunnable, searchCapacity, table, verifyProtection, type CapacityStep, type ProtectStep } from '@peakdrill/controller';
 import { numberFlag, planFromFlags, runFlags, type RunFlags } from '../plan-flags.js';
 import { Terminal } from '../terminal.js';
 
@@ -14,6 +14,8 @@ interface CapacityFlags extends RunFlags {
   growth: string;
   precision: string;
   maxSteps: string;
+  protect?: boolean;
+  beyond: string;
 }
 
 export function register(program: Command): void {
@@ -29,7 +31,9 @@ export function register(program: Command): void {
     .option('--growth <x>', 'multiplier between climbing steps', '2')
     .option('--precision <p>', 'stop when passing and failing rates are this close (fraction)', '0.05')
     .option('--max-steps <n>', 'the most steps to try', '20')
-    .addHelpText('after', '\nExit codes: 0 target met (or none set) · 1 target not met · 2 bad input · 3 stopped · 4 inconclusive: the generator ran out before the target did');
+    .option('--protect', 'after the knee, climb past it (to --beyond × the knee) and check that protection holds: goodput on a plateau, 5xx and timeouts ~0')
+    .option('--beyond <x>', 'with --protect: how far past the knee to climb, as a multiple of it', '3')
+    .addHelpText('after', '\nExit codes: 0 target met (or none set; with --protect: protection held) · 1 target not met (with --protect: protection broke) · 2 bad input · 3 stopped · 4 inconclusive: the generator ran out before the target did');
   runFlags(cmd);
   cmd.action(async (scenario: string | undefined, flags: CapacityFlags) => {
     if (flags.url && flags.rate === undefined && flags.connections === undefined) flags.rate = '1';
@@ -48,6 +52,8 @@ export function register(program: Command): void {
     if (!(maxRate > 0 && maxRate <= 1_000_000)) throw new UserError('BAD_FLAG', `--max-rate must be between 0 and 1,000,000, got ${flags.maxRate}`);
     const growth = numberFlag('--growth', flags.growth);
     if (!(growth > 1 && growth <= 10)) throw new UserError('BAD_FLAG', '--growth must be more than 1 and at most 10');
+    const beyond = numberFlag('--beyond', flags.beyond);
+    if (flags.protect && !(beyond > 1 && beyond <= 20)) throw new UserError('BAD_FLAG', '--beyond must be more than 1 and at most 20');
 
     const term = new Terminal({ quiet: flags.quiet === true, ci: flags.ci === true });
     let signals = 0;
@@ -62,7 +68,7 @@ export function register(program: Command): void {
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
     term.line(`peakdrill capacity: ${plan.name} · link ${link} · up to ${maxRate.toLocaleString('en-US')}/s · steps of ${flags.stepDuration} (${flags.warmup} warm-up)`);
-    const result = await searchCapacity({
+    const search = {
       plan,
       link,
       outDir: flags.out,
@@ -75,10 +81,12 @@ export function register(program: Command): void {
       growth,
       precision: numberFlag('--precision', flags.precision),
       maxSteps: numberFlag('--max-steps', flags.maxSteps),
-      onStepStart: (rate, i) => term.status(`step ${i + 1}: ${rate.toLocaleString('en-US')}/s …`),
-      onStep: (s) => term.line(stepLine(s)),
+      onStepStart: (rate: number, i: number) => term.status(`step ${i + 1}: ${rate.toLocaleString('en-US')}/s …`),
+      onStep: (s: CapacityStep) => term.line(stepLine(s)),
       signal: stopSearch.signal,
-    }).finally(() => {
+    };
+    const protection = flags.protect ? verifyProtection({ ...search, beyond, onProtectStep: (p) => term.line(protectLine(p)) }) : null;
+    const result = await (protection ? protection.then((p) => p.knee) : searchCapacity(search)).finally(() => {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
       term.endStatus();
@@ -89,13 +97,26 @@ export function register(program: Command): void {
         result.steps.map((s) => [String(s.index + 1), fmt(s.rate), fmt(s.linkPlannedRps), fmt(s.achievedRps), `${s.p99Ms} ms`, `${(s.errorRate * 100).toFixed(2)}%`, s.passed ? 'pass' : s.inconclusive ? 'INCONCLUSIVE' : 'FAIL']),
       ) + `\n\n${result.sentence}\n(${result.stoppedBecause}; steps in ${result.dir})`,
     );
-    if (flags.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
-    process.exitCode = stopped ? EXIT.aborted : result.met !== true && result.outOfGenerator ? EXIT.inconclusive : result.met === false ? EXIT.budgetMissed : EXIT.ok;
+    const p = protection ? await protection : null;
+    if (p) {
+      term.block(
+        table(
+          ['beyond', 'rate', 'offered', 'goodput', 'shed', 'p99', '5xx/timeouts', 'result'],
+          p.steps.map((s) => [`${s.multiple}×`, fmt(s.rate), fmt(s.offeredRps), fmt(s.goodputRps), `${(s.shedShare * 100).toFixed(1)}%`, `${s.p99Ms} ms`, `${(s.hardFailureShare * 100).toFixed(2)}%`, s.held ? 'held' : 'BROKE']),
+        ) + `\n\n${p.sentence}`,
+      );
+    }
+    if (flags.json) process.stdout.write(JSON.stringify(p ?? result, null, 2) + '\n');
+    process.exitCode = stopped ? EXIT.aborted : p ? (p.passed ? EXIT.ok : EXIT.budgetMissed) : result.met !== true && result.outOfGenerator ? EXIT.inconclusive : result.met === false ? EXIT.budgetMissed : EXIT.ok;
   });
 }
 
 function stepLine(s: CapacityStep): string {
   return `step ${s.index + 1}: ${fmt(s.rate)}/s → ${fmt(s.achievedRps)} req/s, p99 ${s.p99Ms} ms, errors ${(s.errorRate * 100).toFixed(2)}%: ${s.passed ? 'pass' : `${s.inconclusive ? 'INCONCLUSIVE' : 'FAIL'} (${s.reasons.join('; ')})`}`;
+}
+
+function protectLine(s: ProtectStep): string {
+  return `beyond ${s.multiple}×: ${fmt(s.rate)}/s → goodput ${fmt(s.goodputRps)} req/s, ${(s.shedShare * 100).toFixed(1)}% shed, p99 ${s.p99Ms} ms: ${s.held ? 'held' : `BROKE (${s.why})`}`;
 }
 
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');

@@ -1,11 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { afterAll, describe, expect, it } from 'vitest';
-import { isUserError } from '@peakdrill/core';
+import { appendRunNote, isUserError } from '@peakdrill/core';
 import { parseMaxRegression, register, runCompare } from './compare.js';
 
 const root = mkdtempSync(join(tmpdir(), 'peakdrill-compare-'));
@@ -49,6 +49,11 @@ describe('peakdrill compare', () => {
     expect(runCompare(base, slower, { maxRegression: '25%' }).exitCode).toBe(0);
     expect(runCompare(base, slower, {}).exitCode).toBe(0);
     expect(runCompare(base, join(slower, 'summary.json'), { maxRegression: '0.1' }).exitCode).toBe(1);
+  });
+
+  it('prints the notes written about either run under the table', () => {
+    appendRunNote(slower, 'order pool shrunk to 20 on purpose', 'tpm-li');
+    expect(runCompare(base, slower, {}).output).toMatch(/\nnote \(new\): order pool shrunk to 20 on purpose — tpm-li\n$/);
   });
 
   it('--json prints the comparison', () => {

@@ -4,7 +4,7 @@
 
 import type { Command } from 'commander';
 import { basename, dirname } from 'node:path';
-import { compareRuns, EXIT, formatCompare, readRunDir, UserError, type Summary } from '@peakdrill/core';
+import { compareRuns, EXIT, formatCompare, readRunDir, readRunNotes, UserError, type Summary } from '@peakdrill/core';
 
 export interface CompareFlags {
   maxRegression?: string;
@@ -40,8 +40,14 @@ export function runCompare(baseRun: string, newRun: string, flags: CompareFlags)
   const base = readComparable(baseRun);
   const next = readComparable(newRun);
   const result = compareRuns(base, next, maxRegression === undefined ? {} : { maxRegression });
-  const output = flags.json ? JSON.stringify(result, null, 2) + '\n' : formatCompare(result);
+  const output = flags.json ? JSON.stringify(result, null, 2) + '\n' : formatCompare(result) + notesOf('base', baseRun) + notesOf('new', newRun);
   return { output, exitCode: result.regressed ? EXIT.budgetMissed : EXIT.ok };
+}
+
+/** The notes written about a run (`peakdrill note`), as lines under the table. */
+function notesOf(label: string, path: string): string {
+  const dir = basename(path) === 'summary.json' ? dirname(path) : path;
+  return readRunNotes(dir).map((n) => `note (${label}): ${n.text}${n.author ? ` — ${n.author}` : ''}\n`).join('');
 }
 
 /** `10%` → 0.1; a plain fraction `0.1` is accepted too. */

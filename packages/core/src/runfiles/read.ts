@@ -59,6 +59,7 @@ export function readRunDir(path: string): RunFiles {
     histograms: join(dir, RUN_FILES.histograms),
     report: join(dir, RUN_FILES.report),
     junit: join(dir, RUN_FILES.junit),
+    faults: join(dir, RUN_FILES.faults),
   };
   let text: string;
   try {

@@ -154,6 +154,10 @@ export interface Summary {
   agents?: AgentSummary[];
   /** How well the generators kept up; `status` is `inconclusive` when they did not. */
   generator?: GeneratorReport;
+  /** Faults of the drill's timeline: when each was injected and undone, and its recovery verdict. */
+  faults?: FaultRecord[];
+  /** Per hold stage and link: how steady the per-second rate and p99 were (verdict/steadiness.ts). */
+  steadiness?: StageSteadiness[];
   /** Human-readable notes: dropped agents, requests outside the window, etc. */
   notes: string[];
   /** Error message when status is `error`. */
@@ -225,3 +229,72 @@ export interface TimeseriesLine {
 }
 
 export type PercentileKey = Percentile;
+
+/** One fault of a run (summary.json `faults`, and one line per inject/undo in faults.ndjson). */
+export interface FaultRecord {
+  name: string;
+  kind: 'http' | 'command' | 'proxy';
+  /** What was done, in words: `POST http://…/admin/faults`, `proxy on api: +200 ms latency`. */
+  what: string;
+  /** The contingency plan it exercised, as the scenario names it. */
+  plan?: string;
+  /** Planned seconds since the run's start, [fromS, toS). */
+  plannedS: { fromS: number; toS: number };
+  /** When it was injected and undone (seconds since the run's start); absent when that never happened. */
+  injectedAtS?: number;
+  undoneAtS?: number;
+  /** Why injecting or undoing failed, when it did. */
+  error?: string;
+  recovery?: RecoveryResult;
+}
+
+/** One line of faults.ndjson: a fault injected or undone. */
+export interface FaultEvent {
+  fault: string;
+  phase: 'inject' | 'undo';
+  /** Seconds since the run's start. */
+  atS: number;
+  ok: boolean;
+  detail: string;
+}
+
+/** How long after a fault ended each link was back within its p99 and error-rate budgets. */
+export interface RecoveryResult {
+  /** The `recovery.within` budget in ms; absent when the scenario set none (measured only). */
+  withinMs?: number;
+  /** False only against a budget: a link not back in time, or the fault never ran. */
+  passed: boolean;
+  /** The slowest link's recovery in seconds, null when one never recovered. */
+  recoveredS: number | null;
+  links: LinkRecovery[];
+  /** One sentence: `plan #37 (degrade recommendations) held: p99 back in 3 s`. */
+  reason: string;
+}
+
+export interface LinkRecovery {
+  link: string;
+  /** Seconds after the fault ended until p99 was back within budget and stayed there; null: never. */
+  p99S: number | null;
+  /** The same for the error rate. */
+  errorsS: number | null;
+  /** The later of the two (null when either never recovered). */
+  recoveredS: number | null;
+  /** The budgets judged, as labels (`p99 ≤ 250 ms`, `errors ≤ 1%`). */
+  budgets: string[];
+}
+
+/** One hold stage's steadiness: per link the coefficient of variation of its per-second rate and p99. */
+export interface StageSteadiness {
+  fromS: number;
+  toS: number;
+  /** The stage's planned rate (journeys/s, or virtual users in the closed model). */
+  rate: number;
+  links: { link: string; rateCv: number; p99Cv: number; steady: boolean; broken: SteadinessBreak[] }[];
+}
+
+/** A second that broke a stage's steadiness, and why; `fault` when a fault of the timeline was on. */
+export interface SteadinessBreak {
+  t: number;
+  why: string;
+  fault?: string;
+}

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { HlogFile } from './hlog.js';
 import type { Histogram } from '../histogram.js';
 import { redactSummary } from './redact.js';
-import type { Summary, TimeseriesLine } from './summary.js';
+import type { FaultEvent, Summary, TimeseriesLine } from './summary.js';
 
 export const RUN_FILES = {
   summary: 'summary.json',
@@ -15,6 +15,7 @@ export const RUN_FILES = {
   histograms: 'histograms.hlog',
   report: 'report.html',
   junit: 'junit.xml',
+  faults: 'faults.ndjson',
 } as const;
 
 export const RUN_ID_PATTERN = /^[0-9]{8}-[0-9]{6}-[A-Za-z0-9._-]{1,80}$/;
@@ -44,6 +45,11 @@ export class RunDirWriter {
   appendSecond(lines: TimeseriesLine[], histograms: { tag: string; fromMs: number; toMs: number; histogram: Histogram }[]): void {
     if (lines.length > 0) appendFileSync(this.timeseriesPath, lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
     if (histograms.length > 0) this.hlog.append(histograms);
+  }
+
+  /** One line of faults.ndjson (the file appears with the first fault event). */
+  appendFaultEvent(event: FaultEvent): void {
+    appendFileSync(join(this.dir, RUN_FILES.faults), JSON.stringify(event) + '\n');
   }
 
   /** Replaced atomically; redacted here, so no caller can write a secret by forgetting to. */

@@ -25,3 +25,4 @@ export { describeLoad } from './load-model.js';
 export { CsvStream, countCsvRows, parseCsv, parseRecord } from './csv.js';
 export { suggest } from './suggest.js';
 export { DEFAULT_HTTP, DEFAULT_SHADOW, DEFAULT_MAX_IN_FLIGHT } from './defaults.js';
+export { parseBandwidth, describeFault } from './faults.js';

@@ -8,6 +8,8 @@ import type { HttpSettings, HttpTransport, Plan, ShadowSettings, WarmupSettings 
 import { readAbort } from './abort.js';
 import { allowEntryProblem, hostAllowed, hostOf, notAllowedMessage, urlProblem } from './allowlist.js';
 import { readCapacity } from './capacity.js';
+import { readFaults } from './faults.js';
+import { readCampaign, readOwners } from './owners.js';
 import { feederColumns, readData } from './data.js';
 import { DEFAULT_HTTP, DEFAULT_SHADOW, MAX_CONNECTIONS, MAX_PIPELINING, SCENARIO_NAME } from './defaults.js';
 import { readJourneys } from './journeys.js';
@@ -19,7 +21,7 @@ import type { Ranged } from './problems.js';
 import { put, bool, duration, entries, fields, fraction, isEmpty, list, num, str, type Ctx, type Val } from './reader.js';
 import { didYouMean } from './suggest.js';
 
-export const TOP_KEYS = ['name', 'description', 'targets', 'allow', 'http', 'load', 'requests', 'journeys', 'data', 'shadow', 'capacity', 'abort', 'isolation', 'invariants'] as const;
+export const TOP_KEYS = ['name', 'description', 'targets', 'allow', 'http', 'load', 'requests', 'journeys', 'data', 'shadow', 'capacity', 'abort', 'isolation', 'invariants', 'faults', 'owners', 'campaign'] as const;
 
 const UNDER_LOAD = 'belongs under `load:`';
 const TOP_ELSEWHERE: Record<string, string> = {
@@ -252,6 +254,11 @@ export function readScenario(ctx: Ctx, root: Val, opts: ReadOptions): Plan | und
   const isolation = isolationV ? readPostChecks(ctx, isolationV, refs, urls, targets) : [];
   const invariantsV = get('invariants');
   const invariants = invariantsV ? readPostChecks(ctx, invariantsV, refs, urls, targets) : [];
+  const faultsV = get('faults');
+  const drillMs = load ? applyLoadOverrides(load, o).stages.reduce((a, s) => a + s.durationMs, 0) : undefined;
+  const faults = faultsV ? readFaults(ctx, faultsV, { links: jr.links, targets, targetNames, drillMs }, urls) : [];
+  const owners = get('owners') ? readOwners(ctx, get('owners')!) : undefined;
+  const campaign = get('campaign') ? readCampaign(ctx, get('campaign')!) : undefined;
 
   // Safety: every URL the drill touches must be loopback or allowed.
   for (const [tn, url] of Object.entries(targets)) urls.push({ url, what: `target \`${tn}\``, at: targetAt.get(tn) ?? null });
@@ -276,6 +283,9 @@ export function readScenario(ctx: Ctx, root: Val, opts: ReadOptions): Plan | und
     isolation,
     invariants,
   };
+  if (faults.length > 0) plan.faults = faults;
+  if (owners !== undefined) plan.owners = owners;
+  if (campaign !== undefined) plan.campaign = campaign;
   if (description !== undefined) plan.description = description;
   return plan;
 }

@@ -1,23 +1,25 @@
 // The CI gate: what a finished run means as an exit code (DESIGN.md):
-// 0 all budgets met · 1 a budget missed or an isolation/invariant check failed ·
+// 0 all budgets met · 1 a budget missed, a fault's recovery verdict failed, or an isolation/invariant check failed ·
 // 2 bad input or could not run · 3 stopped by an abort rule or SIGINT · 4 inconclusive: the
 // generator fell behind, so the figures describe the tool (an isolation or invariant failure
 // is a fact about the target whatever the generator did: it still exits 1).
 
 import { EXIT } from '../errors.js';
+import { recoveriesPassed } from './recovery.js';
 import { emptyOutcomes, type LinkSummary, type LinkVerdict, type Summary } from '../runfiles/summary.js';
 
 /** Every budget met and every isolation and invariant check passed. */
-export function budgetsPassed(summary: Pick<Summary, 'links' | 'isolation' | 'invariants'>): boolean {
+export function budgetsPassed(summary: Pick<Summary, 'links' | 'isolation' | 'invariants' | 'faults'>): boolean {
   return (
     summary.links.every((l) => l.verdict === null || l.verdict.passed) &&
+    recoveriesPassed(summary) &&
     summary.isolation.every((c) => c.passed) &&
     summary.invariants.every((c) => c.passed)
   );
 }
 
 /** The exit code of `peakdrill run` (and `report`'s view of it) for a written summary. */
-export function exitCodeOf(summary: Pick<Summary, 'status' | 'abort' | 'links' | 'isolation' | 'invariants'>): number {
+export function exitCodeOf(summary: Pick<Summary, 'status' | 'abort' | 'links' | 'isolation' | 'invariants' | 'faults'>): number {
   if (summary.status === 'error') return EXIT.badInput;
   if (summary.status === 'aborted' || summary.abort) return EXIT.aborted;
   if (summary.status === 'inconclusive') {

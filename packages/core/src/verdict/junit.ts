@@ -56,6 +56,12 @@ export function renderJUnit(summary: Summary): string {
   };
   for (const r of summary.isolation) cases.push(check('isolation', r));
   for (const r of summary.invariants) cases.push(check('invariant', r));
+  for (const f of summary.faults ?? []) {
+    if (!f.recovery) continue;
+    const c: Case = { name: `fault: ${f.name} recovery${f.recovery.withinMs !== undefined ? ` ≤ ${f.recovery.withinMs / 1000} s` : ''}`, classname: 'fault', time: f.recovery.recoveredS ?? 0 };
+    if (!f.recovery.passed) c.failure = { message: f.recovery.recoveredS === null ? 'not back within budget' : `back in ${f.recovery.recoveredS} s`, type: 'recovery', text: f.recovery.reason };
+    cases.push(c);
+  }
   const g = summary.generator;
   if (g && !g.keptUp) {
     // an error, not a failure: the target was not measured (exit 4, inconclusive)

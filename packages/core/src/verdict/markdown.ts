@@ -44,6 +44,11 @@ export function formatVerdictMarkdown(summary: Summary): string {
     out.push('');
   }
   const g = summary.generator;
+  if (summary.faults?.length) {
+    out.push('| fault | plan | recovery | detail |', '|---|---|:-:|---|');
+    for (const f of summary.faults) out.push(`| ${cell(f.name)} | ${cell(f.plan ?? '')} | ${f.recovery === undefined ? '' : f.recovery.passed ? '✅ held' : '❌ **did not hold**'} | ${cell(f.recovery?.reason ?? f.error ?? f.what)} |`);
+    out.push('');
+  }
   if (g && !g.keptUp) out.push(`> **Inconclusive**: the generator fell behind, so the figures describe the tool, not the target. ${cell(g.behind.map((b) => b.reason).join('; '))}. ${cell(g.advice)}`, '');
   if (summary.abort) out.push(`> **Aborted** at ${formatCount(summary.abort.atS)} s by \`${cell(summary.abort.rule)}\`: ${cell(summary.abort.reason)}`, '');
   return out.join('\n');

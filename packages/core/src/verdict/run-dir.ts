@@ -49,6 +49,6 @@ export function rebuildVerdicts(summary: Summary, dir: string): Map<string, Link
   if (!plan || typeof plan !== 'object' || !plan.load || !plan.capacity || typeof summary.durationS !== 'number') {
     throw new UserError('RUN_SUMMARY_INVALID', `${join(dir, 'summary.json')} has no plan or duration, so its verdicts cannot be recomputed`);
   }
-  const window = verdictWindow(plan.load, summary.durationS);
+  const window = verdictWindow(plan.load, summary.durationS, plan.faults);
   return computeVerdicts({ plan, durationS: summary.durationS, intervals: readRunSeconds(dir, window) });
 }

@@ -6,6 +6,7 @@
 //                                                         p99 ≤ 250 ms    312.1 ms       FAIL
 //                                                         errors ≤ 0.1%   0.02%          PASS
 
+import { failedRecoveries, formatFaultRows } from './recovery.js';
 import type { LinkSummary, PostCheckResult, Summary } from '../runfiles/summary.js';
 import { formatMeasured } from './budget.js';
 import { formatCount, formatRatio, formatRps } from './figures.js';
@@ -73,6 +74,7 @@ export function formatVerdictTable(summary: Summary): string {
   if (checks.length > 0) {
     out.push('', alignColumns(checks.map(([kind, c]) => [kind, c.name, c.passed ? 'PASS' : 'FAIL', checkDetail(c)]), ['l', 'l', 'l', 'l']));
   }
+  if (summary.faults?.length) out.push('', alignColumns(formatFaultRows(summary.faults), ['l', 'l', 'l', 'l', 'l']));
   if (summary.abort) out.push('', `ABORTED at ${formatCount(summary.abort.atS)} s by \`${summary.abort.rule}\`: ${summary.abort.reason}`);
   out.push('', overallLine(summary));
   return out.join('\n') + '\n';
@@ -103,6 +105,8 @@ export function overallLine(summary: Summary): string {
   if (missed > 0) parts.push(`${missed} of ${budgets.length} ${plural(budgets.length, 'budget')} missed`);
   if (iso > 0) parts.push(`${iso} isolation ${plural(iso, 'check')} failed`);
   if (inv > 0) parts.push(`${inv} invariant ${plural(inv, 'check')} failed`);
+  const rec = failedRecoveries(summary);
+  if (rec > 0) parts.push(`${rec} fault ${rec === 1 ? 'recovery' : 'recoveries'} missed ${rec === 1 ? 'its' : 'their'} budget`);
   if (summary.status === 'error') return `ERROR: ${summary.error ?? 'the run could not complete'}`;
   if (summary.status === 'aborted' || summary.abort) return `ABORTED${parts.length ? `: ${parts.join('; ')}` : ''}`;
   if (summary.status === 'inconclusive') {

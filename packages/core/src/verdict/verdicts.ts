@@ -33,7 +33,7 @@ export interface VerdictInput {
 export function computeVerdicts(input: VerdictInput): Map<string, LinkVerdict> {
   const { plan } = input;
   const tolerance = input.throughputTolerance ?? THROUGHPUT_TOLERANCE;
-  const window = verdictWindow(plan.load, input.durationS);
+  const window = verdictWindow(plan.load, input.durationS, plan.faults);
   const seconds = window.toS - window.fromS;
   const links = Object.keys(plan.capacity.links);
 

@@ -13,7 +13,7 @@
 // Only whole seconds count: a hold over [2.5 s, 12.5 s) yields seconds [3, 12), because the
 // per-second data is bucketed by whole seconds and a half-ramped second is not steady.
 
-import type { LoadModel } from '../plan.js';
+import type { Fault, LoadModel } from '../plan.js';
 
 /** Seconds since the run's start, [fromS, toS). */
 export interface SteadyWindow {
@@ -62,6 +62,23 @@ export function steadyWindow(load: LoadModel): SteadyWindow | null {
   return toS > fromS ? { fromS, toS } : null;
 }
 
+/** Every hold stage at a rate above 0, in whole seconds [fromS, toS) (adjacent holds at one rate apart). */
+export function holdStages(load: LoadModel): (SteadyWindow & { rate: number })[] {
+  const out: (SteadyWindow & { rate: number })[] = [];
+  let atMs = 0;
+  let prev = load.model === 'open' ? load.startRate : (load.startVus ?? load.stages[0]?.target ?? 0);
+  for (const stage of load.stages) {
+    const fromMs = atMs;
+    atMs += stage.durationMs;
+    const hold = stage.durationMs > 0 && stage.target === prev && stage.target > 0;
+    prev = stage.target;
+    const fromS = Math.ceil(fromMs / 1000);
+    const toS = Math.floor(atMs / 1000);
+    if (hold && toS > fromS) out.push({ fromS, toS, rate: stage.target });
+  }
+  return out;
+}
+
 /** Timer slack tolerated at the end of a run: a 30 s run that lasted 29.95 s still has 30 seconds. */
 const END_SLACK_S = 0.1;
 
@@ -70,7 +87,36 @@ const END_SLACK_S = 0.1;
  * run, or — when the plan never holds, or the run ended before its hold began — the whole run,
  * with a note that says so (the verdict's reasons carry it, so nobody mistakes a ramp for a hold).
  */
-export function verdictWindow(load: LoadModel, durationS: number): VerdictWindow {
+export function verdictWindow(load: LoadModel, durationS: number, faults?: readonly Fault[]): VerdictWindow {
+  const w = plainVerdictWindow(load, durationS);
+  return faults && faults.length > 0 ? clearOfFaults(w, faults) : w;
+}
+
+/**
+ * A fault on the timeline is a rehearsal, not steady load: the verdict window keeps clear of
+ * each fault and its recovery budget (seconds [at, at + for + recovery.within)), taking the
+ * longest stretch of the window that no fault touches (the first among equals). Faults are
+ * judged by their recovery verdicts instead. When faults cover the whole window it is kept, and
+ * the note says the verdict includes them.
+ */
+function clearOfFaults(w: VerdictWindow, faults: readonly Fault[]): VerdictWindow {
+  const spans = faults
+    .map((f) => ({ fromS: Math.floor(f.atMs / 1000), toS: Math.ceil((f.atMs + f.forMs + (f.recovery?.withinMs ?? 0)) / 1000) }))
+    .filter((s) => s.toS > w.fromS && s.fromS < w.toS)
+    .sort((a, b) => a.fromS - b.fromS);
+  if (spans.length === 0) return w;
+  let best: SteadyWindow | null = null;
+  let at = w.fromS;
+  for (const s of [...spans, { fromS: w.toS, toS: w.toS }]) {
+    if (s.fromS > at && (!best || s.fromS - at > best.toS - best.fromS)) best = { fromS: at, toS: s.fromS };
+    at = Math.max(at, s.toS);
+  }
+  const faulted = `seconds ${spans.map((s) => `${Math.max(w.fromS, s.fromS)}–${Math.min(w.toS, s.toS)}`).join(', ')}`;
+  if (!best) return { ...w, note: [w.note, `faults and their recovery cover the whole window (${faulted}), so this verdict includes them`].filter(Boolean).join('; ') };
+  return { ...w, ...best, note: [w.note, `${faulted} left out: faults on the timeline and their recovery (judged by the recovery verdicts)`].filter(Boolean).join('; ') };
+}
+
+function plainVerdictWindow(load: LoadModel, durationS: number): VerdictWindow {
   const ranS = Math.max(1, Math.floor(durationS + END_SLACK_S));
   const steady = steadyWindow(load);
   if (!steady) {

@@ -1,7 +1,7 @@
 // Run vs run: both runs side by side, per link the figures with their change highlighted
 // (worse / better beyond the noise band), and the two latency-by-percentile curves overlaid.
 
-import type { Summary } from '@peakdrill/core';
+import type { Summary, RunNote } from '@peakdrill/core';
 import { NOISE_BAND, type LinkComparison, type MetricDelta } from '../compare.js';
 import { fmtTime } from '../format.js';
 import { formatCount, formatDuration, formatMs, formatNumber } from '@peakdrill/core';
@@ -16,6 +16,8 @@ export interface CompareSide {
   status: DisplayStatus;
   summary: Summary;
   percentiles: LinkPercentiles[];
+  /** Notes written about the run (`peakdrill note`). */
+  notes?: RunNote[];
 }
 
 export interface CompareView {
@@ -44,7 +46,7 @@ function changeCell(m: MetricDelta): SafeHtml {
 
 function sideCard(label: string, s: CompareSide): SafeHtml {
   return html`<section class="card" data-side="${label}"><div class="small muted">${label}</div><div class="hero"><div>${statusBadge(s.status)}</div><div><h1><a href="/runs/${encodeURIComponent(s.id)}">${s.summary.scenario}</a></h1>
-<div class="meta"><span class="mono">${s.id}</span><span>${fmtTime(s.summary.startedAt)}</span><span>${formatDuration(s.summary.durationS)}</span><span>${formatNumber(s.summary.achievedRps, 0)} req/s achieved</span></div></div></div></section>`;
+<div class="meta"><span class="mono">${s.id}</span><span>${fmtTime(s.summary.startedAt)}</span><span>${formatDuration(s.summary.durationS)}</span><span>${formatNumber(s.summary.achievedRps, 0)} req/s achieved</span></div></div></div>${s.notes?.length ? html`<ul class="small" data-testid="notes">${s.notes.map((n) => html`<li>${n.text}${n.author ? html` <span class="muted">— ${n.author}</span>` : ''}</li>`)}</ul>` : ''}</section>`;
 }
 
 function picker(v: CompareView): SafeHtml {

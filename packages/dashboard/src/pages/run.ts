@@ -7,6 +7,10 @@ import { formatBudgetFigure, formatCount, formatDuration, formatMs, formatNumber
 import { html, type SafeHtml } from '../html.js';
 import { renderDocument, type AssetMode } from '../layout.js';
 import type { DisplayStatus, RunView } from '../view.js';
+import { faultsSection } from './faults.js';
+import { steadinessSection } from './steadiness.js';
+import { chainSection } from './chain.js';
+import { runNotesSection } from './campaign-notes.js';
 
 const STATUS_TEXT: Record<DisplayStatus, { icon: string; text: string }> = {
   passed: { icon: '✓', text: 'PASSED' },
@@ -164,14 +168,18 @@ ${generatorCallout(s)}
 ${s.status === 'error' && s.error ? html`<div class="callout error"><strong>The drill could not run</strong>${s.error}</div>` : ''}
 ${s.notes.length ? html`<div class="callout"><strong>Notes</strong><ul>${s.notes.map((n) => html`<li>${n}</li>`)}</ul></div>` : ''}
 <section class="card"><h2>Verdict against capacity targets</h2>${live ? html`<p class="small muted">The drill is in progress: these verdicts are provisional and become final when it ends.</p>` : ''}${verdictTable(s)}</section>
+${runNotesSection(view)}
+${faultsSection(s)}
 <section class="card">
 <div class="toolbar"><h2>All links over time</h2><span class="spacer"></span>
-<span class="small muted">shaded: the verdict window (hold stages)${s.abort ? ' · dashed red: the abort' : ''} · </span><span class="small muted" data-resolution>${view.series.resolutionS > 1 ? `one point ≈ ${view.series.resolutionS} s (min, max and last kept per bucket)` : 'full resolution (1 point per second)'}</span>
+<span class="small muted">shaded: the verdict window (hold stages)${s.abort ? ' · dashed red: the abort' : ''}${s.faults?.length ? ' · orange bands: faults' : ''} · </span><span class="small muted" data-resolution>${view.series.resolutionS > 1 ? `one point ≈ ${view.series.resolutionS} s (min, max and last kept per bucket)` : 'full resolution (1 point per second)'}</span>
 ${reportMode ? html`<a class="button" href="timeseries.ndjson">Raw per-second data</a>` : html`<button type="button" data-action="full-resolution" ${view.series.resolutionS > 1 ? '' : 'disabled'}>Full resolution</button><a class="button" href="${view.api ?? ''}/files/timeseries.ndjson">timeseries.ndjson</a><a class="button" href="${view.api ?? ''}/files/histograms.hlog">histograms.hlog</a><a class="button" href="${view.api ?? ''}/files/report.html">report.html</a>`}
 </div>
 <div class="charts">${chart('overview-rps', null, 'achieved rate of every link', true)}${chart('overview-p99', null, 'p99 latency of every link', true)}</div>
 </section>
 ${view.series.links.map((l, i) => linkSection(view, l, i))}
+${steadinessSection(s)}
+${chainSection(view.chain)}
 <div class="grid2">
 ${checksTable('Isolation checks (no test data in production)', s.isolation, 'isolation')}
 ${checksTable('Invariants', s.invariants, 'invariants')}

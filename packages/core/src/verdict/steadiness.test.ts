@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import type { TimeseriesLine } from '../runfiles/summary.js';
+import { formatSteadiness, steadinessOf } from './steadiness.js';
+import { holdStages } from './window.js';
+
+const line = (t: number, rps: number, p99: number, link = 'order.create'): TimeseriesLine => ({ t, ts: 0, link, planned: 100, count: rps, errors: 0, shed: 0, outcomes: {}, rps, latencyMs: { p50: p99 / 2, p90: p99 * 0.8, p99, max: p99 * 2, mean: p99 / 2 }, inFlight: 1 });
+// ramp 0→100 over 10 s, hold 100 for 20 s, step to 200 for 10 s
+const load = { model: 'open' as const, startRate: 0, maxInFlight: 1000, stages: [{ durationMs: 10_000, target: 100 }, { durationMs: 20_000, target: 100 }, { durationMs: 0, target: 200 }, { durationMs: 10_000, target: 200 }] };
+
+describe('steadiness per hold stage', () => {
+  it('finds each hold stage', () => {
+    expect(holdStages(load)).toEqual([{ fromS: 10, toS: 30, rate: 100 }, { fromS: 30, toS: 40, rate: 200 }]);
+  });
+
+  it('scores a smooth stage steady and marks the seconds that broke an unsteady one', () => {
+    const lines: TimeseriesLine[] = [];
+    for (let t = 0; t < 40; t++) {
+      if (t < 30) lines.push(line(t, t < 10 ? t * 10 : 100 + (t % 2), 50));
+      // the database job: seconds 34–35 slow and short of rate
+      else lines.push(line(t, t === 34 || t === 35 ? 150 : 200, t === 34 || t === 35 ? 900 : 60));
+    }
+    const faults = [{ name: 'db-job', atMs: 34_000, forMs: 1000, action: { kind: 'command' as const, inject: ['true'], timeoutMs: 1000 } }];
+    const [calm, bumpy] = steadinessOf(load, lines, 40, faults);
+    expect(calm).toMatchObject({ fromS: 10, toS: 30, rate: 100, links: [{ link: 'order.create', steady: true, broken: [] }] });
+    expect(calm!.links[0]!.rateCv).toBeLessThan(0.01);
+    const l = bumpy!.links[0]!;
+    expect(l.steady).toBe(false);
+    expect(l.p99Cv).toBeGreaterThan(0.5);
+    expect(l.broken.map((b) => [b.t, b.fault])).toEqual([[34, 'db-job'], [35, undefined]]);
+    expect(l.broken[0]!.why).toBe('rate 150/s vs median 200/s; p99 900 ms, 15× the median 60 ms');
+    expect(formatSteadiness([bumpy!])).toEqual([
+      'Steadiness of the hold at 200 /s, seconds 30–40:',
+      `  order.create: rate CV ${Math.round(l.rateCv * 1000) / 10}%, p99 CV ${Math.round(l.p99Cv * 1000) / 10}% · unsteady; seconds that broke it: 34 (rate 150/s vs median 200/s; p99 900 ms, 15× the median 60 ms, fault db-job), 35 (rate 150/s vs median 200/s; p99 900 ms, 15× the median 60 ms)`,
+    ]);
+  });
+
+  it('leaves out stages the run never reached, and jitter of a fast link', () => {
+    const lines = [line(10, 100, 1), line(11, 100, 2.5), line(12, 100, 1)];
+    const [stage] = steadinessOf(load, lines, 13);
+    expect(stage).toMatchObject({ fromS: 10, toS: 13 });
+    expect(stage!.links[0]!.broken).toEqual([]);
+    expect(steadinessOf(load, lines, 13)).toHaveLength(1);
+  });
+});
