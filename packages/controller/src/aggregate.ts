@@ -60,6 +60,8 @@ export interface SecondReport {
   inFlight: number;
   dropped: number;
   lateP99Ms: number;
+  /** Generators still reporting when the second closed (the others finished or were lost). */
+  generators: number;
   notes: string[];
   histograms: { tag: string; fromMs: number; toMs: number; histogram: Histogram }[];
 }
@@ -271,6 +273,7 @@ export class Aggregator {
       inFlight: p.inFlight,
       dropped: p.dropped,
       lateP99Ms: p.lateP99Us / 1000,
+      generators: this.alive.size,
       notes: p.notes,
       histograms,
     });

@@ -8,3 +8,4 @@ export { watchAbortRules, metricValue, type AbortWatch } from './abort.js';
 export { runPostChecks, drillFigures } from './post-checks.js';
 export * from './distributed/index.js';
 export { searchCapacity, stopCapacitySearch, type CapacityOptions, type CapacityResult, type CapacityStep } from './capacity.js';
+export { PrometheusMetrics, serveMetrics, parseListenAddress, latencyBucketIndex, LATENCY_BUCKETS_S, type MetricsEndpoint, type DrillIdentity } from './outputs/prometheus.js';
