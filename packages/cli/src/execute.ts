@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { exitCodeOf, formatVerdictMarkdown, formatVerdictTable, RUN_FILES, type Plan, type Summary } from '@peakdrill/core';
 import { LiveHub, serveDashboard, writeReport } from '@peakdrill/dashboard';
 import { assertRunnable, createNatsFleet, Drill, formatProgress, formatSummaryTable, type AgentLossMode, type DrillOptions, type SecondReport } from '@peakdrill/controller';
+import { serveLiveMetrics, type LiveMetrics } from './live-metrics.js';
 import { numberFlag, type RunFlags } from './plan-flags.js';
 import { Terminal } from './terminal.js';
 
@@ -41,6 +42,7 @@ export async function runDrill(plan: Plan, flags: RunFlags, hooks: ExecuteHooks 
   const waitForAgents = new AbortController();
   const fleet = flags.nats ? natsFleetFor(flags, (n) => term.line(`note: ${n}`), waitForAgents.signal) : undefined;
   const served = hooks.dashboard ?? (flags.dashboard !== undefined ? await serveLive(flags) : null);
+  let metrics: LiveMetrics | null = null;
   const drill = new Drill({
     plan,
     outDir: flags.out,
@@ -48,6 +50,7 @@ export async function runDrill(plan: Plan, flags: RunFlags, hooks: ExecuteHooks 
     ...(fleet ? { fleet } : {}),
     ...(shadowSecret ? { shadowSecret } : {}),
     onSecond: (s: SecondReport) => {
+      metrics?.observe(s);
       served?.hub.publish(drill.runId, { type: 'seconds', lines: s.lines });
       if (s.t >= totalS && s.all.count === 0) return; // nothing finished after the window
       const line = formatProgress(s, totalS);
@@ -83,11 +86,17 @@ export async function runDrill(plan: Plan, flags: RunFlags, hooks: ExecuteHooks 
   if (served) term.line(`live: ${runUrl(served.url, drill.runId)}`);
   let summary: Summary;
   try {
+    if (flags.metrics !== undefined) {
+      metrics = await serveLiveMetrics(flags.metrics, { runId: drill.runId, scenario: plan.name, model: plan.load.model });
+      term.line(`metrics: ${metrics.url} (Prometheus text format)`);
+    }
     summary = (await drill.run()).summary;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     term.endStatus();
+    // a scraper that was reading the drill gets the final figures before the endpoint goes
+    await metrics?.finish((n) => term.line(`note: ${n}`));
   }
   term.block(formatSummaryTable(summary));
   if (summary.links.some((l) => l.verdict !== null) || summary.isolation.length + summary.invariants.length > 0) term.block(formatVerdictTable(summary));

@@ -27,6 +27,8 @@ export interface RunFlags {
   timeout?: string;
   allow: string[];
   dryRun?: string | boolean;
+  /** `run --metrics [host:port]`: serve the live drill to Prometheus. */
+  metrics?: string | boolean;
 }
 
 const collect = (v: string, prev: string[]): string[] => [...prev, v];

@@ -9,7 +9,7 @@ import type { SecondReport } from '../aggregate.js';
 
 /**
  * Bucket upper bounds in seconds: 100 µs .. 60 s, twenty per decade (Renard R20, rounded), so
- * neighbouring bounds are at most 14% apart (1.1 → 1.25) and histogram_quantile's linear interpolation
+ * neighbouring bounds are at most 15% apart (1.4 → 1.6) and histogram_quantile's linear interpolation
  * inside one bucket is off by at most that much.
  */
 const R20 = [1, 1.1, 1.25, 1.4, 1.6, 1.8, 2, 2.25, 2.5, 2.8, 3.2, 3.6, 4, 4.5, 5, 5.6, 6.3, 7.1, 8, 9];
