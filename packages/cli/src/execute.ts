@@ -5,7 +5,7 @@ import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { exitCodeOf, formatVerdictMarkdown, formatVerdictTable, RUN_FILES, type Plan, type Summary } from '@peakdrill/core';
 import { LiveHub, serveDashboard, writeReport } from '@peakdrill/dashboard';
-import { assertRunnable, createNatsFleet, Drill, formatProgress, formatSummaryTable, type AgentLossMode, type DrillOptions, type SecondReport } from '@peakdrill/controller';
+import { assertRunnable, createNatsFleet, Drill, serveControl, type ControlApi, formatProgress, formatSummaryTable, type AgentLossMode, type DrillOptions, type SecondReport } from '@peakdrill/controller';
 import { serveLiveMetrics, type LiveMetrics } from './live-metrics.js';
 import { numberFlag, type RunFlags } from './plan-flags.js';
 import { Terminal } from './terminal.js';
@@ -43,6 +43,7 @@ export async function runDrill(plan: Plan, flags: RunFlags, hooks: ExecuteHooks 
   const fleet = flags.nats ? natsFleetFor(flags, (n) => term.line(`note: ${n}`), waitForAgents.signal) : undefined;
   const served = hooks.dashboard ?? (flags.dashboard !== undefined ? await serveLive(flags) : null);
   let metrics: LiveMetrics | null = null;
+  let control: Promise<ControlApi | null> = Promise.resolve(null);
   const drill = new Drill({
     plan,
     outDir: flags.out,
@@ -61,6 +62,18 @@ export async function runDrill(plan: Plan, flags: RunFlags, hooks: ExecuteHooks 
       }
     },
     onNote: (n) => term.line(`note: ${n}`),
+    onStarted: (d) => {
+      control = serveControl({ apply: (cmd, who, via) => d.control(cmd, who, via), state: () => d.controlState() }, d.dir, d.runId).then(
+        (api) => {
+          term.line(`control: peakdrill ctl ${d.dir} rate R | hold | resume | step +N% | stop   (API ${api.url}, docs/control.md)`);
+          return api;
+        },
+        (err: Error) => {
+          term.line(`note: live control is off: ${err.message}`);
+          return null;
+        },
+      );
+    },
   });
 
   let firstSignalAt = 0;
@@ -97,6 +110,7 @@ export async function runDrill(plan: Plan, flags: RunFlags, hooks: ExecuteHooks 
     term.endStatus();
     // a scraper that was reading the drill gets the final figures before the endpoint goes
     await metrics?.finish((n) => term.line(`note: ${n}`));
+    await (await control)?.close();
   }
   term.block(formatSummaryTable(summary));
   if (summary.links.some((l) => l.verdict !== null) || summary.isolation.length + summary.invariants.length > 0) term.block(formatVerdictTable(summary));

@@ -9,3 +9,6 @@ export { runPostChecks, drillFigures } from './post-checks.js';
 export * from './distributed/index.js';
 export { searchCapacity, stopCapacitySearch, type CapacityOptions, type CapacityResult, type CapacityStep } from './capacity.js';
 export { PrometheusMetrics, serveMetrics, parseListenAddress, latencyBucketIndex, LATENCY_BUCKETS_S, type MetricsEndpoint, type DrillIdentity } from './outputs/prometheus.js';
+export { DrillControl, type ControlRecord, type ControlState, type ControlVia } from './control/drill-control.js';
+export { parseControlWords, replan, levelAt, type ControlCommand } from './control/replan.js';
+export { serveControl, type ControlApi, type ControlEndpointFile, type Controllable } from './control/api.js';

@@ -38,7 +38,7 @@ export interface RunFiles {
   path: string;
   summary: Summary;
   /** Absolute paths of the run's files (they may not all exist yet while a run is live). */
-  files: Record<keyof typeof RUN_FILES, string>;
+  files: Record<'summary' | 'timeseries' | 'histograms' | 'report' | 'junit', string>;
   /** Latest modification (epoch ms) of summary.json and timeseries.ndjson: tells a live run from a dead one. */
   updatedMs: number;
 }
