@@ -47,6 +47,11 @@ export interface DrillControlOptions {
   /** How far ahead of "now" a change takes effect: enough for the message to reach every generator first. */
   leadMs: number;
   dir: string;
+  /**
+   * Why level changes cannot reach every generator (agents over NATS do not forward `stages`
+   * yet), or null: then only `stop` is accepted, and the refusal says why.
+   */
+  levelChangesRefused: string | null;
   send(msg: ControlMessage): void;
   stop(reason: string): void;
   /** The stages changed (the drill moves its verdict window). */
@@ -83,6 +88,7 @@ export class DrillControl {
       this.o.stop(`stopped by ${who} (${via})`);
       return record;
     }
+    if (this.o.levelChangesRefused) throw new UserError('CONTROL_NOT_SUPPORTED', `${cmd.command} refused: ${this.o.levelChangesRefused}; stop works`);
     const load = this.o.plan.load;
     const r = replan(cmd, this.planned, load.stages, atMs, { totalMs: this.o.totalMs, max: CONTROL_MAX_LEVEL, unit: this.unit });
     load.stages = r.stages;
