@@ -50,6 +50,8 @@ export interface CapacityStep {
   reasons: string[];
   runDir: string;
   aborted: boolean;
+  /** The generator fell behind during the step: neither a pass nor a fail (it ran out of generator, not the target). */
+  inconclusive: boolean;
 }
 
 export interface CapacityResult {
@@ -66,6 +68,8 @@ export interface CapacityResult {
   met: boolean | null;
   /** Why the search stopped. */
   stoppedBecause: string;
+  /** The search stopped because a step was inconclusive: the generator, not the target, gave out. */
+  outOfGenerator: boolean;
   steps: CapacityStep[];
   sentence: string;
   dir: string;
@@ -115,6 +119,10 @@ export async function searchCapacity(opts: CapacityOptions): Promise<CapacityRes
       high = s;
       break;
     }
+    if (s.inconclusive) {
+      stoppedBecause = ranOutOfGenerator(s);
+      break;
+    }
     if (!s.passed) {
       high = s;
       break;
@@ -134,6 +142,10 @@ export async function searchCapacity(opts: CapacityOptions): Promise<CapacityRes
     }
     const mid = Math.round((low.rate + high.rate) / 2);
     const s = await tryRate(mid);
+    if (s.inconclusive) {
+      stoppedBecause = ranOutOfGenerator(s);
+      break;
+    }
     if (s.passed) low = s;
     else high = s;
   }
@@ -159,6 +171,7 @@ export async function searchCapacity(opts: CapacityOptions): Promise<CapacityRes
     budgets,
     met,
     stoppedBecause,
+    outOfGenerator: steps.some((x) => x.inconclusive),
     steps,
     sentence,
     dir,
@@ -211,6 +224,8 @@ function judge(summary: Summary, link: string, linkPlanned: number, rate: number
   for (const b of v?.budgets ?? []) if (!b.passed) reasons.push(b.reason);
   if (achieved < linkPlanned * KEEP_UP) reasons.push(`answered ${fmt(achieved)} of ${fmt(linkPlanned)} req/s offered: it could not keep up`);
   if (summary.dropped > 0) reasons.push(`${summary.dropped} arrivals dropped at maxInFlight`);
+  const inconclusive = summary.status === 'inconclusive';
+  if (inconclusive) reasons.unshift(...(summary.generator?.behind.map((b) => `inconclusive: ${b.reason}`) ?? ['inconclusive: the generator fell behind']));
   const count = l ? l.count : 0;
   const p99Budget = v?.budgets.find((b) => b.unit === 'ms' && b.budget.startsWith('p99 '));
   return {
@@ -221,11 +236,16 @@ function judge(summary: Summary, link: string, linkPlanned: number, rate: number
     p99Ms: p99Budget ? p99Budget.measured : (l?.latencyMs.p99 ?? 0),
     budgets: v?.budgets ?? [],
     errorRate: count > 0 ? l!.errors / count : 0,
-    passed: reasons.length === 0 && v !== null && v.passed,
+    passed: !inconclusive && reasons.length === 0 && v !== null && v.passed,
     reasons,
     runDir,
     aborted: summary.status === 'aborted',
+    inconclusive,
   };
+}
+
+function ranOutOfGenerator(s: CapacityStep): string {
+  return `ran out of generator at ${s.rate}/s, not of target (the step was inconclusive: add workers or agents to search higher): ${s.reasons.join('; ')}`;
 }
 
 function describeBudget(b: Plan['capacity']['links'][string]['budgets'][number]): string {

@@ -62,7 +62,10 @@ export interface OpenModel {
   model: 'open';
   startRate: number;
   stages: Stage[];
-  /** Upper bound of journeys in flight per whole drill; starts beyond it are dropped and counted. */
+  /**
+   * Upper bound of journeys in flight per whole drill; arrivals beyond it wait (as many again)
+   * and start late, measured from their due time; beyond that they are dropped and counted.
+   */
   maxInFlight: number;
 }
 

@@ -7,6 +7,24 @@ import { html, jsonForScript, raw, scriptForInline } from './html.js';
 import { MASK, redactHeaders, redactUrl } from './redact.js';
 import { buildSeries } from './series.js';
 import { displayStatus, STALE_AFTER_MS } from './view.js';
+import { generatorCallout, statusBadge } from './pages/run.js';
+
+describe('the generator section', () => {
+  it('an inconclusive run says which generator fell behind and what to do, escaped', () => {
+    const generator = {
+      boundMs: 5, latenessMs: { p50: 1, p99: 40, p999: 50, max: 60 }, eventLoopDelayMs: { p99: 30, max: 70 }, dropped: 0, cpu: { mean: 0.9, max: 1 }, died: [], keptUp: false,
+      behind: [{ generator: 'r/g0<script>', cause: 'lateness' as const, atS: 3, figure: 40, reason: 'r/g0<script> sent late: lateness p99 40 ms' }],
+      advice: 'Inconclusive: add workers',
+    };
+    const out = String(generatorCallout({ generator, status: 'inconclusive' } as unknown as Summary));
+    expect(out).toMatch(/Inconclusive: the generator fell behind/);
+    expect(out).toContain('r/g0&lt;script&gt; sent late');
+    expect(out).not.toContain('<script>');
+    expect(out).toMatch(/lateness p99 40/);
+    expect(String(statusBadge('inconclusive'))).toMatch(/INCONCLUSIVE/);
+    expect(String(generatorCallout({ generator: { ...generator, keptUp: true, behind: [] } } as unknown as Summary))).toMatch(/Generators kept up/);
+  });
+});
 
 describe('escaping', () => {
   it('escapes every interpolation unless it is our own markup', () => {

@@ -128,7 +128,8 @@ describe('failures are classified and the run ends on time', () => {
     expect(r.count).toBe(400);
   });
 
-  it('resets, garbage and timeouts', async () => {
+  // three one-second drills, each with its warm-up and drain, on a busy 2-core machine
+  it('resets, garbage and timeouts', { timeout: 20_000 }, async () => {
     target = await startTarget({ mode: 'reset' });
     let r = await drive(quickPlan({ url: `${target.url}/`, rate: 100, durationMs: 1000 }));
     expect(r.outcomes.reset).toBe(100);

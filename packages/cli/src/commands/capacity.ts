@@ -29,7 +29,7 @@ export function register(program: Command): void {
     .option('--growth <x>', 'multiplier between climbing steps', '2')
     .option('--precision <p>', 'stop when passing and failing rates are this close (fraction)', '0.05')
     .option('--max-steps <n>', 'the most steps to try', '20')
-    .addHelpText('after', '\nExit codes: 0 target met (or none set) · 1 target not met · 2 bad input · 3 stopped');
+    .addHelpText('after', '\nExit codes: 0 target met (or none set) · 1 target not met · 2 bad input · 3 stopped · 4 inconclusive: the generator ran out before the target did');
   runFlags(cmd);
   cmd.action(async (scenario: string | undefined, flags: CapacityFlags) => {
     if (flags.url && flags.rate === undefined && flags.connections === undefined) flags.rate = '1';
@@ -84,16 +84,16 @@ export function register(program: Command): void {
     term.block(
       table(
         ['step', 'rate', 'link planned', 'achieved', 'p99', 'errors', 'result'],
-        result.steps.map((s) => [String(s.index + 1), fmt(s.rate), fmt(s.linkPlannedRps), fmt(s.achievedRps), `${s.p99Ms} ms`, `${(s.errorRate * 100).toFixed(2)}%`, s.passed ? 'pass' : 'FAIL']),
+        result.steps.map((s) => [String(s.index + 1), fmt(s.rate), fmt(s.linkPlannedRps), fmt(s.achievedRps), `${s.p99Ms} ms`, `${(s.errorRate * 100).toFixed(2)}%`, s.passed ? 'pass' : s.inconclusive ? 'INCONCLUSIVE' : 'FAIL']),
       ) + `\n\n${result.sentence}\n(${result.stoppedBecause}; steps in ${result.dir})`,
     );
     if (flags.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
-    process.exitCode = stopped ? EXIT.aborted : result.met === false ? EXIT.budgetMissed : EXIT.ok;
+    process.exitCode = stopped ? EXIT.aborted : result.met !== true && result.outOfGenerator ? EXIT.inconclusive : result.met === false ? EXIT.budgetMissed : EXIT.ok;
   });
 }
 
 function stepLine(s: CapacityStep): string {
-  return `step ${s.index + 1}: ${fmt(s.rate)}/s → ${fmt(s.achievedRps)} req/s, p99 ${s.p99Ms} ms, errors ${(s.errorRate * 100).toFixed(2)}%: ${s.passed ? 'pass' : `FAIL (${s.reasons.join('; ')})`}`;
+  return `step ${s.index + 1}: ${fmt(s.rate)}/s → ${fmt(s.achievedRps)} req/s, p99 ${s.p99Ms} ms, errors ${(s.errorRate * 100).toFixed(2)}%: ${s.passed ? 'pass' : `${s.inconclusive ? 'INCONCLUSIVE' : 'FAIL'} (${s.reasons.join('; ')})`}`;
 }
 
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');

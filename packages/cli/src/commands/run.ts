@@ -13,7 +13,7 @@ export function register(program: Command): void {
     .addHelpText(
       'after',
       `
-Exit codes: 0 all budgets met · 1 a budget missed or an isolation check failed · 2 bad input or could not run · 3 stopped by an abort rule or SIGINT
+Exit codes: 0 all budgets met · 1 a budget missed or an isolation check failed · 2 bad input or could not run · 3 stopped by an abort rule or SIGINT · 4 inconclusive: the generator fell behind (lateness, dropped arrivals, a generator died)
 
 Examples:
   peakdrill run scenarios/smoke.yaml --target gateway=http://127.0.0.1:8080

@@ -18,7 +18,7 @@ const STATUS_TEXT: Record<DisplayStatus, { icon: string; text: string }> = {
 };
 
 /** How the generators kept up: a warning when they did not (the figures then describe the tool). */
-function generatorCallout(s: Summary): SafeHtml | '' {
+export function generatorCallout(s: Summary): SafeHtml | '' {
   const g = s.generator;
   if (!g) return '';
   const figures = html`<div class="small mono">lateness p99 ${fmtMs(g.latenessMs.p99)} (bound ${fmtMs(g.boundMs)}) · max ${fmtMs(g.latenessMs.max)} · event-loop delay p99 ${fmtMs(g.eventLoopDelayMs.p99)} · cpu mean ${fmtPct(g.cpu.mean)}, max ${fmtPct(g.cpu.max)} · dropped ${fmtNum(g.dropped, 0)}</div>`;
