@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { exitCodeOf, formatVerdictMarkdown, formatVerdictTable, RUN_FILES, type Plan, type Summary } from '@peakdrill/core';
 import { LiveHub, serveDashboard, writeReport } from '@peakdrill/dashboard';
 import { assertRunnable, createNatsFleet, Drill, serveControl, type ControlApi, formatProgress, formatSummaryTable, type AgentLossMode, type DrillOptions, type SecondReport } from '@peakdrill/controller';
-import { serveLiveMetrics, type LiveMetrics } from './live-metrics.js';
+import { startLiveOutputs, type LiveOutputs } from './live-metrics.js';
 import { numberFlag, type RunFlags } from './plan-flags.js';
 import { Terminal } from './terminal.js';
 
@@ -42,7 +42,7 @@ export async function runDrill(plan: Plan, flags: RunFlags, hooks: ExecuteHooks 
   const waitForAgents = new AbortController();
   const fleet = flags.nats ? natsFleetFor(flags, (n) => term.line(`note: ${n}`), waitForAgents.signal) : undefined;
   const served = hooks.dashboard ?? (flags.dashboard !== undefined ? await serveLive(flags) : null);
-  let metrics: LiveMetrics | null = null;
+  let metrics: LiveOutputs | null = null;
   let control: Promise<ControlApi | null> = Promise.resolve(null);
   const drill = new Drill({
     plan,
@@ -99,10 +99,9 @@ export async function runDrill(plan: Plan, flags: RunFlags, hooks: ExecuteHooks 
   if (served) term.line(`live: ${runUrl(served.url, drill.runId)}`);
   let summary: Summary;
   try {
-    if (flags.metrics !== undefined) {
-      metrics = await serveLiveMetrics(flags.metrics, { runId: drill.runId, scenario: plan.name, model: plan.load.model });
-      term.line(`metrics: ${metrics.url} (Prometheus text format)`);
-    }
+    metrics = await startLiveOutputs(flags, { runId: drill.runId, scenario: plan.name, model: plan.load.model });
+    if (metrics?.metricsUrl) term.line(`metrics: ${metrics.metricsUrl} (Prometheus text format)`);
+    if (metrics?.otlpUrl) term.line(`otlp: exporting to ${metrics.otlpUrl} every second`);
     summary = (await drill.run()).summary;
   } finally {
     process.off('SIGINT', onSignal);

@@ -29,6 +29,8 @@ export interface RunFlags {
   dryRun?: string | boolean;
   /** `run --metrics [host:port]`: serve the live drill to Prometheus. */
   metrics?: string | boolean;
+  /** `run --otlp URL`: push the live drill over OTLP/HTTP. */
+  otlp?: string;
 }
 
 const collect = (v: string, prev: string[]): string[] => [...prev, v];

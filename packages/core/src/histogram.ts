@@ -67,25 +67,31 @@ export function percentileCurve(h: Histogram): { percentile: number; ms: number 
 }
 
 /**
+ * Calls `fn` for every populated HDR bucket, ascending, with the top of the bucket (the value
+ * getValueAtPercentile reports for it) and its count: for turning a histogram into another
+ * bucket layout (Prometheus `le` buckets, OpenTelemetry exponential buckets) without samples.
+ */
+export function forEachRecorded(h: Histogram, fn: (valueUs: number, count: number) => void): void {
+  if (h.totalCount === 0) return;
+  const js = h as unknown as hdr.JsHistogram;
+  for (let i = 0; i < js.countsArrayLength; i++) {
+    const c = js.getCountAtIndex(i);
+    if (c !== 0) fn(js.highestEquivalentValue(js.valueFromIndex(i)), c);
+  }
+}
+
+/**
  * How many recorded values are at or below each bound (µs, ascending): cumulative counts, the
- * shape of Prometheus `le` buckets. A value counts by the top of its HDR bucket (as
- * getValueAtPercentile reports it), so a percentile read from the histogram and the bucket it
- * falls in agree. The last entry is not the total: values above the last bound are left out.
+ * shape of Prometheus `le` buckets. The last entry is not the total: values above the last
+ * bound are left out.
  */
 export function countsAtOrBelow(h: Histogram, boundsUs: readonly number[]): number[] {
-  const js = h as unknown as hdr.JsHistogram;
-  const out = new Array<number>(boundsUs.length).fill(0);
-  if (h.totalCount === 0) return out;
   const perBound = new Array<number>(boundsUs.length).fill(0);
   let b = 0;
-  for (let i = 0; i < js.countsArrayLength && b < boundsUs.length; i++) {
-    const c = js.getCountAtIndex(i);
-    if (c === 0) continue;
-    const v = js.highestEquivalentValue(js.valueFromIndex(i));
+  forEachRecorded(h, (v, c) => {
     while (b < boundsUs.length && v > boundsUs[b]!) b++;
     if (b < boundsUs.length) perBound[b]! += c;
-  }
+  });
   let run = 0;
-  for (let k = 0; k < boundsUs.length; k++) out[k] = run += perBound[k]!;
-  return out;
+  return perBound.map((n) => (run += n));
 }

@@ -21,6 +21,7 @@ Examples:
     );
   runFlags(cmd);
   cmd.option('--metrics [host:port]', `serve the live drill in the Prometheus text format on /metrics (default ${DEFAULT_METRICS_ADDRESS})`);
+  cmd.option('--otlp <url>', 'push the live drill over OTLP/HTTP every second (a collector such as http://127.0.0.1:4318)');
   cmd.action(async (scenario: string | undefined, flags: RunFlags) => {
     const plan: Plan = planFromFlags(scenario, flags);
     if (flags.dryRun !== undefined) {

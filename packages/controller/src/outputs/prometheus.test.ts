@@ -12,7 +12,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { quickPlan } from '@peakdrill/core';
 import { startTarget, type Target } from '@peakdrill/engine/testing';
 import { Drill } from '../drill.js';
-import { latencyBucketIndex, LATENCY_BUCKETS_S, parseListenAddress, PrometheusMetrics, serveMetrics, type MetricsEndpoint } from './prometheus.js';
+import { LiveFigures } from './live-figures.js';
+import { latencyBucketIndex, LATENCY_BUCKETS_S, parseListenAddress, renderPrometheus, serveMetrics, type MetricsEndpoint } from './prometheus.js';
 
 const PROMETHEUS = '/usr/bin/prometheus';
 const PROMTOOL = '/usr/bin/promtool';
@@ -109,7 +110,7 @@ describe.skipIf(!installed)('a real Prometheus scraping a drill', () => {
       spreadLatency(target);
       const plan = quickPlan({ url: `${target.url}/x`, rate: 200, durationMs: 5000 });
       plan.shadow.enabled = false;
-      const metrics = new PrometheusMetrics({ runId: 'prom-test', scenario: plan.name, model: 'open' });
+      const metrics = new LiveFigures({ runId: 'prom-test', scenario: plan.name, model: 'open' });
       endpoint = await serveMetrics(metrics, { host: '127.0.0.1', port: 0 });
 
       const dir = tmp();
@@ -154,7 +155,7 @@ describe.skipIf(!installed)('a real Prometheus scraping a drill', () => {
         expect(res.data.result.length, promql).toBeGreaterThan(0);
       }
 
-      const lint = promtoolCheck(metrics.render());
+      const lint = promtoolCheck(renderPrometheus(metrics));
       expect(lint.output).toBe('');
       expect(lint.status).toBe(0);
     },

@@ -1,11 +1,11 @@
-// The live drill in the Prometheus text exposition format (version 0.0.4), fed from the
-// aggregator's closed seconds: every figure is the sum of whole, merged seconds, so a scrape
-// after the run reads exactly the counts of summary.json. Latency buckets come from the merged
+// The live drill in the Prometheus text exposition format (version 0.0.4), rendered from the
+// drill's live figures (live-figures.ts) at each scrape, so a scrape after the run reads
+// exactly the counts of summary.json. Latency buckets come from the merged
 // HDR histograms (docs/metrics.md has the layout and why it is fine enough for p99).
 
 import { createServer, type Server } from 'node:http';
-import { countsAtOrBelow, OUTCOME_CLASSES, UserError, type Histogram, type OutcomeClass } from '@peakdrill/core';
-import type { SecondReport } from '../aggregate.js';
+import { countsAtOrBelow, OUTCOME_CLASSES, UserError } from '@peakdrill/core';
+import type { LiveFigures } from './live-figures.js';
 
 /**
  * Bucket upper bounds in seconds: 100 µs .. 60 s, twenty per decade (Renard R20, rounded), so
@@ -28,127 +28,56 @@ export function latencyBucketIndex(ms: number): number {
   return i === -1 ? LATENCY_BUCKETS_S.length : i;
 }
 
-interface LinkSeries {
-  outcomes: Record<OutcomeClass, number>;
-  buckets: number[];
-  count: number;
-  sumS: number;
-  tagSent: number;
-  tagAcknowledged: number;
-}
+/** The Prometheus text of the figures now. */
+export function renderPrometheus(f: LiveFigures): string {
+  const out: string[] = [];
+  const id = f.id;
+  const run = `run_id="${esc(id.runId)}",scenario="${esc(id.scenario)}"`;
+  const family = (name: string, type: string, help: string): void => {
+    out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+  };
+  family('peakdrill_drill_info', 'gauge', 'The drill being served: run id, scenario and load model (always 1).');
+  out.push(`peakdrill_drill_info{${run},model="${id.model}"} 1`);
+  family('peakdrill_drill_running', 'gauge', '1 while the drill sends load, 0 once it ended (the figures are final).');
+  out.push(`peakdrill_drill_running ${f.running ? 1 : 0}`);
+  family('peakdrill_drill_elapsed_seconds', 'gauge', 'Seconds of the drill merged so far (the last closed second + 1).');
+  out.push(`peakdrill_drill_elapsed_seconds ${f.elapsedS}`);
 
-export interface DrillIdentity {
-  runId: string;
-  scenario: string;
-  model: 'open' | 'closed';
-}
-
-/** Cumulative figures of one drill, updated once per closed second. */
-export class PrometheusMetrics {
-  private readonly links = new Map<string, LinkSeries>();
-  private arrivals = 0;
-  private arrivalsPlanned = 0;
-  private dropped = 0;
-  private inFlight = 0;
-  private plannedRate = 0;
-  private achievedRate = 0;
-  private lateP99S = 0;
-  private generators = 0;
-  private elapsedS = 0;
-  private running = 1;
-
-  constructor(private readonly id: DrillIdentity) {}
-
-  observe(s: SecondReport): void {
-    const latencyByLink = new Map<string, Histogram>();
-    for (const h of s.histograms) if (!h.tag.includes('|')) latencyByLink.set(h.tag, h.histogram);
-    for (const line of s.lines) {
-      const l = this.series(line.link);
-      for (const k of OUTCOME_CLASSES) l.outcomes[k] += line.outcomes[k] ?? 0;
-      const per = s.perLink.get(line.link);
-      l.tagSent += per?.tagSent ?? 0;
-      l.tagAcknowledged += per?.tagAcknowledged ?? 0;
-      const h = latencyByLink.get(line.link);
-      if (h && h.totalCount > 0) {
-        const cum = countsAtOrBelow(h, BUCKETS_US);
-        for (let i = 0; i < cum.length; i++) l.buckets[i]! += cum[i]!;
-        l.count += h.totalCount;
-        l.sumS += (h.mean * h.totalCount) / 1e6;
-      }
-    }
-    this.arrivals += s.journeysStarted;
-    this.arrivalsPlanned += s.plannedRps ?? 0;
-    this.plannedRate = s.plannedRps ?? 0;
-    this.achievedRate = s.journeysStarted;
-    this.dropped += s.dropped;
-    this.inFlight = s.inFlight;
-    this.lateP99S = s.lateP99Ms / 1000;
-    this.generators = s.generators;
-    this.elapsedS = s.t + 1;
+  const links = f.sortedLinks();
+  family('peakdrill_requests_total', 'counter', 'Requests completed, by link and outcome class (ok, shed, http_4xx, http_5xx, timeout, ...).');
+  for (const [name, l] of links) for (const k of OUTCOME_CLASSES) out.push(`peakdrill_requests_total{link="${esc(name)}",outcome="${k}"} ${l.outcomes[k]}`);
+  family('peakdrill_request_duration_seconds', 'histogram', 'Latency from the scheduled send time (open model) or the send (closed model), merged from the HDR histograms.');
+  for (const [name, l] of links) {
+    const lk = `link="${esc(name)}"`;
+    const cum = countsAtOrBelow(l.latency, BUCKETS_US);
+    for (let i = 0; i < LATENCY_BUCKETS_S.length; i++) out.push(`peakdrill_request_duration_seconds_bucket{${lk},le="${LATENCY_BUCKETS_S[i]}"} ${cum[i]}`);
+    const count = l.latency.totalCount;
+    out.push(`peakdrill_request_duration_seconds_bucket{${lk},le="+Inf"} ${count}`);
+    out.push(`peakdrill_request_duration_seconds_sum{${lk}} ${round6(count === 0 ? 0 : (l.latency.mean * count) / 1e6)}`);
+    out.push(`peakdrill_request_duration_seconds_count{${lk}} ${count}`);
   }
+  family('peakdrill_shadow_tags_sent_total', 'counter', 'Requests sent with the shadow tag, by link.');
+  for (const [name, l] of links) out.push(`peakdrill_shadow_tags_sent_total{link="${esc(name)}"} ${l.tagSent}`);
+  family('peakdrill_shadow_tags_acknowledged_total', 'counter', 'Tagged requests the target acknowledged as test traffic, by link (coverage = acknowledged / sent).');
+  for (const [name, l] of links) out.push(`peakdrill_shadow_tags_acknowledged_total{link="${esc(name)}"} ${l.tagAcknowledged}`);
 
-  /** The drill ended: the figures are final (a last scrape reads them). */
-  finish(): void {
-    this.running = 0;
-    this.inFlight = 0;
-  }
-
-  render(): string {
-    const out: string[] = [];
-    const run = `run_id="${esc(this.id.runId)}",scenario="${esc(this.id.scenario)}"`;
-    const family = (name: string, type: string, help: string): void => {
-      out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
-    };
-    family('peakdrill_drill_info', 'gauge', 'The drill being served: run id, scenario and load model (always 1).');
-    out.push(`peakdrill_drill_info{${run},model="${this.id.model}"} 1`);
-    family('peakdrill_drill_running', 'gauge', '1 while the drill sends load, 0 once it ended (the figures are final).');
-    out.push(`peakdrill_drill_running ${this.running}`);
-    family('peakdrill_drill_elapsed_seconds', 'gauge', 'Seconds of the drill merged so far (the last closed second + 1).');
-    out.push(`peakdrill_drill_elapsed_seconds ${this.elapsedS}`);
-
-    const links = [...this.links].sort(([a], [b]) => a.localeCompare(b));
-    family('peakdrill_requests_total', 'counter', 'Requests completed, by link and outcome class (ok, shed, http_4xx, http_5xx, timeout, ...).');
-    for (const [name, l] of links) for (const k of OUTCOME_CLASSES) out.push(`peakdrill_requests_total{link="${esc(name)}",outcome="${k}"} ${l.outcomes[k]}`);
-    family('peakdrill_request_duration_seconds', 'histogram', 'Latency from the scheduled send time (open model) or the send (closed model), merged from the HDR histograms.');
-    for (const [name, l] of links) {
-      const lk = `link="${esc(name)}"`;
-      for (let i = 0; i < LATENCY_BUCKETS_S.length; i++) out.push(`peakdrill_request_duration_seconds_bucket{${lk},le="${LATENCY_BUCKETS_S[i]}"} ${l.buckets[i]}`);
-      out.push(`peakdrill_request_duration_seconds_bucket{${lk},le="+Inf"} ${l.count}`);
-      out.push(`peakdrill_request_duration_seconds_sum{${lk}} ${round6(l.sumS)}`);
-      out.push(`peakdrill_request_duration_seconds_count{${lk}} ${l.count}`);
-    }
-    family('peakdrill_shadow_tags_sent_total', 'counter', 'Requests sent with the shadow tag, by link.');
-    for (const [name, l] of links) out.push(`peakdrill_shadow_tags_sent_total{link="${esc(name)}"} ${l.tagSent}`);
-    family('peakdrill_shadow_tags_acknowledged_total', 'counter', 'Tagged requests the target acknowledged as test traffic, by link (coverage = acknowledged / sent).');
-    for (const [name, l] of links) out.push(`peakdrill_shadow_tags_acknowledged_total{link="${esc(name)}"} ${l.tagAcknowledged}`);
-
-    family('peakdrill_arrivals_total', 'counter', 'Journeys started (arrivals of the open model, iterations of the closed model).');
-    out.push(`peakdrill_arrivals_total ${this.arrivals}`);
-    family('peakdrill_arrivals_planned_total', 'counter', 'Arrivals the plan scheduled so far (open model; 0 for the closed model).');
-    out.push(`peakdrill_arrivals_planned_total ${round6(this.arrivalsPlanned)}`);
-    family('peakdrill_arrival_rate_planned', 'gauge', 'Arrivals per second the plan scheduled in the last closed second.');
-    out.push(`peakdrill_arrival_rate_planned ${this.plannedRate}`);
-    family('peakdrill_arrival_rate_achieved', 'gauge', 'Arrivals per second started in the last closed second.');
-    out.push(`peakdrill_arrival_rate_achieved ${this.achievedRate}`);
-    family('peakdrill_dropped_arrivals_total', 'counter', 'Arrivals not sent because the in-flight limit was reached.');
-    out.push(`peakdrill_dropped_arrivals_total ${this.dropped}`);
-    family('peakdrill_in_flight_requests', 'gauge', 'Requests in flight at the end of the last closed second, over every generator.');
-    out.push(`peakdrill_in_flight_requests ${this.inFlight}`);
-    family('peakdrill_generator_lateness_p99_seconds', 'gauge', "The generators' own scheduling lateness p99 in the last closed second (the worst generator).");
-    out.push(`peakdrill_generator_lateness_p99_seconds ${round6(this.lateP99S)}`);
-    family('peakdrill_generators', 'gauge', 'Load generators (worker threads, local or on agents) still reporting.');
-    out.push(`peakdrill_generators ${this.generators}`);
-    return out.join('\n') + '\n';
-  }
-
-  private series(link: string): LinkSeries {
-    let l = this.links.get(link);
-    if (!l) {
-      l = { outcomes: Object.fromEntries(OUTCOME_CLASSES.map((k) => [k, 0])) as Record<OutcomeClass, number>, buckets: BUCKETS_US.map(() => 0), count: 0, sumS: 0, tagSent: 0, tagAcknowledged: 0 };
-      this.links.set(link, l);
-    }
-    return l;
-  }
+  family('peakdrill_arrivals_total', 'counter', 'Journeys started (arrivals of the open model, iterations of the closed model).');
+  out.push(`peakdrill_arrivals_total ${f.arrivals}`);
+  family('peakdrill_arrivals_planned_total', 'counter', 'Arrivals the plan scheduled so far (open model; 0 for the closed model).');
+  out.push(`peakdrill_arrivals_planned_total ${round6(f.arrivalsPlanned)}`);
+  family('peakdrill_arrival_rate_planned', 'gauge', 'Arrivals per second the plan scheduled in the last closed second.');
+  out.push(`peakdrill_arrival_rate_planned ${f.plannedRate}`);
+  family('peakdrill_arrival_rate_achieved', 'gauge', 'Arrivals per second started in the last closed second.');
+  out.push(`peakdrill_arrival_rate_achieved ${f.achievedRate}`);
+  family('peakdrill_dropped_arrivals_total', 'counter', 'Arrivals not sent because the in-flight limit was reached.');
+  out.push(`peakdrill_dropped_arrivals_total ${f.dropped}`);
+  family('peakdrill_in_flight_requests', 'gauge', 'Requests in flight at the end of the last closed second, over every generator.');
+  out.push(`peakdrill_in_flight_requests ${f.inFlight}`);
+  family('peakdrill_generator_lateness_p99_seconds', 'gauge', "The generators' own scheduling lateness p99 in the last closed second (the worst generator).");
+  out.push(`peakdrill_generator_lateness_p99_seconds ${round6(f.lateP99S)}`);
+  family('peakdrill_generators', 'gauge', 'Load generators (worker threads, local or on agents) still reporting.');
+  out.push(`peakdrill_generators ${f.generators}`);
+  return out.join('\n') + '\n';
 }
 
 const esc = (v: string): string => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
@@ -175,7 +104,7 @@ export function parseListenAddress(flag: string, value: string): { host: string;
 }
 
 /** Serves `GET /metrics` from `metrics`; any other path is 404. */
-export async function serveMetrics(metrics: PrometheusMetrics, at: { host: string; port: number }): Promise<MetricsEndpoint> {
+export async function serveMetrics(figures: LiveFigures, at: { host: string; port: number }): Promise<MetricsEndpoint> {
   const times: number[] = [];
   let waiters: (() => void)[] = [];
   const server: Server = createServer((req, res) => {
@@ -184,7 +113,7 @@ export async function serveMetrics(metrics: PrometheusMetrics, at: { host: strin
       return;
     }
     res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
-    res.end(metrics.render(), () => {
+    res.end(renderPrometheus(figures), () => {
       times.push(Date.now());
       if (times.length > 5) times.shift();
       count++;
