@@ -55,6 +55,13 @@ describe('peakdrill run --metrics', () => {
     90_000,
   );
 
+  it('--otlp with another scheme is one clear error, exit 2', async () => {
+    const run = startPeakdrill(['run', '--url', 'http://127.0.0.1:9/', '--rate', '10', '--duration', '1s', '--otlp', 'grpc://127.0.0.1:4317']);
+    expect(await run.exited).toBe(2);
+    expect(run.stderr).toMatch(/--otlp takes an http\(s\) URL/);
+    expect(run.stderr).not.toMatch(/^\s+at /m);
+  }, 30_000);
+
   it('a bad address is one clear error, exit 2', async () => {
     const run = startPeakdrill(['run', '--url', 'http://127.0.0.1:9/', '--rate', '10', '--duration', '1s', '--metrics', 'nowhere:99999']);
     expect(await run.exited).toBe(2);
