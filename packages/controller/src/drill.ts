@@ -35,6 +35,7 @@ import { assertTargetsReachable } from './reachability.js';
 import { buildSummary, type SummaryInput } from './summary.js';
 import { DrillControl, type ControlRecord, type ControlState, type ControlVia } from './control/drill-control.js';
 import type { ControlCommand } from './control/replan.js';
+import { startObserving, type Observer } from './outputs/observe.js';
 
 /** Headroom before second 0 for agents, whose start instant is fixed when they are assigned. */
 const START_DELAY_MS = 400;
@@ -185,6 +186,7 @@ export class Drill {
       else handle(aggregator, msg);
     };
     let input!: SummaryInput;
+    let observer: Observer | null = null;
     try {
       await fleet.start(assignments, onMessage, this);
       if (handshake) {
@@ -225,10 +227,12 @@ export class Drill {
           if (note) this.notes.push(note);
         },
       });
+      if (plan.observe?.length) observer = startObserving(plan.observe, this.startMs, writer.dir);
       this.opts.onStarted?.(this);
       await fleet.finished;
     } finally {
       this.liveControl?.end();
+      await observer?.close();
       this.abortWatch.close();
       await fleet.close().catch(() => undefined);
     }

@@ -30,6 +30,17 @@ export interface Plan {
   abort: AbortRule[];
   isolation: PostCheck[];
   invariants: PostCheck[];
+  /** Target metrics scraped each second during the drill (`observe:`), stored in observe.ndjson. */
+  observe?: ObserveSource[];
+}
+
+/** One Prometheus /metrics page of the system under test and the series to read from it. */
+export interface ObserveSource {
+  /** What the charts call it (default: the URL's host:port). */
+  name: string;
+  url: string;
+  /** Metric names with an optional label selector; several matching series are summed. */
+  series: string[];
 }
 
 export interface HttpSettings {

@@ -16,6 +16,8 @@ export const RUN_FILES = {
   junit: 'junit.xml',
   /** Live control: one line per change (who, when, what); see docs/control.md. */
   control: 'control.ndjson',
+  /** `observe:` — the target's own metrics, one line per source per second. */
+  observe: 'observe.ndjson',
   /** Where the run's control API listens (while the drill runs). */
   controlEndpoint: 'control.json',
   /** The control API's per-run secret, mode 0600; never in summary.json, never served. */

@@ -6,6 +6,7 @@
 import { isMap, isScalar } from 'yaml';
 import type { HttpSettings, Plan, ShadowSettings, WarmupSettings } from '../plan.js';
 import { readAbort } from './abort.js';
+import { readObserve } from './observe.js';
 import { allowEntryProblem, hostAllowed, hostOf, notAllowedMessage, urlProblem } from './allowlist.js';
 import { readCapacity } from './capacity.js';
 import { feederColumns, readData } from './data.js';
@@ -18,7 +19,7 @@ import type { Ranged } from './problems.js';
 import { put, bool, duration, entries, fields, fraction, isEmpty, list, num, str, type Ctx, type Val } from './reader.js';
 import { didYouMean } from './suggest.js';
 
-export const TOP_KEYS = ['name', 'description', 'targets', 'allow', 'http', 'load', 'requests', 'journeys', 'data', 'shadow', 'capacity', 'abort', 'isolation', 'invariants'] as const;
+export const TOP_KEYS = ['name', 'description', 'targets', 'allow', 'http', 'load', 'requests', 'journeys', 'data', 'shadow', 'capacity', 'abort', 'isolation', 'invariants', 'observe'] as const;
 
 const UNDER_LOAD = 'belongs under `load:`';
 const TOP_ELSEWHERE: Record<string, string> = {
@@ -245,6 +246,8 @@ export function readScenario(ctx: Ctx, root: Val, opts: ReadOptions): Plan | und
   const isolation = isolationV ? readPostChecks(ctx, isolationV, refs, urls, targets) : [];
   const invariantsV = get('invariants');
   const invariants = invariantsV ? readPostChecks(ctx, invariantsV, refs, urls, targets) : [];
+  const observeV = get('observe');
+  const observe = observeV ? readObserve(ctx, observeV, urls, targets) : [];
 
   // Safety: every URL the drill touches must be loopback or allowed.
   for (const [tn, url] of Object.entries(targets)) urls.push({ url, what: `target \`${tn}\``, at: targetAt.get(tn) ?? null });
@@ -270,5 +273,6 @@ export function readScenario(ctx: Ctx, root: Val, opts: ReadOptions): Plan | und
     invariants,
   };
   if (description !== undefined) plan.description = description;
+  if (observe.length > 0) plan.observe = observe;
   return plan;
 }
