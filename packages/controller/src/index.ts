@@ -14,4 +14,4 @@ export { startOtlpExport, otlpMetricsUrl, exponentialBuckets, type OtlpExport } 
 export { DrillControl, type ControlRecord, type ControlState, type ControlVia } from './control/drill-control.js';
 export { parseControlWords, replan, levelAt, type ControlCommand } from './control/replan.js';
 export { serveControl, type ControlApi, type ControlEndpointFile, type Controllable } from './control/api.js';
-export { startObserving, type Observer, type ObserveLine } from './outputs/observe.js';
+export { startObserving, type Observer } from './outputs/observe.js';

@@ -95,6 +95,8 @@ suite('dashboard in chromium', () => {
     const { total, drawn } = await drawnCharts(page);
     expect(total).toBeGreaterThanOrEqual(4 * 4 + 2);
     expect(drawn).toBe(total);
+    // the target's side (observe:): one chart per source, drawn beside ours
+    expect(await page.locator('[data-testid="observe"] canvas[data-chart="observe"]').count()).toBe(2);
     const row = page.locator('tr[data-link="order.create"]');
     expect(await row.getAttribute('data-verdict')).toBe('failed');
     expect(await row.locator('[data-budget="failed"]').count()).toBeGreaterThan(0);
@@ -172,6 +174,7 @@ suite('dashboard in chromium', () => {
     await settled(page);
     const { total, drawn } = await drawnCharts(page);
     expect(drawn).toBe(total);
+    expect(await page.locator('[data-testid="observe"] canvas[data-chart="observe"]').count()).toBe(2);
     expect(requests).toEqual([]);
     expect(errors).toEqual([]);
     await page.screenshot({ path: join(SHOTS, 'report.png'), fullPage: true });

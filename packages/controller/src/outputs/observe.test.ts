@@ -5,10 +5,9 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { quickPlan } from '@peakdrill/core';
+import { quickPlan, type ObserveLine } from '@peakdrill/core';
 import { startTarget, type Target } from '@peakdrill/engine/testing';
 import { Drill } from '../drill.js';
-import type { ObserveLine } from './observe.js';
 
 let target: Target | null = null;
 afterEach(async () => {

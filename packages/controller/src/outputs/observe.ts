@@ -4,23 +4,11 @@
 
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { RUN_FILES, type ObserveSource } from '@peakdrill/core';
+import { RUN_FILES, type ObserveLine, type ObserveSource } from '@peakdrill/core';
 import { metricValue } from '../abort.js';
 
 /** A scrape slower than this counts as failed for that second (the next one starts on time). */
 const SCRAPE_TIMEOUT_MS = 900;
-
-/** One line of observe.ndjson: one source, one drill second. */
-export interface ObserveLine {
-  t: number;
-  /** Epoch ms the scrape started. */
-  ts: number;
-  source: string;
-  ok: boolean;
-  /** Series → value (several matching series summed); null when the page did not have it. */
-  values: Record<string, number | null>;
-  error?: string;
-}
 
 export interface Observer {
   /** Stops scraping and waits for scrapes in flight to be written. */

@@ -38,7 +38,7 @@ export interface RunFiles {
   path: string;
   summary: Summary;
   /** Absolute paths of the run's files (they may not all exist yet while a run is live). */
-  files: Record<'summary' | 'timeseries' | 'histograms' | 'report' | 'junit', string>;
+  files: Record<'summary' | 'timeseries' | 'histograms' | 'report' | 'junit' | 'observe', string>;
   /** Latest modification (epoch ms) of summary.json and timeseries.ndjson: tells a live run from a dead one. */
   updatedMs: number;
 }
@@ -59,6 +59,7 @@ export function readRunDir(path: string): RunFiles {
     histograms: join(dir, RUN_FILES.histograms),
     report: join(dir, RUN_FILES.report),
     junit: join(dir, RUN_FILES.junit),
+    observe: join(dir, RUN_FILES.observe),
   };
   let text: string;
   try {
