@@ -2,7 +2,7 @@
 // (OTLP/HTTP pushes), both over the same figures. At the end the figures are marked final and
 // each output delivers them once more before it closes.
 
-import { LiveFigures, otlpMetricsUrl, parseListenAddress, serveMetrics, startOtlpExport, type DrillIdentity, type MetricsEndpoint, type OtlpExport, type SecondReport } from '@peakdrill/controller';
+import { LiveFigures, loadOtlp, otlpMetricsUrl, parseListenAddress, serveMetrics, type DrillIdentity, type MetricsEndpoint, type OtlpExport, type SecondReport } from '@peakdrill/controller';
 
 export const DEFAULT_METRICS_ADDRESS = '127.0.0.1:9464';
 /** The longest wait at the end for a scraper to read the final figures. */
@@ -23,7 +23,7 @@ export async function startLiveOutputs(flags: { metrics?: string | boolean; otlp
   const otlpUrl = flags.otlp !== undefined ? otlpMetricsUrl(flags.otlp) : null;
   const at = flags.metrics !== undefined ? parseListenAddress('--metrics', typeof flags.metrics === 'string' ? flags.metrics : DEFAULT_METRICS_ADDRESS) : null;
   const endpoint: MetricsEndpoint | null = at ? await serveMetrics(figures, at) : null;
-  const otlp: OtlpExport | null = otlpUrl ? startOtlpExport(figures, otlpUrl) : null;
+  const otlp: OtlpExport | null = otlpUrl ? (await loadOtlp()).startOtlpExport(figures, otlpUrl) : null;
   let finished = false;
   return {
     metricsUrl: endpoint?.url ?? null,

@@ -12,7 +12,8 @@ import { newHistogram, quickPlan, recordMicros } from '@peakdrill/core';
 import { startTarget, type Target } from '@peakdrill/engine/testing';
 import { Drill } from '../drill.js';
 import { LiveFigures } from './live-figures.js';
-import { exponentialBuckets, indexAt, otlpMetricsUrl, startOtlpExport } from './otlp.js';
+import { exponentialBuckets, indexAt, startOtlpExport } from './otlp.js';
+import { otlpMetricsUrl } from './otlp-url.js';
 
 interface OtlpValue {
   asInt?: number | string;

@@ -18,7 +18,7 @@ import {
   type MetricData,
   type MetricProducer,
 } from '@opentelemetry/sdk-metrics';
-import { forEachRecorded, OUTCOME_CLASSES, UserError, type Histogram } from '@peakdrill/core';
+import { forEachRecorded, OUTCOME_CLASSES, type Histogram } from '@peakdrill/core';
 import type { LiveFigures } from './live-figures.js';
 
 /** The finest scale kept; exported at the finest scale whose buckets fit MAX_BUCKETS (the SDK's default size). */
@@ -59,19 +59,6 @@ export interface OtlpExport {
   /** Sends the figures now (the last, final export at the end of the drill). */
   flush(): Promise<void>;
   close(): Promise<void>;
-}
-
-/** `--otlp URL`: a collector base (`http://127.0.0.1:4318`) or the full `/v1/metrics` endpoint. */
-export function otlpMetricsUrl(value: string): string {
-  let u: URL;
-  try {
-    u = new URL(value);
-  } catch {
-    throw new UserError('BAD_FLAG', `--otlp takes an http(s) URL such as http://127.0.0.1:4318, got "${value}"`);
-  }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new UserError('BAD_FLAG', `--otlp takes an http(s) URL (OTLP/HTTP), got "${value}"`);
-  if (u.pathname === '/' || u.pathname === '') u.pathname = '/v1/metrics';
-  return u.toString();
 }
 
 export function startOtlpExport(figures: LiveFigures, url: string, opts: { intervalMs?: number } = {}): OtlpExport {
