@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startTarget, type Target } from '@peakdrill/engine/testing';
-import type { Summary } from '@peakdrill/core';
+import type { Summary, TimeseriesLine } from '@peakdrill/core';
 import type { ControlRecord } from '@peakdrill/controller';
 import { startPeakdrill } from '../spawn.fixture.js';
 
@@ -117,7 +117,12 @@ describe('peakdrill ctl', () => {
       expect(v.window.fromS).toBe(Math.ceil(r.atS));
       expect(v.windowSource).toBe('hold');
       expect(v.window.toS).toBeLessThanOrEqual(Math.ceil(stop.atS));
-      expect(Math.abs(v.achievedRps - raisedTo) / raisedTo).toBeLessThanOrEqual(0.02);
+      // the verdict's rate is that of exactly these seconds; all but the one the stop cut short ran at the raised rate
+      const lines = readFileSync(join(dir, 'timeseries.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as TimeseriesLine);
+      const inWindow = lines.filter((l) => l.t >= v.window.fromS && l.t < v.window.toS);
+      expect(inWindow.length).toBe(v.window.toS - v.window.fromS);
+      expect(v.achievedRps).toBeCloseTo(inWindow.reduce((a, l) => a + l.count, 0) / inWindow.length, 0);
+      for (const l of inWindow.filter((x) => x.t + 1 < stop.atS)) expect(near(l.count, raisedTo), `drill second ${l.t}: ${l.count} vs ${raisedTo}`).toBe(true);
       expect(v.budgets.every((b) => b.passed)).toBe(true);
       expect(summary.plan.load.stages.at(-1)).toMatchObject({ target: raisedTo });
       expect(summary.status).toBe('aborted');
