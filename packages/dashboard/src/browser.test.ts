@@ -21,7 +21,8 @@ const haveChromium = existsSync(CHROMIUM);
 // On CI a missing browser is a failure, never a silent skip.
 const suite = haveChromium || process.env['CI'] === 'true' ? describe : describe.skip;
 
-suite('dashboard in chromium', () => {
+// a page opened in chromium, drawn and read back, takes 4–6 s on a busy 2-core machine
+suite('dashboard in chromium', { timeout: 30_000 }, () => {
   let dir: string;
   let browser: Browser;
   let dash: ServedDashboard;
