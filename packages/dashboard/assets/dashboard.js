@@ -187,7 +187,7 @@
   // observe: the target's own series (one chart per source), on the same time axis as ours
   function observeChart(canvas, source) {
     if (!source) return null;
-    var sets = source.series.map(function (s, k) { return ds(s.perSecond ? s.name + ' /s' : s.name, pts(s.points), CYCLE[k % CYCLE.length]); });
+    var sets = source.series.map(function (s, k) { return ds(s.perSecond ? s.name + ' /s' : s.name, s.points, CYCLE[k % CYCLE.length]); });
     return make(canvas, { type: 'line', data: { datasets: sets }, options: timeOptions(source.name, 'value') });
   }
 
