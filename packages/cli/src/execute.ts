@@ -5,7 +5,8 @@ import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { exitCodeOf, formatSteadiness, formatVerdictMarkdown, formatVerdictTable, redactSummary, redactText, RUN_FILES, type Plan, type Summary } from '@peakdrill/core';
 import { LiveHub, serveDashboard, writeReport } from '@peakdrill/dashboard';
-import { assertRunnable, createNatsFleet, Drill, formatProgress, formatSummaryTable, type AgentLossMode, type DrillOptions, type SecondReport } from '@peakdrill/controller';
+import { assertRunnable, createNatsFleet, Drill, serveControl, type ControlApi, formatProgress, formatSummaryTable, type AgentLossMode, type DrillOptions, type SecondReport } from '@peakdrill/controller';
+import { startLiveOutputs, type LiveOutputs } from './live-metrics.js';
 import { numberFlag, type RunFlags } from './plan-flags.js';
 import { Terminal } from './terminal.js';
 
@@ -41,6 +42,8 @@ export async function runDrill(plan: Plan, flags: RunFlags, hooks: ExecuteHooks 
   const waitForAgents = new AbortController();
   const fleet = flags.nats ? natsFleetFor(flags, (n) => term.line(`note: ${n}`), waitForAgents.signal) : undefined;
   const served = hooks.dashboard ?? (flags.dashboard !== undefined ? await serveLive(flags) : null);
+  let metrics: LiveOutputs | null = null;
+  let control: Promise<ControlApi | null> = Promise.resolve(null);
   const drill = new Drill({
     plan,
     outDir: flags.out,
@@ -48,6 +51,7 @@ export async function runDrill(plan: Plan, flags: RunFlags, hooks: ExecuteHooks 
     ...(fleet ? { fleet } : {}),
     ...(shadowSecret ? { shadowSecret } : {}),
     onSecond: (s: SecondReport) => {
+      metrics?.observe(s);
       served?.hub.publish(drill.runId, { type: 'seconds', lines: s.lines });
       if (s.t >= totalS && s.all.count === 0) return; // nothing finished after the window
       const line = formatProgress(s, totalS);
@@ -58,6 +62,18 @@ export async function runDrill(plan: Plan, flags: RunFlags, hooks: ExecuteHooks 
       }
     },
     onNote: (n) => term.line(`note: ${redactText(n)}`),
+    onStarted: (d) => {
+      control = serveControl({ apply: (cmd, who, via) => d.control(cmd, who, via), state: () => d.controlState() }, d.dir, d.runId).then(
+        (api) => {
+          term.line(`control: peakdrill ctl ${d.dir} rate R | hold | resume | step +N% | stop   (API ${api.url}, docs/control.md)`);
+          return api;
+        },
+        (err: Error) => {
+          term.line(`note: live control is off: ${err.message}`);
+          return null;
+        },
+      );
+    },
   });
 
   let firstSignalAt = 0;
@@ -83,12 +99,18 @@ export async function runDrill(plan: Plan, flags: RunFlags, hooks: ExecuteHooks 
   if (served) term.line(`live: ${runUrl(served.url, drill.runId)}`);
   let summary: Summary;
   try {
+    metrics = await startLiveOutputs(flags, { runId: drill.runId, scenario: plan.name, model: plan.load.model });
+    if (metrics?.metricsUrl) term.line(`metrics: ${metrics.metricsUrl} (Prometheus text format)`);
+    if (metrics?.otlpUrl) term.line(`otlp: exporting to ${metrics.otlpUrl} every second`);
     // what the terminal, the step summary and --json show is what summary.json holds: redacted
     summary = redactSummary((await drill.run()).summary);
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     term.endStatus();
+    // a scraper that was reading the drill gets the final figures before the endpoint goes
+    await metrics?.finish((n) => term.line(`note: ${n}`));
+    await (await control)?.close();
   }
   term.block(formatSummaryTable(summary));
   if (summary.links.some((l) => l.verdict !== null) || summary.isolation.length + summary.invariants.length > 0 || (summary.faults?.length ?? 0) > 0) term.block(formatVerdictTable(summary));

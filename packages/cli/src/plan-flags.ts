@@ -27,6 +27,10 @@ export interface RunFlags {
   timeout?: string;
   allow: string[];
   dryRun?: string | boolean;
+  /** `run --metrics [host:port]`: serve the live drill to Prometheus. */
+  metrics?: string | boolean;
+  /** `run --otlp URL`: push the live drill over OTLP/HTTP. */
+  otlp?: string;
 }
 
 const collect = (v: string, prev: string[]): string[] => [...prev, v];

@@ -63,6 +63,8 @@ export interface SecondReport {
   inFlight: number;
   dropped: number;
   lateP99Ms: number;
+  /** Generators still reporting when the second closed (the others finished or were lost). */
+  generators: number;
   notes: string[];
   histograms: { tag: string; fromMs: number; toMs: number; histogram: Histogram }[];
 }
@@ -177,6 +179,26 @@ export class Aggregator {
     this.closeReadySeconds();
   }
 
+  /**
+   * Live control changed the stages, so the verdict window may move. Seconds already merged
+   * cannot be re-sorted (no per-second figures are kept): the window may grow or shrink at its
+   * end (a change takes effect ahead of now, so never before a merged second), or move to
+   * seconds not merged yet; otherwise it stays and the note says why.
+   */
+  setWindow(w: { fromS: number; toS: number }): string | null {
+    const old = this.opts.window;
+    if (old && old.fromS === w.fromS) {
+      this.opts.window = w;
+      return null;
+    }
+    if (w.fromS >= this.nextT) {
+      this.opts.window = w;
+      for (const t of this.links.values()) t.window = { outcomes: emptyOutcomes(), started: 0, latency: newHistogram(), hops: new Map(), seconds: new Set() };
+      return null;
+    }
+    return `the verdict window stays at seconds ${old?.fromS ?? 0}–${old?.toS ?? 0}: the stages that ran would put it at seconds ${w.fromS}–${w.toS}, which were already merged`;
+  }
+
   /** Closes every second still pending (end of run). */
   flush(): void {
     const ts = [...this.pending.keys()].sort((a, b) => a - b);
@@ -282,6 +304,7 @@ export class Aggregator {
       inFlight: p.inFlight,
       dropped: p.dropped,
       lateP99Ms: p.lateP99Us / 1000,
+      generators: this.alive.size,
       notes: p.notes,
       histograms,
     });

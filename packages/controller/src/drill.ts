@@ -37,9 +37,15 @@ import { assertTargetsReachable } from './reachability.js';
 import { buildSummary, type SummaryInput } from './summary.js';
 import { FaultRunner } from './faults/runner.js';
 import { rehearsalOfRun } from './rehearsal.js';
+import { DrillControl, type ControlRecord, type ControlState, type ControlVia } from './control/drill-control.js';
+import type { ControlCommand } from './control/replan.js';
+import { startObserving, type Observer } from './outputs/observe.js';
 
 /** Headroom before second 0 for agents, whose start instant is fixed when they are assigned. */
 const START_DELAY_MS = 400;
+/** A live change takes effect this far ahead of the request, so every generator has it before its instant. */
+const CONTROL_LEAD_LOCAL_MS = 50;
+const CONTROL_LEAD_AGENTS_MS = 300;
 /** Second 0 is this far after the last local generator said ready: the start message's trip to each thread. */
 const READY_MARGIN_MS = 50;
 
@@ -71,6 +77,8 @@ export interface DrillOptions {
   runId?: string;
   onSecond?: (s: SecondReport, drill: Drill) => void;
   onNote?: (note: string) => void;
+  /** Second 0 is set and the run directory exists: live control is possible from here on. */
+  onStarted?: (drill: Drill) => void;
   /** Called when the preflight passed (or was not needed), before the run directory exists. */
   onPreflight?: (results: PreflightResult[]) => void;
 }
@@ -95,6 +103,7 @@ export class Drill {
   private startMs = 0;
   private abortWatch: AbortWatch = watchAbortRules([]);
   private faultRecords: FaultRecord[] = [];
+  private liveControl: DrillControl | null = null;
 
   constructor(private readonly opts: DrillOptions) {
     this.plan = opts.plan;
@@ -117,6 +126,17 @@ export class Drill {
     this.stoppedBy = reason;
     if (abort) this.abortInfo = abort;
     this.fleet?.send({ type: 'stop', reason });
+  }
+
+  /** Live control (`peakdrill ctl`, the control API): throws DRILL_NOT_STARTED / DRILL_ENDED. */
+  control(cmd: ControlCommand, who: string, via: ControlVia): ControlRecord {
+    if (!this.liveControl) throw new UserError('DRILL_NOT_STARTED', 'the drill has not started yet: try again in a moment');
+    return this.liveControl.apply(cmd, who, via);
+  }
+
+  controlState(): ControlState {
+    if (!this.liveControl) throw new UserError('DRILL_NOT_STARTED', 'the drill has not started yet: try again in a moment');
+    return this.liveControl.state();
   }
 
   get stopped(): boolean {
@@ -176,6 +196,7 @@ export class Drill {
       else handle(aggregator, msg);
     };
     let input!: SummaryInput;
+    let observer: Observer | null = null;
     try {
       await fleet.start(assignments, onMessage, this);
       if (handshake) {
@@ -202,14 +223,35 @@ export class Drill {
       for (const msg of early.splice(0)) handle(agg, msg);
       if (handshake) fleet.go!(this.startMs);
       faults.start(this.startMs);
+      this.liveControl = new DrillControl({
+        plan,
+        startMs: this.startMs,
+        totalMs: this.durationMs,
+        // local threads hear a change within a millisecond; agents over NATS need more
+        leadMs: handshake ? CONTROL_LEAD_LOCAL_MS : CONTROL_LEAD_AGENTS_MS,
+        dir: writer.dir,
+        levelChangesRefused: handshake ? null : 'live level changes do not reach agents over NATS yet (docs/control.md)',
+        send: (msg) => fleet.send(msg),
+        stop: (reason) => this.stop(reason, { cause: 'request', rule: 'control', atS: (Date.now() - this.startMs) / 1000, figures: {}, reason }),
+        onStages: () => {
+          const note = agg.setWindow(verdictWindow(plan.load, this.durationMs / 1000, plan.faults));
+          if (note) this.notes.push(note);
+        },
+      });
+      if (plan.observe?.length) observer = startObserving(plan.observe, this.startMs, writer.dir);
+      this.opts.onStarted?.(this);
       await fleet.finished;
     } finally {
       this.faultRecords = await faults.finish();
+      this.liveControl?.end();
+      await observer?.close();
       this.abortWatch.close();
       await fleet.close().catch(() => undefined);
     }
     agg.flush();
     const writer = this.writer!;
+    const changes = this.liveControl?.history.length ?? 0;
+    if (changes > 0) this.notes.push(`live control: ${changes} change${changes === 1 ? '' : 's'} during the drill (${RUN_FILES.control}); the plan in this summary is the stages that ran`);
 
     let status: RunStatus;
     if (this.failures.length === count) status = 'error';
@@ -308,8 +350,12 @@ function windowTotals(aggregator: Aggregator, plan: Plan, durationS: number): Li
 /** Planned rates per second: the whole drill and each journey's first link (open model only). */
 function plannedRates(plan: Plan): { total: (t: number) => number | null; forLink: (link: string, t: number) => number | null } {
   if (plan.load.model !== 'open') return { total: () => null, forLink: () => null };
-  const schedule = new ArrivalSchedule(plan.load.startRate, plan.load.stages, 1);
+  const load = plan.load;
+  let stages = load.stages;
+  let schedule = new ArrivalSchedule(load.startRate, stages, 1);
   const total = (t: number): number | null => {
+    // live control replaces the stages: plan from the ones in effect
+    if (load.stages !== stages) schedule = new ArrivalSchedule(load.startRate, (stages = load.stages), 1);
     if (t * 1000 >= schedule.totalMs) return null;
     return round1(schedule.arrivalsBy((t + 1) * 1000) - schedule.arrivalsBy(t * 1000));
   };

@@ -9,3 +9,13 @@ export { runPostChecks, drillFigures } from './post-checks.js';
 export * from './distributed/index.js';
 export { searchCapacity, type CapacityOptions, type CapacityResult, type CapacityStep } from './capacity.js';
 export { verifyProtection, protectMultiples, PLATEAU_SHARE, HARD_FAILURE_MAX, RECOMMENDED_SHARE, type ProtectOptions, type ProtectResult, type ProtectStep } from './protect.js';
+export { renderPrometheus, serveMetrics, parseListenAddress, latencyBucketIndex, LATENCY_BUCKETS_S, type MetricsEndpoint } from './outputs/prometheus.js';
+export { LiveFigures, type DrillIdentity } from './outputs/live-figures.js';
+export { otlpMetricsUrl } from './outputs/otlp-url.js';
+export type { OtlpExport } from './outputs/otlp.js';
+/** The OTLP exporter, loaded on demand: the OpenTelemetry SDK costs a second of start-up on a busy machine. */
+export const loadOtlp = (): Promise<typeof import('./outputs/otlp.js')> => import('./outputs/otlp.js');
+export { DrillControl, type ControlRecord, type ControlState, type ControlVia } from './control/drill-control.js';
+export { parseControlWords, replan, levelAt, type ControlCommand } from './control/replan.js';
+export { serveControl, type ControlApi, type ControlEndpointFile, type Controllable } from './control/api.js';
+export { startObserving, type Observer } from './outputs/observe.js';

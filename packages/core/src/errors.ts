@@ -83,6 +83,14 @@ export const ERROR_CODES = {
   DASHBOARD_PORT_IN_USE: 'the dashboard port is taken',
   DASHBOARD_TOKEN_REQUIRED: 'the dashboard binds beyond loopback without a token',
   DASHBOARD_TOKEN_WEAK: 'the dashboard token is too short',
+  // live control and outputs (peakdrill ctl, --metrics, --otlp)
+  BAD_COMMAND: 'a control command that does not parse (rate R, hold, resume, step ±N%, stop)',
+  DRILL_NOT_RUNNING: 'the run folder has no drill running to control',
+  DRILL_NOT_STARTED: 'the drill has not started yet, so it cannot be controlled',
+  DRILL_ENDED: 'the drill has ended, so it cannot be controlled',
+  CONTROL_REFUSED: 'the drill refused the control command (see the message)',
+  CONTROL_NOT_SUPPORTED: 'this kind of drill does not take that control command',
+  METRICS_LISTEN: 'the metrics endpoint cannot listen where it was asked to',
   // the reference stack (peakdrill stack)
   STORE_UNREACHABLE: 'the stack cannot reach its PostgreSQL',
   REDIS_UNREACHABLE: 'the stack cannot reach its Redis',

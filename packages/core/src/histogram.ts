@@ -218,3 +218,33 @@ export function percentileCurve(h: Histogram): { percentile: number; ms: number 
   for (const p of steps) points.push({ percentile: p, ms: usToMs(h.getValueAtPercentile(p)) });
   return points;
 }
+
+/**
+ * Calls `fn` for every populated HDR bucket, ascending, with the top of the bucket (the value
+ * getValueAtPercentile reports for it) and its count: for turning a histogram into another
+ * bucket layout (Prometheus `le` buckets, OpenTelemetry exponential buckets) without samples.
+ */
+export function forEachRecorded(h: Histogram, fn: (valueUs: number, count: number) => void): void {
+  if (h.totalCount === 0) return;
+  const js = h as unknown as hdr.JsHistogram;
+  for (let i = 0; i < js.countsArrayLength; i++) {
+    const c = js.getCountAtIndex(i);
+    if (c !== 0) fn(js.highestEquivalentValue(js.valueFromIndex(i)), c);
+  }
+}
+
+/**
+ * How many recorded values are at or below each bound (µs, ascending): cumulative counts, the
+ * shape of Prometheus `le` buckets. The last entry is not the total: values above the last
+ * bound are left out.
+ */
+export function countsAtOrBelow(h: Histogram, boundsUs: readonly number[]): number[] {
+  const perBound = new Array<number>(boundsUs.length).fill(0);
+  let b = 0;
+  forEachRecorded(h, (v, c) => {
+    while (b < boundsUs.length && v > boundsUs[b]!) b++;
+    if (b < boundsUs.length) perBound[b]! += c;
+  });
+  let run = 0;
+  return perBound.map((n) => (run += n));
+}

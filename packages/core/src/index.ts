@@ -10,3 +10,4 @@ export * from './verdict/index.js';
 export * from './scenario/index.js';
 export * from './runfiles/redact.js';
 export * from './runfiles/notes.js';
+export * from './runfiles/observe.js';

@@ -36,12 +36,23 @@ export interface Plan {
   owners?: Record<string, Owner>;
   /** The campaign (series of rounds before a peak) this drill belongs to, e.g. `double11-2026`. */
   campaign?: string;
+  /** Target metrics scraped each second during the drill (`observe:`), stored in observe.ndjson. */
+  observe?: ObserveSource[];
 }
 
 export interface Owner {
   owner: string;
   /** The latency the owner promises for the hop (its p99), ms. */
   slaMs?: number;
+}
+
+/** One Prometheus /metrics page of the system under test and the series to read from it. */
+export interface ObserveSource {
+  /** What the charts call it (default: the URL's host:port). */
+  name: string;
+  url: string;
+  /** Metric names with an optional label selector; several matching series are summed. */
+  series: string[];
 }
 
 export interface HttpSettings {

@@ -3,7 +3,7 @@
 // use the same shapes over NATS (wrapped with a protocol version). Histograms cross encoded
 // (HDR compressed base64), one per link per interval, never as raw samples.
 
-import type { Plan } from './plan.js';
+import type { Plan, Stage } from './plan.js';
 import type { OutcomeCounts } from './runfiles/summary.js';
 
 /** v2: agents pre-merge their generators' seconds, and a run's messages are authenticated. */
@@ -117,7 +117,13 @@ export type GeneratorMessage = ReadyMessage | IntervalMessage | DoneMessage | Fa
 export type ControlMessage =
   | { type: 'start'; startAtMs: number }
   | { type: 'stop'; reason: string }
-  | { type: 'rescale'; share: number };
+  | { type: 'rescale'; share: number }
+  /**
+   * Live control (`peakdrill ctl`): the drill's stages from now on, replacing the plan's. They
+   * equal the stages in effect up to the instant the change takes effect (the controller picks
+   * it a little ahead), so arrivals already due keep their due times and nothing is re-sent.
+   */
+  | { type: 'stages'; stages: Stage[] };
 
 export type { OutcomeCounts };
 

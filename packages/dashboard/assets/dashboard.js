@@ -204,12 +204,20 @@
     return make(canvas, { type: 'line', data: { datasets: sets }, options: timeOptions(kind === 'overview-rps' ? 'Achieved rate, every link' : 'p99 latency, every link', kind === 'overview-rps' ? 'req/s' : 'p99 (ms)') });
   }
 
+  // observe: the target's own series (one chart per source), on the same time axis as ours
+  function observeChart(canvas, source) {
+    if (!source) return null;
+    var sets = source.series.map(function (s, k) { return ds(s.perSecond ? s.name + ' /s' : s.name, s.points, CYCLE[k % CYCLE.length]); });
+    return make(canvas, { type: 'line', data: { datasets: sets }, options: timeOptions(source.name, 'value') });
+  }
+
   function drawOne(canvas) {
     var kind = canvas.getAttribute('data-chart');
     var i = Number(canvas.getAttribute('data-link'));
     var l = data.series.links[i];
     try {
-      if (kind === 'overview-rps' || kind === 'overview-p99') overviewChart(canvas, kind);
+      if (kind === 'observe') observeChart(canvas, (data.observe || [])[i]);
+      else if (kind === 'overview-rps' || kind === 'overview-p99') overviewChart(canvas, kind);
       else if (kind === 'percentiles') percentileChart(canvas, l.link, data.percentiles);
       else if (kind === 'hops') hopsChart(canvas, (data.summary.links || []).find(function (x) { return x.name === l.link; }));
       else linkTimeChart(canvas, kind, l);
@@ -252,7 +260,7 @@
       data.series = { links: j.links, lastT: j.lastT, resolutionS: 1, maxPoints: 0 };
       document.querySelectorAll('canvas[data-chart]').forEach(function (canvas) {
         var kind = canvas.getAttribute('data-chart');
-        if (kind === 'percentiles' || kind === 'hops') return;
+        if (kind === 'percentiles' || kind === 'hops' || kind === 'observe') return;
         var i = Number(canvas.getAttribute('data-link'));
         if (kind.indexOf('overview') === 0) overviewChart(canvas, kind); else linkTimeChart(canvas, kind, data.series.links[i]);
       });

@@ -97,6 +97,17 @@ suite('dashboard in chromium', { timeout: 120_000 }, () => {
     const { total, drawn } = await drawnCharts(page);
     expect(total).toBeGreaterThanOrEqual(4 * 4 + 2);
     expect(drawn).toBe(total);
+    // the target's side (observe:): one chart per source, drawn beside ours
+    expect(await page.locator('[data-testid="observe"] canvas[data-chart="observe"]').count()).toBe(2);
+    // with its data: the gateway's shed counter as per-second increases (40/s during the spike)
+    const shed = await page.evaluate(() => {
+      const canvas = document.querySelector('[data-testid="observe"] canvas[data-chart="observe"]') as HTMLCanvasElement;
+      const chart = (window as unknown as { Chart: { getChart(c: HTMLCanvasElement): { data: { datasets: { data: { x: number; y: number | null }[] }[] } } } }).Chart.getChart(canvas);
+      return chart.data.datasets[0]!.data.filter((p) => Number.isFinite(p.x) && p.y !== null).map((p) => p.y as number);
+    });
+    expect(shed.length).toBe(179);
+    expect(Math.max(...shed)).toBe(40);
+    await page.locator('[data-testid="observe"]').screenshot({ path: join(SHOTS, 'run-observe.png') });
     const row = page.locator('tr[data-link="order.create"]');
     expect(await row.getAttribute('data-verdict')).toBe('failed');
     expect(await row.locator('[data-budget="failed"]').count()).toBeGreaterThan(0);
@@ -199,6 +210,7 @@ suite('dashboard in chromium', { timeout: 120_000 }, () => {
     await settled(page);
     const { total, drawn } = await drawnCharts(page);
     expect(drawn).toBe(total);
+    expect(await page.locator('[data-testid="observe"] canvas[data-chart="observe"]').count()).toBe(2);
     expect(requests).toEqual([]);
     expect(errors).toEqual([]);
     await page.screenshot({ path: join(SHOTS, 'report.png'), fullPage: true });

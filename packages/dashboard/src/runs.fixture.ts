@@ -296,6 +296,20 @@ export function writeFixtureRun(run: FixtureRun): WrittenFixture {
 
 export const XSS_NAME = '<script>alert(1)</script>';
 
+/** observe.ndjson of a run: the gateway's shed counter and CPU (counters), the store's pool waits (a gauge). */
+export function writeObserveFixture(dir: string, startMs: number, seconds: number): void {
+  const lines: string[] = [];
+  let shed = 0;
+  let cpu = 0;
+  for (let t = 0; t < seconds; t++) {
+    shed += t >= 90 && t < 110 ? 40 : 2;
+    cpu += 0.4 + (t >= 90 && t < 110 ? 0.5 : 0);
+    lines.push(JSON.stringify({ t, ts: startMs + t * 1000, source: 'gateway', ok: true, values: { 'peakdrill_stack_shed_total{service="gateway"}': shed, process_cpu_seconds_total: Math.round(cpu * 100) / 100 } }));
+    lines.push(JSON.stringify({ t, ts: startMs + t * 1000, source: 'store', ok: true, values: { 'db_pool_connections{state="waiting"}': t >= 90 && t < 110 ? 12 : 0 } }));
+  }
+  writeFileSync(join(dir, 'observe.ndjson'), lines.join('\n') + '\n');
+}
+
 /** The standard set: a passed run, a failed one (budgets and an isolation check), an aborted one, and an XSS-named link. */
 export function writeStandardRuns(runsDir: string): { passed: WrittenFixture; failed: WrittenFixture; aborted: WrittenFixture } {
   const hops = [
@@ -339,6 +353,7 @@ export function writeStandardRuns(runsDir: string): { passed: WrittenFixture; fa
     ],
     notes: ['agent agent-2 lost at 02:41; its share was carried by the others', 'abort rule health http://ops:h3alth-pw@127.0.0.1:9000/health?sig=sig-777 did not answer for 2 s'],
   });
+  writeObserveFixture(failed.dir, Date.parse(failed.summary.startedAt), 180);
   const aborted = writeFixtureRun({
     runsDir,
     id: '20261123-001500-flashsale-cc03',

@@ -2,7 +2,7 @@
 // inline data and the JSON API, so the three can never disagree.
 
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
-import { chainMap, readRunNotes, readTimeseries, redactSummary, type ChainMap, type RunNote, type RunFiles, type Summary, type TimeseriesLine } from '@peakdrill/core';
+import { chainMap, observedSources, readObserveFile, readRunNotes, readTimeseries, redactSummary, type ChainMap, type ObservedSource, type RunNote, type RunFiles, type Summary, type TimeseriesLine } from '@peakdrill/core';
 import { readPercentiles, type LinkPercentiles } from './percentiles.js';
 import { buildSeries, DEFAULT_MAX_POINTS, type SeriesSet } from './series.js';
 
@@ -29,6 +29,8 @@ export interface RunView {
   offset: number;
   /** Per link, the last second seen and the running totals (live figures start from these). */
   totals: Record<string, { lastT: number; count: number; errors: number; shed: number }>;
+  /** The target's own metrics (`observe:` in the scenario), per source; empty without them. */
+  observe: ObservedSource[];
   /** API base of this run in the dashboard (`/api/runs/<id>`); null in a report opened from disk. */
   api: string | null;
   generatedAt: string;
@@ -100,6 +102,7 @@ export function buildRunView(run: RunFiles, options: ViewOptions = {}): RunView 
     percentiles: options.percentiles ? readPercentiles(run.files.histograms) : null,
     offset,
     totals,
+    observe: observedSources(readObserveFile(run.files.observe)),
     api: options.api ?? null,
     generatedAt: new Date().toISOString(),
     chain,

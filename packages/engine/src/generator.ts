@@ -105,6 +105,12 @@ export class Generator implements JourneyHost, ModelHost {
     if (msg.type === 'start') this.resolveStart?.(msg.startAtMs);
     else if (msg.type === 'stop') this.stop();
     else if (msg.type === 'rescale') this.model.rescale(msg.share, performance.now());
+    else if (msg.type === 'stages') {
+      // live control: the models read the plan's stages, so the new ones apply from the next wake-up
+      this.a.plan.load.stages = msg.stages;
+      this.model.replan();
+      if (this.sending) this.clock.wakeAt(performance.now());
+    }
   }
 
   /** Stop sending now; in-flight requests get a short grace, then the pools are torn down. */

@@ -3,6 +3,7 @@ import { makeRunId, UserError, type Plan } from '@peakdrill/core';
 import { dryRun, formatDryRun } from '@peakdrill/engine';
 import { numberFlag, planFromFlags, runFlags, type RunFlags } from '../plan-flags.js';
 import { executeDrill } from '../execute.js';
+import { DEFAULT_METRICS_ADDRESS } from '../live-metrics.js';
 
 export function register(program: Command): void {
   const cmd = program
@@ -19,6 +20,8 @@ Examples:
   peakdrill run --url http://127.0.0.1:8080/ --rate 500 --duration 10s --budget "p99<250ms"`,
     );
   runFlags(cmd);
+  cmd.option('--metrics [host:port]', `serve the live drill in the Prometheus text format on /metrics (default ${DEFAULT_METRICS_ADDRESS})`);
+  cmd.option('--otlp <url>', 'push the live drill over OTLP/HTTP every second (a collector such as http://127.0.0.1:4318)');
   cmd.action(async (scenario: string | undefined, flags: RunFlags) => {
     const plan: Plan = planFromFlags(scenario, flags);
     if (flags.dryRun !== undefined) {

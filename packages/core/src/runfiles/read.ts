@@ -38,7 +38,7 @@ export interface RunFiles {
   path: string;
   summary: Summary;
   /** Absolute paths of the run's files (they may not all exist yet while a run is live). */
-  files: Record<keyof typeof RUN_FILES, string>;
+  files: Record<'summary' | 'timeseries' | 'histograms' | 'report' | 'junit' | 'observe', string>;
   /** Latest modification (epoch ms) of summary.json and timeseries.ndjson: tells a live run from a dead one. */
   updatedMs: number;
 }
@@ -60,6 +60,7 @@ export function readRunDir(path: string): RunFiles {
     report: join(dir, RUN_FILES.report),
     junit: join(dir, RUN_FILES.junit),
     faults: join(dir, RUN_FILES.faults),
+    observe: join(dir, RUN_FILES.observe),
   };
   let text: string;
   try {

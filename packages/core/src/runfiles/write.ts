@@ -16,6 +16,14 @@ export const RUN_FILES = {
   report: 'report.html',
   junit: 'junit.xml',
   faults: 'faults.ndjson',
+  /** Live control: one line per change (who, when, what); see docs/control.md. */
+  control: 'control.ndjson',
+  /** `observe:` — the target's own metrics, one line per source per second. */
+  observe: 'observe.ndjson',
+  /** Where the run's control API listens (while the drill runs). */
+  controlEndpoint: 'control.json',
+  /** The control API's per-run secret, mode 0600; never in summary.json, never served. */
+  controlSecret: 'control.secret',
 } as const;
 
 export const RUN_ID_PATTERN = /^[0-9]{8}-[0-9]{6}-[A-Za-z0-9._-]{1,80}$/;

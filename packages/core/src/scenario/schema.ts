@@ -6,6 +6,7 @@
 import { isMap, isScalar } from 'yaml';
 import type { HttpSettings, HttpTransport, Plan, ShadowSettings, WarmupSettings } from '../plan.js';
 import { readAbort } from './abort.js';
+import { readObserve } from './observe.js';
 import { allowEntryProblem, hostAllowed, hostOf, notAllowedMessage, urlProblem } from './allowlist.js';
 import { readCapacity } from './capacity.js';
 import { readFaults } from './faults.js';
@@ -21,7 +22,7 @@ import type { Ranged } from './problems.js';
 import { put, bool, duration, entries, fields, fraction, isEmpty, list, num, str, type Ctx, type Val } from './reader.js';
 import { didYouMean } from './suggest.js';
 
-export const TOP_KEYS = ['name', 'description', 'targets', 'allow', 'http', 'load', 'requests', 'journeys', 'data', 'shadow', 'capacity', 'abort', 'isolation', 'invariants', 'faults', 'owners', 'campaign'] as const;
+export const TOP_KEYS = ['name', 'description', 'targets', 'allow', 'http', 'load', 'requests', 'journeys', 'data', 'shadow', 'capacity', 'abort', 'isolation', 'invariants', 'faults', 'owners', 'campaign', 'observe'] as const;
 
 const UNDER_LOAD = 'belongs under `load:`';
 const TOP_ELSEWHERE: Record<string, string> = {
@@ -259,6 +260,8 @@ export function readScenario(ctx: Ctx, root: Val, opts: ReadOptions): Plan | und
   const faults = faultsV ? readFaults(ctx, faultsV, { links: jr.links, targets, targetNames, drillMs }, urls) : [];
   const owners = get('owners') ? readOwners(ctx, get('owners')!) : undefined;
   const campaign = get('campaign') ? readCampaign(ctx, get('campaign')!) : undefined;
+  const observeV = get('observe');
+  const observe = observeV ? readObserve(ctx, observeV, urls, targets) : [];
 
   // Safety: every URL the drill touches must be loopback or allowed.
   for (const [tn, url] of Object.entries(targets)) urls.push({ url, what: `target \`${tn}\``, at: targetAt.get(tn) ?? null });
@@ -287,5 +290,6 @@ export function readScenario(ctx: Ctx, root: Val, opts: ReadOptions): Plan | und
   if (owners !== undefined) plan.owners = owners;
   if (campaign !== undefined) plan.campaign = campaign;
   if (description !== undefined) plan.description = description;
+  if (observe.length > 0) plan.observe = observe;
   return plan;
 }

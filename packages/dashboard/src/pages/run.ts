@@ -177,6 +177,7 @@ ${reportMode ? html`<a class="button" href="timeseries.ndjson">Raw per-second da
 </div>
 <div class="charts">${chart('overview-rps', null, 'achieved rate of every link', true)}${chart('overview-p99', null, 'p99 latency of every link', true)}</div>
 </section>
+${observeSection(view)}
 ${view.series.links.map((l, i) => linkSection(view, l, i))}
 ${steadinessSection(s)}
 ${chainSection(view.chain)}
@@ -187,6 +188,15 @@ ${checksTable('Invariants', s.invariants, 'invariants')}
 ${s.agents && s.agents.length ? html`<section class="card"><h2>Load generators</h2><table><thead><tr><th>Agent</th><th class="num">Share</th><th class="num">Achieved</th><th class="num">Requests</th><th>Lost</th></tr></thead><tbody>${s.agents.map((a) => html`<tr><td>${a.name}</td><td class="num">${formatRatio(a.share)}</td><td class="num">${formatRps(a.achievedRps)}</td><td class="num">${formatCount(a.count)}</td><td>${a.lost ? `at ${formatDuration(a.lost.atS)}: ${a.lost.reason}` : '—'}</td></tr>`)}</tbody></table></section>` : ''}
 ${scenarioSection(s)}
 <footer>peakdrill · run ${s.id}</footer>`;
+}
+
+/** `observe:` — the target's own metrics, one chart per source, beside the client-side figures. */
+function observeSection(view: RunView): SafeHtml | string {
+  if (view.observe.length === 0) return '';
+  return html`<section class="card" data-testid="observe">
+<div class="toolbar"><h2>The target's side</h2><span class="spacer"></span><span class="small muted">scraped each second from the scenario's <code>observe:</code> sources · counters (<code>_total</code>) as per-second increases</span></div>
+<div class="charts">${view.observe.map((o, i) => chart('observe', i, `${o.name}: ${o.series.map((x) => x.name).join(', ')}`))}</div>
+</section>`;
 }
 
 /** The run page as a whole HTML document (dashboard: `linked` assets; report: `inline`). */

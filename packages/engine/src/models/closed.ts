@@ -94,6 +94,9 @@ export class ClosedModel implements LoadModelRunner {
     this.a.share = share;
   }
 
+  /** The VU count is read from the plan's stages on every tick. */
+  replan(): void {}
+
   takeDropped(): number {
     return 0;
   }

@@ -28,6 +28,11 @@ export interface LoadModelRunner {
   restart(run: JourneyRun, now: number): void;
   /** This generator now carries `share` of the drill (another generator was lost). */
   rescale(share: number, now: number): void;
+  /**
+   * The plan's stages were replaced (live control); they are the same as before up to the
+   * instant the change takes effect, so journeys already started keep their due times.
+   */
+  replan(): void;
   /** Arrivals refused since the last call (open model at maxInFlight). */
   takeDropped(): number;
 }

@@ -17,6 +17,7 @@ import { performance } from 'node:perf_hooks';
 
 export class OpenModel implements LoadModelRunner {
   private schedule: ArrivalSchedule;
+  private share: number;
   private next = 0;
   private readonly phase: number;
   private maxInFlight: number;
@@ -33,6 +34,7 @@ export class OpenModel implements LoadModelRunner {
   ) {
     const load = a.plan.load;
     if (load.model !== 'open') throw new Error('OpenModel needs an open-model plan');
+    this.share = a.share;
     this.schedule = new ArrivalSchedule(load.startRate, load.stages, a.share);
     // generators interleave their arrivals instead of all sending at the same instants
     this.phase = a.count > 1 ? a.index / a.count : 0;
@@ -92,6 +94,7 @@ export class OpenModel implements LoadModelRunner {
   rescale(share: number, now: number): void {
     const load = this.a.plan.load;
     if (load.model !== 'open') return;
+    this.share = share;
     this.schedule = new ArrivalSchedule(load.startRate, load.stages, share);
     this.next = Math.ceil(this.schedule.arrivalsBy(now - this.host.perfStart) - this.phase);
     this.maxInFlight = Math.max(1, Math.ceil(load.maxInFlight * share));
@@ -101,6 +104,12 @@ export class OpenModel implements LoadModelRunner {
       this.backlog = grown;
       this.backlogHead = 0;
     }
+  }
+
+  replan(): void {
+    // same arrivals up to the change: the n-th arrival keeps its index, only later due times move
+    const load = this.a.plan.load;
+    if (load.model === 'open') this.schedule = new ArrivalSchedule(load.startRate, load.stages, this.share);
   }
 
   takeDropped(): number {
