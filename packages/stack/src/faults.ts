@@ -8,7 +8,9 @@
 // leaves the stack broken. Admin routes (audit, reset, these) are never faulted. Loopback or
 // x-admin-token only, like every admin route.
 
-import { HttpError, requireAdmin, type Handler, type Route } from './http.js';
+import { requireAdmin } from './admin.js';
+import { HttpError } from './errors.js';
+import type { Handler, Route } from './http.js';
 
 const DEFAULT_FOR_MS = 5 * 60_000;
 const MAX_MS = 3_600_000;

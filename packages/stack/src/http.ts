@@ -1,7 +1,6 @@
 // The small HTTP layer every service is built on: routing, bounded JSON bodies, JSON errors,
 // shadow-tag handling, Server-Timing, metrics, and keep-alive calls to downstream services.
 
-import { createHash, timingSafeEqual } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
@@ -10,6 +9,7 @@ import { type Downstream, send } from './downstream.js';
 import { FaultState, faultRoutes, withFaults } from './faults.js';
 import { Metrics, type TrafficKind } from './metrics.js';
 import { HttpError } from './errors.js';
+export { isLoopback, requireAdmin, tokenMatches } from './admin.js';
 import { SHADOW_ACK_HEADER, SHADOW_HEADER, type ShadowVerifier, type Suspect, suspectOf } from './shadow.js';
 
 export const SERVICE_NAMES = ['gateway', 'catalog', 'cart', 'inventory', 'order', 'payment'] as const;
@@ -180,24 +180,6 @@ export class Ctx {
     if (this.runId !== null && res.headers[SHADOW_ACK_HEADER] !== this.runId) this.acked = false;
     return res;
   }
-}
-
-export function isLoopback(req: IncomingMessage): boolean {
-  const a = req.socket.remoteAddress ?? '';
-  return a === '::1' || a.startsWith('127.') || a.startsWith('::ffff:127.');
-}
-
-/** Constant time in the token's content: both sides are hashed to equal-length digests first. */
-export function tokenMatches(given: string | string[] | undefined, token: string): boolean {
-  if (typeof given !== 'string' || given.length === 0) return false;
-  return timingSafeEqual(createHash('sha256').update(given).digest(), createHash('sha256').update(token).digest());
-}
-
-export function requireAdmin(ctx: Ctx): void {
-  const token = ctx.rt.adminToken;
-  if (isLoopback(ctx.req)) return;
-  if (token && tokenMatches(ctx.req.headers['x-admin-token'], token)) return;
-  throw new HttpError(403, 'FORBIDDEN', 'Admin endpoints answer loopback clients or a valid x-admin-token only.');
 }
 
 interface Compiled {

@@ -71,6 +71,22 @@ describe.each(stores)('orders and payments on $store', ({ store, run }) => {
   });
 
   it.skipIf(!run)('a paid order cannot be paid by another payment; an unknown order cannot be paid', async () => {
+    const o = await call(s.gw, 'POST', '/api/orders', { userId: 'U-00003', sku: 'SKU-000012', qty: 1 });
+    expect(o.status).toBe(201);
+    const id = String(o.body['id']);
+    const first = await call(s.gw, 'POST', `/api/orders/${id}/pay`);
+    expect(first.status).toBe(200);
+    expect(first.body['replayed']).toBe(false);
+    const charges = await metric(s.urls.payment!, 'peakdrill_stack_payment_charges_total');
+    // once paid, paying again (later, not concurrently) answers with the first payment: no new charge
+    for (let i = 0; i < 3; i++) {
+      const again = await call(s.gw, 'POST', `/api/orders/${id}/pay`);
+      expect(again.status).toBe(200);
+      expect(again.body['paymentId']).toBe(first.body['paymentId']);
+      expect(again.body['replayed']).toBe(true);
+    }
+    expect(await metric(s.urls.payment!, 'peakdrill_stack_payment_charges_total')).toBe(charges);
+    expect((await call(s.gw, 'GET', `/api/orders/${id}`)).body['status']).toBe('paid');
     const unknown = await call(s.gw, 'POST', '/api/orders/O-nope/pay');
     expect(unknown.status).toBe(404);
     expect(unknown.body['code']).toBe('ORDER_NOT_FOUND');

@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OutcomeClass } from '@peakdrill/core';
 import { classifyError } from '../classify.js';
-import { ParseError, ResponseParser } from './response-parser.js';
+import { MAX_HEAD_BYTES, ParseError, ResponseParser } from './response-parser.js';
 
 type Result = { status: number; bodyLength: number } | { error: OutcomeClass };
 
@@ -146,7 +146,15 @@ describe('response parser against node:http as the oracle', () => {
   }, 120_000);
 
   it('refuses malformed heads and answers cut short with the class node gives', async () => {
-    const cutShort = fc.tuple(wellFormed, fc.nat()).map(([b, n]) => b.subarray(0, n % b.length));
+    // Node's own head limit is not a fixed byte count: an answer cut short within a few dozen
+    // bytes of 16 KiB is a reset or an overflow depending on where llhttp stands in a header
+    // (measured). Ours is exactly MAX_HEAD_BYTES; cuts in that band compare two error classes
+    // of the same bad answer, so they are left out rather than made to agree by accident.
+    const nearLimit = (n: number): boolean => Math.abs(n - MAX_HEAD_BYTES) <= 64;
+    const cutShort = fc
+      .tuple(wellFormed, fc.nat())
+      .map(([b, n]) => b.subarray(0, n % b.length))
+      .filter((b) => !nearLimit(b.length));
     const malformed = fc.tuple(wellFormed, fc.nat({ max: breakages.length - 1 })).map(([b, i]) => Buffer.from(breakages[i]!(b.toString('latin1')), 'latin1'));
     await fc.assert(
       fc.asyncProperty(fc.oneof(cutShort, malformed), fc.array(fc.nat(), { maxLength: 12 }), async (bytes, cuts) => {
