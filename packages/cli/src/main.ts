@@ -7,6 +7,7 @@ import { register as agent } from './commands/agent.js';
 import { register as capacity } from './commands/capacity.js';
 import { register as compare } from './commands/compare.js';
 import { register as dashboard } from './commands/dashboard.js';
+import { register as importer } from './commands/import.js';
 import { register as demo } from './commands/demo.js';
 import { register as report } from './commands/report.js';
 import { register as run } from './commands/run.js';
@@ -19,7 +20,7 @@ const program = new Command('peakdrill')
   .showHelpAfterError('(run `peakdrill help <command>` for the flags)')
   .exitOverride();
 
-for (const add of [demo, run, validate, capacity, compare, report, dashboard, stack, agent]) add(program);
+for (const add of [demo, run, validate, capacity, compare, report, importer, dashboard, stack, agent]) add(program);
 
 try {
   await program.parseAsync(process.argv);

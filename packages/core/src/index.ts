@@ -9,3 +9,4 @@ export * from './runfiles/read.js';
 export * from './verdict/index.js';
 export * from './scenario/index.js';
 export * from './runfiles/redact.js';
+export * from './import/index.js';

@@ -9,6 +9,11 @@ export const REDACTED = '<redacted>';
 const SENSITIVE_HEADER = /^(authorization|proxy-authorization|cookie|set-cookie)$|token|secret|passw|api-?key|session|credential/i;
 const SENSITIVE_JSON_FIELD = /("(?:[^"]*(?:password|passwd|secret|token|api_?key|apikey|credential)[^"]*)"\s*:\s*)"(?:[^"\\{]|\\.)*"/gi;
 
+/** A header, query parameter or field whose value is a credential (`authorization`, `api_key`, `token`…). */
+export function isSensitiveName(name: string): boolean {
+  return SENSITIVE_HEADER.test(name) || /^(key|sig|signature|access_token|auth|pwd)$/i.test(name);
+}
+
 export function redactHeaderValue(name: string, value: string): string {
   if (!SENSITIVE_HEADER.test(name) || value.includes('{{')) return value;
   return REDACTED;
