@@ -11,7 +11,7 @@ const SENSITIVE_JSON_FIELD = /("(?:[^"]*(?:password|passwd|secret|token|api_?key
 
 /** A header, query parameter or field whose value is a credential (`authorization`, `api_key`, `token`…). */
 export function isSensitiveName(name: string): boolean {
-  return SENSITIVE_HEADER.test(name) || /^(key|sig|signature|access_token|auth|pwd)$/i.test(name);
+  return SENSITIVE_HEADER.test(name.replace(/_/g, '-')) || /^(key|sig|signature|auth|pwd)$/i.test(name);
 }
 
 export function redactHeaderValue(name: string, value: string): string {

@@ -1,0 +1,177 @@
+import { spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync, type WriteStream } from 'node:fs';
+import { createServer, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parseScenario } from '@peakdrill/core';
+import { Drill } from '@peakdrill/controller';
+import { startTarget, type Target } from '@peakdrill/engine/testing';
+import { runAccessLogImport } from './import.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const bin = resolve(here, '../../bin/peakdrill.js');
+const root = mkdtempSync(join(tmpdir(), 'peakdrill-import-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const two = (n: number): string => String(n).padStart(2, '0');
+/** nginx `$time_local` in UTC: `02/Dec/2026:14:03:07 +0000`. */
+const timeLocal = (d: Date): string =>
+  `${two(d.getUTCDate())}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())} +0000`;
+
+/** A small reverse proxy that writes an nginx `combined` access log, the way nginx would: one line per finished response. */
+async function startLoggingProxy(upstream: Target, logFile: string): Promise<{ url: string; close: () => Promise<void>; log: WriteStream }> {
+  const log = createWriteStream(logFile);
+  const server: Server = createServer((req, res) => {
+    const up = request({ host: '127.0.0.1', port: upstream.port, method: req.method, path: req.url, headers: req.headers }, (ur) => {
+      res.writeHead(ur.statusCode ?? 502, ur.headers);
+      ur.pipe(res);
+    });
+    up.on('error', () => res.writeHead(502).end());
+    req.pipe(up);
+    res.on('finish', () => {
+      const ua = req.headers['user-agent'] ?? '-';
+      log.write(`127.0.0.1 - - [${timeLocal(new Date())}] "${req.method} ${req.url} HTTP/1.1" ${res.statusCode} ${res.getHeader('content-length') ?? 0} "-" "${ua}"\n`);
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    log,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+      await new Promise((r) => log.end(r));
+    },
+  };
+}
+
+/** The log's own figures, counted here independently of the importer: requests and busiest second per link. */
+function figuresOf(logText: string, linkOf: (method: string, path: string) => string): Map<string, { count: number; busiest: number }> {
+  const perSecond = new Map<string, Map<string, number>>();
+  const out = new Map<string, { count: number; busiest: number }>();
+  for (const line of logText.trim().split('\n')) {
+    const m = /\[([^\]]+)\] "(\S+) (\S+) HTTP/.exec(line)!;
+    const link = linkOf(m[2]!, m[3]!.split('?')[0]!);
+    const secs = perSecond.get(link) ?? new Map<string, number>();
+    perSecond.set(link, secs);
+    secs.set(m[1]!, (secs.get(m[1]!) ?? 0) + 1);
+  }
+  for (const [link, secs] of perSecond) out.set(link, { count: [...secs.values()].reduce((a, b) => a + b, 0), busiest: Math.max(...secs.values()) });
+  return out;
+}
+
+const DRILL = `
+name: mix
+targets: { api: "PROXY" }
+http: { warmup: false }
+load: { rate: 120, duration: 3s }
+requests:
+  - { name: detail, weight: 6, url: "/api/items/{{random.pick SKU-000001 SKU-000001 SKU-000001 SKU-000002 SKU-000003}}" }
+  - { name: list, weight: 3, url: "/api/items?page={{random.int 1 5}}&size=20" }
+  - { name: pay, weight: 1, method: POST, url: "/api/orders/{{random.int 1000 1020}}/pay", json: { card: "4111 1111 1111 1111" } }
+`;
+
+describe('peakdrill import access-log', () => {
+  // A real drill of 3 s through a real proxy; generous because the machine is shared and busy.
+  it('turns the log of a drill into weights matching the log mix and baselines equal to its busiest seconds', { timeout: 60_000 }, async () => {
+    const target = await startTarget();
+    const logFile = join(root, 'access.log');
+    const proxy = await startLoggingProxy(target, logFile);
+    try {
+      const plan = parseScenario(DRILL.replace('PROXY', proxy.url), join(root, 'mix.yaml'));
+      plan.shadow.enabled = false;
+      const result = await new Drill({ plan, outDir: join(root, 'runs'), workers: 1 }).run();
+      expect(result.exitCode).toBe(0);
+    } finally {
+      await proxy.close();
+      await target.close();
+    }
+    const logText = readFileSync(logFile, 'utf8');
+    const expected = figuresOf(logText, (method, path) =>
+      method === 'POST' ? 'POST /api/orders/:order_id/pay' : path === '/api/items' ? 'GET /api/items' : 'GET /api/items/:item_id',
+    );
+    const total = [...expected.values()].reduce((a, f) => a + f.count, 0);
+    expect(total).toBe(360);
+
+    const out = join(root, 'imported.yaml');
+    const r = await runAccessLogImport(logFile, { out, target: 'http://127.0.0.1:8080' }, 'peakdrill import access-log access.log');
+    const plan = r.plan;
+    const weights = new Map(plan.journeys.map((j) => [j.steps[0]!.name, j.weight]));
+    const weightTotal = [...weights.values()].reduce((a, b) => a + b, 0);
+    expect([...weights.keys()].sort()).toEqual([...expected.keys()].sort());
+    for (const [link, f] of expected) {
+      expect(Math.abs(weights.get(link)! / weightTotal - f.count / total)).toBeLessThanOrEqual(0.02);
+      expect(plan.capacity.links[link]!.baseline).toBe(f.busiest);
+    }
+    // hot keys: the detail route's pool keeps the 3:1:1 skew the drill sent (within sampling noise)
+    const pool = plan.data.item_id!;
+    expect(pool.source.kind).toBe('list');
+    const rows = pool.source.kind === 'list' ? pool.source.rows.map((x) => x.value) : [];
+    expect(new Set(rows)).toEqual(new Set(['SKU-000001', 'SKU-000002', 'SKU-000003']));
+    expect(rows.filter((v) => v === 'SKU-000001').length / rows.length).toBeGreaterThan(0.45);
+    // the page query became a range, the written file is the scenario that was checked
+    expect(plan.journeys.find((j) => j.name === 'GET /api/items')!.steps[0]!.path).toBe('/api/items?page={{random.int 1 5}}&size=20');
+    expect(r.report.join('\n')).toContain('fidelity: traffic mix per link');
+  });
+
+  it('masks personal data before writing and reports what it masked', async () => {
+    const log = join(root, 'pii.log');
+    const lines = [
+      '10.0.0.1 - - [02/Dec/2026:10:00:00 +0000] "GET /api/users/jane.doe@example.com/cart HTTP/1.1" 200 5 "-" "ua"',
+      '10.0.0.1 - - [02/Dec/2026:10:00:00 +0000] "GET /api/cards/4111111111111111 HTTP/1.1" 200 5 "-" "ua"',
+      '10.0.0.1 - - [02/Dec/2026:10:00:01 +0000] "GET /api/items/SKU-1?access_token=s3cr3t-t0ken&phone=%2B86%20138%200013%208000 HTTP/1.1" 200 5 "-" "ua"',
+      '10.0.0.1 - - [02/Dec/2026:10:00:01 +0000] "GET /api/items/SKU-2?access_token=an0ther-t0ken&phone=%2B86%20138%200013%208001 HTTP/1.1" 200 5 "-" "ua"',
+    ];
+    writeFileSync(log, lines.join('\n') + '\n');
+    const r = await runAccessLogImport(log, { target: 'http://127.0.0.1:8080' }, 'peakdrill import access-log pii.log');
+    for (const secret of ['jane.doe', 'example.com', '4111111111111111', 's3cr3t', 'an0ther', '138']) {
+      expect(r.text).not.toContain(secret);
+      expect(r.report.join('\n')).not.toContain(secret);
+    }
+    expect(r.text).toContain('masked before writing: 2 tokens, 1 email, 2 phones, 1 card');
+    expect(r.report).toContain('masked before writing: 2 tokens, 1 email, 2 phones, 1 card');
+    expect(r.text).toContain('query `access_token`, `phone` left out');
+  });
+
+  it('reads JSON lines and a custom --format pattern', async () => {
+    const json = join(root, 'json.log');
+    writeFileSync(json, ['{"time":"2026-12-02T10:00:00.100Z","method":"GET","path":"/a/1","status":200}', '{"time":"2026-12-02T10:00:00.900Z","method":"GET","path":"/a/2","status":200}', '{"time":"2026-12-02T10:00:01.500Z","method":"GET","path":"/b","status":404}'].join('\n'));
+    const j = await runAccessLogImport(json, { target: 'http://127.0.0.1:8080' }, 'x');
+    expect(j.plan.capacity.links['GET /a/:a_id']!.baseline).toBe(2);
+    expect(j.plan.journeys.map((x) => [x.name, x.weight])).toEqual([['GET /a/:a_id', 2], ['GET /b', 1]]);
+    const custom = join(root, 'custom.log');
+    writeFileSync(custom, '2026-12-02T10:00:00+00:00 GET /c/77 200 0.012\n2026-12-02T10:00:00+00:00 PUT /c/78 201 0.020\n');
+    const c = await runAccessLogImport(custom, { target: 'http://127.0.0.1:8080', format: '$time_iso8601 $request_method $request_uri $status' }, 'x');
+    expect(c.plan.journeys.map((x) => x.name)).toEqual(['GET /c/:c_id', 'PUT /c/:c_id']);
+  });
+
+  // Four runs of the real binary (each a Node start that loads every package) on a busy machine.
+  it('counts skipped lines with examples, and bad input exits 2 with one clear error', { timeout: 60_000 }, () => {
+    const mixed = join(root, 'mixed.log');
+    writeFileSync(mixed, '10.0.0.1 - - [02/Dec/2026:10:00:00 +0000] "GET / HTTP/1.1" 200 5 "-" "ua"\nthis is not a log line\n');
+    const ok = spawnSync(process.execPath, [bin, 'import', 'access-log', mixed], { encoding: 'utf8' });
+    expect(ok.status).toBe(0);
+    expect(ok.stderr).toContain('skipped 1 line(s), e.g.:\n  line 2: does not match the format: this is not a log line');
+    const junk = join(root, 'junk.log');
+    writeFileSync(junk, 'hello\nworld\n');
+    const none = spawnSync(process.execPath, [bin, 'import', 'access-log', junk], { encoding: 'utf8' });
+    expect(none.status).toBe(2);
+    expect(none.stderr).toContain('no usable request in 2 lines (2 skipped)');
+    expect(none.stderr).not.toMatch(/^\s+at /m);
+    const binary = join(root, 'access.log.gz');
+    writeFileSync(binary, Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03]));
+    const gz = spawnSync(process.execPath, [bin, 'import', 'access-log', binary], { encoding: 'utf8' });
+    expect(gz.status).toBe(2);
+    expect(gz.stderr.trim().split('\n')).toHaveLength(1);
+    expect(gz.stderr).toContain('is a binary file, not an access log');
+    const badFormat = spawnSync(process.execPath, [bin, 'import', 'access-log', mixed, '--format', '$status'], { encoding: 'utf8' });
+    expect(badFormat.status).toBe(2);
+    expect(badFormat.stderr).toContain('--format: the pattern needs a time');
+  });
+});
