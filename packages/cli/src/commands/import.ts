@@ -11,6 +11,7 @@ import {
   formatFidelity,
   formatMaskReport,
   importAccessLog,
+  importHar,
   importFidelity,
   logScenario,
   parseScenario,
@@ -65,6 +66,28 @@ export async function runAccessLogImport(file: string, flags: AccessLogFlags, co
   return { text, report, plan };
 }
 
+export interface HarFlags {
+  out?: string;
+  name?: string;
+  host: string[];
+}
+
+/** `peakdrill import har`: the scenario text, the credentials CSV (header only) when one is needed, the report. */
+export function runHarImport(file: string, flags: HarFlags, command: string): { text: string; report: string[]; plan: Plan; csv?: { path: string; text: string } } {
+  const name = flags.name ?? nameFrom(file);
+  const outPath = resolve(flags.out ?? `${name}.yaml`);
+  const credentialsFile = `${basename(outPath, extname(outPath))}.credentials.csv`;
+  const r = importHar(file, { name, command, hosts: flags.host, credentialsFile });
+  const text = draftYaml(r.draft);
+  let csv: { path: string; text: string } | undefined;
+  if (r.credentials.length > 0) {
+    csv = { path: resolve(dirname(outPath), credentialsFile), text: `${r.credentials.join(',')}\n` };
+    writeOut(csv.text, csv.path);
+  }
+  const plan = checkImported(text, outPath);
+  return { text, report: r.report, plan, ...(csv ? { csv } : {}) };
+}
+
 function writeOut(text: string, out: string | undefined): void {
   if (out === undefined) {
     process.stdout.write(text);
@@ -97,5 +120,18 @@ export function register(program: Command): void {
       const r = await runAccessLogImport(file, flags, `peakdrill import access-log ${basename(file)}`);
       writeOut(r.text, flags.out);
       process.stderr.write(r.report.join('\n') + '\n');
+    });
+
+  imp
+    .command('har')
+    .argument('<file>', 'a HAR recording (browser devtools "Save all as HAR", Playwright recordHar)')
+    .description('journeys from the recorded page flows: one link per endpoint, think times from the gaps, responses correlated into captures')
+    .option('-o, --out <file>', 'write the scenario here instead of stdout')
+    .option('--name <name>', 'scenario name (default: from the file name)')
+    .option('--host <host>', 'keep requests to this host too (repeatable; default: only the recorded page\'s own host)', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .action((file: string, flags: HarFlags) => {
+      const r = runHarImport(file, flags, `peakdrill import har ${basename(file)}`);
+      writeOut(r.text, flags.out);
+      process.stderr.write(r.report.join('\n') + (r.csv ? `\nwrote ${r.csv.path} (header only: add one row per user)` : '') + '\n');
     });
 }

@@ -8,6 +8,8 @@ export interface DraftStep {
   url: string;
   /** Only for single requests (`requests:`). */
   weight?: number;
+  /** Target name, when the scenario has more than one. */
+  target?: string;
   headers?: Record<string, string>;
   json?: unknown;
   body?: string;
@@ -69,6 +71,7 @@ function step(s: DraftStep, indent: string): string {
   out += `${indent}- name: ${q(s.name)}\n`;
   const i = `${indent}  `;
   if (s.weight !== undefined) out += `${i}weight: ${s.weight}\n`;
+  if (s.target !== undefined) out += `${i}target: ${s.target}\n`;
   if (s.method !== 'GET') out += `${i}method: ${s.method}\n`;
   out += `${i}url: ${q(s.url)}\n`;
   if (s.headers && Object.keys(s.headers).length > 0) out += `${i}headers: ${flowMap(s.headers)}\n`;

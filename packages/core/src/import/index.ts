@@ -8,3 +8,4 @@ export { Masker, formatMaskReport, masked, type MaskKind, type MaskReport } from
 export { routeOf, linkName, isIdSegment, templateUrl, type Route, type RouteParam } from './route.js';
 export { COMBINED, COMMON, KNOWN_VARIABLES, compilePattern, parseTimeLocal, type LogEntry } from './log-format.js';
 export { TopKeys, Peaks, type Peak } from './tally.js';
+export { importHar, MAX_HAR_BYTES, type HarImport, type HarOptions } from './har.js';
