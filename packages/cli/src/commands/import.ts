@@ -72,7 +72,10 @@ export interface HarFlags {
   host: string[];
 }
 
-/** `peakdrill import har`: the scenario text, the credentials CSV (header only) when one is needed, the report. */
+/** A credentials CSV row a person must replace: a scenario needs one data row to validate; the recording's values are never written. */
+export const CREDENTIAL_PLACEHOLDER = 'replace-me';
+
+/** `peakdrill import har`: the scenario text, the credentials CSV (one placeholder row) when one is needed, the report. */
 export function runHarImport(file: string, flags: HarFlags, command: string): { text: string; report: string[]; plan: Plan; csv?: { path: string; text: string } } {
   const name = flags.name ?? nameFrom(file);
   const outPath = resolve(flags.out ?? `${name}.yaml`);
@@ -81,7 +84,7 @@ export function runHarImport(file: string, flags: HarFlags, command: string): { 
   const text = draftYaml(r.draft);
   let csv: { path: string; text: string } | undefined;
   if (r.credentials.length > 0) {
-    csv = { path: resolve(dirname(outPath), credentialsFile), text: `${r.credentials.join(',')}\n` };
+    csv = { path: resolve(dirname(outPath), credentialsFile), text: `${r.credentials.join(',')}\n${r.credentials.map(() => CREDENTIAL_PLACEHOLDER).join(',')}\n` };
     writeOut(csv.text, csv.path);
   }
   const plan = checkImported(text, outPath);
@@ -132,6 +135,6 @@ export function register(program: Command): void {
     .action((file: string, flags: HarFlags) => {
       const r = runHarImport(file, flags, `peakdrill import har ${basename(file)}`);
       writeOut(r.text, flags.out);
-      process.stderr.write(r.report.join('\n') + (r.csv ? `\nwrote ${r.csv.path} (header only: add one row per user)` : '') + '\n');
+      process.stderr.write(r.report.join('\n') + (r.csv ? `\nwrote ${r.csv.path}: replace its \`${CREDENTIAL_PLACEHOLDER}\` row with one row per drill user` : '') + '\n');
     });
 }

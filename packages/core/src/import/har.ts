@@ -90,6 +90,8 @@ function isStatic(e: Entry): boolean {
 /** A value a response gave: where it was, and what a request would have to carry to match it. */
 interface Produced {
   value: string;
+  /** Index of the entry whose response gave it. */
+  index: number;
   step: DraftStep;
   capture: string;
   /** Suggested variable name. */
@@ -164,11 +166,18 @@ export function importHar(file: string, opts: HarOptions): HarImport {
   let prevStep: DraftStep | undefined;
   let prevPage: string | undefined;
 
-  /** Replaces a whole value a response produced by its `{{variable}}` (capturing it on the producer). */
+  /** Entry index at which the client first sent a value: a value it sent before any response gave it is its own, not the server's. */
+  const firstSent = new Map<string, number>();
+  let index = 0;
+  /**
+   * Replaces a whole value that a response produced by its `{{variable}}`, capturing it on
+   * the first response that gave it (later responses often echo it back).
+   */
   const correlate = (value: string, stepName: string): string | undefined => {
-    for (let i = produced.length - 1; i >= 0; i--) {
-      const p = produced[i]!;
-      if (p.value !== value) continue;
+    const sentAt = firstSent.get(value) ?? index;
+    if (!firstSent.has(value)) firstSent.set(value, index);
+    for (const p of produced) {
+      if (p.value !== value || p.index >= sentAt) continue;
       p.step.capture ??= {};
       let variable = Object.entries(p.step.capture).find(([, c]) => c === p.capture)?.[0];
       if (variable === undefined) {
@@ -183,6 +192,7 @@ export function importHar(file: string, opts: HarOptions): HarImport {
   };
 
   for (const e of kept) {
+    index++;
     const u = new URL(e.request.url);
     const method = e.request.method.toUpperCase();
     const route = routeOf(u.pathname);
@@ -280,10 +290,10 @@ export function importHar(file: string, opts: HarOptions): HarImport {
       }
       const vals: { path: string; key: string; value: string }[] = [];
       jsonValues(parsed, '$', vals);
-      for (const v of vals) produced.push({ value: v.value, step, capture: v.path, hint: v.key });
+      for (const v of vals) produced.push({ value: v.value, index, step, capture: v.path, hint: v.key });
     }
     for (const h of e.response.headers as Header[]) {
-      if (/^(etag|x-csrf-token|x-auth-token|location)$/i.test(h.name) && h.value.length >= 4) produced.push({ value: h.value, step, capture: `header:${h.name.toLowerCase()}`, hint: h.name.toLowerCase().replace(/[^a-z0-9]+/g, '_') });
+      if (/^(etag|x-csrf-token|x-auth-token|location)$/i.test(h.name) && h.value.length >= 4) produced.push({ value: h.value, index, step, capture: `header:${h.name.toLowerCase()}`, hint: h.name.toLowerCase().replace(/[^a-z0-9]+/g, '_') });
     }
   }
 
