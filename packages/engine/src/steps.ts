@@ -30,6 +30,8 @@ export interface CompiledStep {
   link: LinkRecorder;
   pool: Pool;
   staticRequest: RequestOptions | null;
+  /** The target's base path (`/v2`, or ''), which every request path starts with. */
+  prefix: string;
   render: (scope: TemplateScope) => RequestOptions;
   needsBody: boolean;
   /** Lower-case names of response headers captures or checks read. */
@@ -118,6 +120,7 @@ export function compileStep(step: Step, plan: Plan, pools: Pools, extraHeaders: 
     link,
     pool: pools.get(baseUrl.origin),
     staticRequest,
+    prefix,
     render,
     needsBody: captures.some((c) => c.json) || step.checks.some((c) => c.kind === 'json' || c.kind === 'bodyContains'),
     headerNames,

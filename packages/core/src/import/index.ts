@@ -9,3 +9,6 @@ export { routeOf, linkName, isIdSegment, templateUrl, type Route, type RoutePara
 export { COMBINED, COMMON, KNOWN_VARIABLES, compilePattern, parseTimeLocal, type LogEntry } from './log-format.js';
 export { TopKeys, Peaks, type Peak } from './tally.js';
 export { importHar, MAX_HAR_BYTES, type HarImport, type HarOptions } from './har.js';
+export { readLines, checkTextFile, MAX_LINE_BYTES, type Line } from './lines.js';
+export { parserFor } from './log-format.js';
+export { logSpan, type LogSpan } from './log-span.js';

@@ -115,8 +115,8 @@ export interface Summary {
   endedAt: string | null;
   status: RunStatus;
   durationS: number;
-  model: 'open' | 'closed';
-  /** The latency reference: `scheduled` (open model, CO-free) or `sent` (closed model). */
+  model: 'open' | 'closed' | 'replay';
+  /** The latency reference: `scheduled` (open and replay models, CO-free) or `sent` (closed model). */
   latencyFrom: 'scheduled' | 'sent';
   plannedRps: number | null;
   achievedRps: number;
