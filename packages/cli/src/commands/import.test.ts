@@ -7,9 +7,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseScenario } from '@peakdrill/core';
+import { parseScenario, type Fidelity } from '@peakdrill/core';
 import { Drill } from '@peakdrill/controller';
 import { startTarget, type Target } from '@peakdrill/engine/testing';
+import { runDrill } from '../execute.js';
 import { runAccessLogImport } from './import.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -119,7 +120,8 @@ describe('peakdrill import access-log', () => {
       const plan = parseScenario(DRILL.replace('PROXY', proxy.url), join(root, 'mix.yaml'));
       plan.shadow.enabled = false;
       const result = await new Drill({ plan, outDir: join(root, 'runs'), workers: 1 }).run();
-      expect(result.exitCode).toBe(0);
+      // 4 (inconclusive: the generator fell behind on a busy machine) still leaves a real log to import
+      expect([0, 4]).toContain(result.exitCode);
     } finally {
       await proxy.close();
       await target.close();
@@ -162,13 +164,15 @@ describe('peakdrill import access-log', () => {
     const replayYaml = imported.replace(/^load:\n(?: {2}.*\n)+/m, `load:\n  model: replay\n  log: ${JSON.stringify(logFile)}\n  speed: 2\n`);
     const target = await startCountingTarget();
     let summary;
+    let fidelity: Fidelity | undefined;
     try {
       const plan = parseScenario(replayYaml, join(root, 'replay.yaml'), { targets: { api: target.url } });
       expect(plan.load.model).toBe('replay');
       plan.shadow.enabled = false;
       plan.http.warmup = { enabled: false, path: '/' };
-      const result = await new Drill({ plan, outDir: join(root, 'runs'), workers: 2 }).run();
-      summary = JSON.parse(readFileSync(join(result.dir, 'summary.json'), 'utf8')) as { startedAt: string; latencyFrom: string; status: string; generator: { keptUp: boolean; latenessMs: { p999: number } } };
+      const result = await runDrill(plan, { out: join(root, 'runs'), quiet: true, workers: '2', target: [], header: [], budget: [], allow: [] });
+      summary = result.summary as unknown as { startedAt: string; latencyFrom: string; status: string; generator: { keptUp: boolean; latenessMs: { p999: number } } };
+      fidelity = JSON.parse(readFileSync(join(result.dir, 'fidelity.json'), 'utf8')) as Fidelity;
     } finally {
       await target.close();
     }
@@ -200,6 +204,9 @@ describe('peakdrill import access-log', () => {
       checked++;
     }
     expect(checked).toBeGreaterThanOrEqual(1);
+    // the run's fidelity file: the replayed mix is the recorded mix of the requests it was to send
+    expect(fidelity!.links.map((l) => l.name).sort()).toEqual(['GET /api/items', 'GET /api/items/:item_id']);
+    for (const l of fidelity!.links) expect(Math.abs(l.generatedShare - l.recordedShare), l.name).toBeLessThanOrEqual(0.02);
   });
 
   it('masks personal data before writing and reports what it masked', async () => {

@@ -3,7 +3,8 @@
 // key and the ten hottest took). Printed after an import (recorded vs the scenario's weights
 // and pools) and after a replay run (recorded vs what was sent).
 
-import type { Plan } from '../plan.js';
+import type { Plan, ReplayModel } from '../plan.js';
+import type { Summary } from '../runfiles/summary.js';
 import type { LogImport } from './access-log.js';
 import { linkName } from './route.js';
 
@@ -24,7 +25,7 @@ export interface FidelityKeys {
 
 export interface Fidelity {
   links: FidelityLink[];
-  gaps: { recorded: { p50Ms: number; p99Ms: number }; generated?: { p50Ms: number; p99Ms: number } };
+  gaps: { recorded: { p50Ms: number; p99Ms: number }; generated?: { p50Ms: number; p99Ms: number }; note?: string };
   keys: FidelityKeys[];
 }
 
@@ -68,6 +69,35 @@ export function importFidelity(imp: LogImport, plan: Plan): Fidelity {
   return { links, gaps: { recorded: { p50Ms: imp.gaps.p50Ms, p99Ms: imp.gaps.p99Ms } }, keys };
 }
 
+const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * Recorded log vs a replay run of it: the share of each link among the requests the replay
+ * was to send (safe methods unless `unsafe: true`) against the share of what it sent; the
+ * gaps it scheduled are the recorded ones ÷ speed, and the sends were late by the generator's
+ * measured lateness. Keys are replayed as recorded (the recorded paths are sent).
+ */
+export function replayFidelity(imp: LogImport, load: ReplayModel, summary: Summary): Fidelity {
+  const eligible = imp.routes.filter((r) => load.unsafe || SAFE.has(r.method));
+  const recordedTotal = eligible.reduce((a, r) => a + r.count, 0) || 1;
+  const sent = new Map(summary.links.map((l) => [l.name, l.count]));
+  const sentTotal = summary.links.reduce((a, l) => a + l.count, 0) || 1;
+  const links = eligible.map((r) => {
+    const name = linkName(r.method, r.template);
+    return { name, recordedShare: r.count / recordedTotal, generatedShare: (sent.get(name) ?? 0) / sentTotal };
+  });
+  const late = summary.generator?.latenessMs;
+  return {
+    links,
+    gaps: {
+      recorded: { p50Ms: imp.gaps.p50Ms, p99Ms: imp.gaps.p99Ms },
+      generated: { p50Ms: imp.gaps.p50Ms / load.speed, p99Ms: imp.gaps.p99Ms / load.speed },
+      note: `generated = scheduled (recorded ÷ ${load.speed})${late ? `; sends were late by p50 ${late.p50} ms, p99 ${late.p99} ms` : ''}`,
+    },
+    keys: [],
+  };
+}
+
 const pct = (x: number): string => `${(x * 100).toFixed(2)}%`;
 const ms = (x: number): string => `${x.toLocaleString('en-US', { maximumFractionDigits: 1 })} ms`;
 
@@ -79,7 +109,7 @@ export function formatFidelity(f: Fidelity): string {
   const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(width[i]!) : c.padStart(width[i]!))).join('  ').trimEnd();
   const out = ['fidelity: traffic mix per link', line(head), ...rows.map(line)];
   const g = f.gaps;
-  out.push(`inter-arrival gaps: recorded p50 ${ms(g.recorded.p50Ms)}, p99 ${ms(g.recorded.p99Ms)}${g.generated ? `; generated p50 ${ms(g.generated.p50Ms)}, p99 ${ms(g.generated.p99Ms)}` : ''}`);
+  out.push(`inter-arrival gaps: recorded p50 ${ms(g.recorded.p50Ms)}, p99 ${ms(g.recorded.p99Ms)}${g.generated ? `; generated p50 ${ms(g.generated.p50Ms)}, p99 ${ms(g.generated.p99Ms)}` : ''}${g.note ? ` (${g.note})` : ''}`);
   for (const k of f.keys) {
     out.push(`key skew ${k.what}: top 1 ${pct(k.recordedTop1)} recorded / ${pct(k.generatedTop1)} generated; top 10 ${pct(k.recordedTop10)} / ${pct(k.generatedTop10)}`);
   }
