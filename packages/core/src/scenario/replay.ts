@@ -50,13 +50,14 @@ export function readReplay(ctx: Ctx, v: Val, baseDir: string): ReplayModel | und
 
   const logV = get('log');
   const rel = logV ? str(ctx, logV, { nonEmpty: true, want: 'the path of an access log' }) : undefined;
-  if (rel === undefined || !ok) return undefined;
+  if (rel === undefined) return undefined;
   const log = isAbsolute(rel) ? rel : resolvePath(baseDir, rel);
-  const span = logSpan(log, format!);
+  const span = logSpan(log, format ?? 'auto');
   if ('problem' in span) {
     ctx.p.add('LOG_UNUSABLE', `${logV!.path}: ${span.problem}`, logV!.at);
     return undefined;
   }
+  if (!ok) return undefined;
   // A log with whole-second times spreads each second's requests over that second: add it.
   const recordedMs = span.lastMs - span.firstMs + 1000;
   const windowMs = Math.ceil(recordedMs / speed!);
