@@ -26,9 +26,10 @@ export function readReplay(ctx: Ctx, v: Val, baseDir: string): ReplayModel | und
   if (!f) return undefined;
   const get = (k: string): Val | undefined => (f.has(k) && !isEmpty(f.get(k)) ? f.get(k) : undefined);
   let ok = true;
+  let formatOk = true;
   const formatV = get('format');
   const format = formatV ? str(ctx, formatV, { nonEmpty: true }) : 'auto';
-  if (format === undefined) ok = false;
+  if (format === undefined) ok = formatOk = false;
   else if (!BUILT_IN_FORMATS.includes(format)) {
     try {
       compilePattern(format);
@@ -36,6 +37,7 @@ export function readReplay(ctx: Ctx, v: Val, baseDir: string): ReplayModel | und
       if (!(err instanceof FormatError)) throw err;
       ctx.p.add('BAD_VALUE', `${formatV!.path}: ${err.message}`, formatV!.at);
       ok = false;
+      formatOk = false;
     }
   }
   const speedV = get('speed');
@@ -50,9 +52,9 @@ export function readReplay(ctx: Ctx, v: Val, baseDir: string): ReplayModel | und
 
   const logV = get('log');
   const rel = logV ? str(ctx, logV, { nonEmpty: true, want: 'the path of an access log' }) : undefined;
-  if (rel === undefined) return undefined;
+  if (rel === undefined || !formatOk) return undefined;
   const log = isAbsolute(rel) ? rel : resolvePath(baseDir, rel);
-  const span = logSpan(log, format ?? 'auto');
+  const span = logSpan(log, format!);
   if ('problem' in span) {
     ctx.p.add('LOG_UNUSABLE', `${logV!.path}: ${span.problem}`, logV!.at);
     return undefined;
