@@ -7,11 +7,12 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseScenario, type Fidelity } from '@peakdrill/core';
+import { isUserError, parseScenario, type Fidelity } from '@peakdrill/core';
+import { parse as parseYaml } from 'yaml';
 import { Drill } from '@peakdrill/controller';
 import { startTarget, type Target } from '@peakdrill/engine/testing';
 import { runDrill } from '../execute.js';
-import { runAccessLogImport } from './import.js';
+import { runAccessLogImport, runOpenApiImport } from './import.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const bin = resolve(here, '../../bin/peakdrill.js');
@@ -262,5 +263,71 @@ describe('peakdrill import access-log', () => {
     const badFormat = spawnSync(process.execPath, [bin, 'import', 'access-log', mixed, '--format', '$status'], { encoding: 'utf8' });
     expect(badFormat.status).toBe(2);
     expect(badFormat.stderr).toContain('--format: the pattern needs a time');
+  });
+
+  describe('peakdrill import openapi', () => {
+    const SHOP = `openapi: 3.0.3
+info: { title: Shop, version: "1" }
+servers: [{ url: "http://shop.example/api" }]
+paths:
+  /items/{sku}:
+    get:
+      operationId: getItem
+      parameters:
+        - { name: sku, in: path, required: true, schema: { type: string, example: SKU-000001 } }
+        - { name: currency, in: query, required: true, schema: { type: string, enum: [CNY, USD] } }
+      responses: { "200": { description: ok } }
+  /orders:
+    post:
+      operationId: createOrder
+      requestBody:
+        content:
+          application/json:
+            schema: { $ref: "#/components/schemas/NewOrder" }
+      responses: { "201": { description: created }, "429": { description: sold out } }
+components:
+  schemas:
+    NewOrder:
+      type: object
+      properties:
+        userId: { type: string, example: U-00001 }
+        qty: { type: integer, minimum: 1 }
+        items: { type: array, items: { type: object, properties: { sku: { type: string, format: uuid } } } }
+`;
+
+    it('writes one request per operation with example parameters and a body from the schema', async () => {
+      const file = join(root, 'shop.yaml');
+      writeFileSync(file, SHOP);
+      const r = await runOpenApiImport(file, { target: 'http://127.0.0.1:8080' }, 'peakdrill import openapi shop.yaml');
+      const steps = r.plan.journeys.map((j) => j.steps[0]!);
+      expect(r.plan.targets.api).toBe('http://127.0.0.1:8080/api');
+      expect(steps.map((s) => [s.name, s.method, s.path])).toEqual([
+        ['GET /items/:sku', 'GET', '/items/SKU-000001?currency=CNY'],
+        ['POST /orders', 'POST', '/orders'],
+      ]);
+      expect(JSON.parse(steps[1]!.body!)).toEqual({ userId: 'U-00001', qty: 1, items: [{ sku: '00000000-0000-4000-8000-000000000000' }] });
+      expect(steps[1]!.checks).toContainEqual({ kind: 'status', oneOf: [201] });
+      // the same document as JSON gives the same scenario
+      const json = join(root, 'shop.json');
+      writeFileSync(json, JSON.stringify(parseYaml(SHOP)));
+      expect((await runOpenApiImport(json, { target: 'http://127.0.0.1:8080', name: 'shop' }, 'peakdrill import openapi shop.yaml')).text).toBe(r.text);
+    });
+
+    it('refuses what it cannot read with one clear error (exit 2)', async () => {
+      const bad = async (text: string): Promise<string> => {
+        const f = join(root, `bad-${Math.random().toString(36).slice(2)}.yaml`);
+        writeFileSync(f, text);
+        try {
+          await runOpenApiImport(f, { target: 'http://127.0.0.1:8080' }, 'x');
+          return 'no error';
+        } catch (err) {
+          expect(isUserError(err) && err.exitCode === 2).toBe(true);
+          return (err as Error).message;
+        }
+      };
+      expect(await bad('swagger: "2.0"\ninfo: { title: x, version: "1" }\npaths: {}\n')).toContain('Swagger 2.0 is not supported');
+      expect(await bad('openapi: 3.0.3\ninfo: { title: x }\npaths: {}\n')).toContain('not a valid OpenAPI document');
+      expect(await bad('openapi: 3.0.3\ninfo: [unclosed\n')).toMatch(/bad-\w+\.yaml:\d+:\d+: not valid YAML/);
+    });
   });
 });

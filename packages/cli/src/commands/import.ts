@@ -12,6 +12,7 @@ import {
   formatMaskReport,
   importAccessLog,
   importHar,
+  importOpenApi,
   importFidelity,
   logScenario,
   parseScenario,
@@ -91,6 +92,14 @@ export function runHarImport(file: string, flags: HarFlags, command: string): { 
   return { text, report: r.report, plan, ...(csv ? { csv } : {}) };
 }
 
+/** `peakdrill import openapi`: one request per operation, validated like the others. */
+export async function runOpenApiImport(file: string, flags: { out?: string; name?: string; target: string }, command: string): Promise<{ text: string; report: string[]; plan: Plan }> {
+  const r = await importOpenApi(file, { name: flags.name ?? nameFrom(file), command, target: flags.target });
+  const text = draftYaml(r.draft);
+  const plan = checkImported(text, flags.out === undefined ? undefined : resolve(flags.out));
+  return { text, report: r.report, plan };
+}
+
 function writeOut(text: string, out: string | undefined): void {
   if (out === undefined) {
     process.stdout.write(text);
@@ -121,6 +130,19 @@ export function register(program: Command): void {
     .option('--growth <factor>', 'capacity growth over the recorded peak', '1')
     .action(async (file: string, flags: AccessLogFlags) => {
       const r = await runAccessLogImport(file, flags, `peakdrill import access-log ${basename(file)}`);
+      writeOut(r.text, flags.out);
+      process.stderr.write(r.report.join('\n') + '\n');
+    });
+
+  imp
+    .command('openapi')
+    .argument('<file>', 'an OpenAPI 3.x document (JSON or YAML)')
+    .description('one request per operation, with example parameters and bodies from the schema')
+    .option('-o, --out <file>', 'write the scenario here instead of stdout')
+    .option('--name <name>', 'scenario name (default: from the file name)')
+    .option('--target <url>', "base URL the drill sends to (the document's server path is appended)", 'http://127.0.0.1:8080')
+    .action(async (file: string, flags: { out?: string; name?: string; target: string }) => {
+      const r = await runOpenApiImport(file, flags, `peakdrill import openapi ${basename(file)}`);
       writeOut(r.text, flags.out);
       process.stderr.write(r.report.join('\n') + '\n');
     });

@@ -12,3 +12,4 @@ export { importHar, MAX_HAR_BYTES, type HarImport, type HarOptions } from './har
 export { readLines, checkTextFile, MAX_LINE_BYTES, type Line } from './lines.js';
 export { parserFor } from './log-format.js';
 export { logSpan, type LogSpan } from './log-span.js';
+export { importOpenApi, exampleOf, type OpenApiOptions } from './openapi.js';
