@@ -53,16 +53,26 @@ async function startLoggingProxy(upstream: Target, logFile: string): Promise<{ u
   };
 }
 
+// (In the test process the target's clock would wait behind the drill's controller and vitest.)
+interface Arrival {
+  atMs: number;
+  method: string;
+  tag: string;
+  baggage: string;
+}
+
 /**
  * A target in its own process that notes the arrival time of each request by its own clock
- * (in the test process its clock would wait behind the drill's controller and vitest).
+ * and its shadow tag, and acknowledges the tag as the reference stack does.
  */
-async function startCountingTarget(): Promise<{ url: string; arrivals: { atMs: number; method: string }[]; close: () => Promise<void> }> {
+async function startCountingTarget(): Promise<{ url: string; arrivals: Arrival[]; close: () => Promise<void> }> {
   const src = `
     const arrivals = [];
     const server = require('node:http').createServer((req, res) => {
       if (req.url === '/__arrivals') return res.end(JSON.stringify(arrivals));
-      arrivals.push({ atMs: Date.now(), method: req.method });
+      const tag = String(req.headers['x-peakdrill-shadow'] ?? '');
+      arrivals.push({ atMs: Date.now(), method: req.method, tag, baggage: String(req.headers['baggage'] ?? '') });
+      if (tag) res.setHeader('x-peakdrill-shadow-ack', tag.split('.')[0]);
       req.resume();
       res.end('ok');
     });
@@ -74,9 +84,9 @@ async function startCountingTarget(): Promise<{ url: string; arrivals: { atMs: n
   const url = `http://127.0.0.1:${line.toString().trim()}`;
   const t = {
     url,
-    arrivals: [] as { atMs: number; method: string }[],
+    arrivals: [] as Arrival[],
     close: async () => {
-      t.arrivals = (await (await fetch(`${url}/__arrivals`)).json()) as { atMs: number; method: string }[];
+      t.arrivals = (await (await fetch(`${url}/__arrivals`)).json()) as Arrival[];
       child.stdin!.end();
       await once(child, 'exit');
     },
@@ -160,7 +170,7 @@ describe('peakdrill import access-log', () => {
   });
 
   // A 3 s replay over two worker threads against a counting target.
-  it('replays the log at speed 2: the target\'s own per-second counts follow the recorded ×2, split across generators without duplication', { timeout: 60_000 }, async () => {
+  it('replays the log at speed 2: the target\'s own per-second counts follow the recorded ×2, every request shadow-tagged, split across generators without duplication', { timeout: 60_000 }, async () => {
     const imported = (await runAccessLogImport(logFile, { target: 'http://127.0.0.1:8080' }, 'x')).text;
     const replayYaml = imported.replace(/^load:\n(?: {2}.*\n)+/m, `load:\n  model: replay\n  log: ${JSON.stringify(logFile)}\n  speed: 2\n`);
     const target = await startCountingTarget();
@@ -169,15 +179,23 @@ describe('peakdrill import access-log', () => {
     try {
       const plan = parseScenario(replayYaml, join(root, 'replay.yaml'), { targets: { api: target.url } });
       expect(plan.load.model).toBe('replay');
-      plan.shadow.enabled = false;
+      process.env['PEAKDRILL_SHADOW_SECRET'] = 'replay-test-secret';
       plan.http.warmup = { enabled: false, path: '/' };
       const result = await runDrill(plan, { out: join(root, 'runs'), quiet: true, workers: '2', target: [], header: [], budget: [], allow: [] });
-      summary = result.summary as unknown as { startedAt: string; latencyFrom: string; status: string; generator: { keptUp: boolean; latenessMs: { p999: number } } };
+      summary = result.summary as unknown as { id: string; startedAt: string; latencyFrom: string; status: string; generator: { keptUp: boolean; latenessMs: { p999: number } } };
       fidelity = JSON.parse(readFileSync(join(result.dir, 'fidelity.json'), 'utf8')) as Fidelity;
     } finally {
       await target.close();
     }
-    const arrivals = target.arrivals;
+    const start = Date.parse(summary!.startedAt);
+    // the shadow preflight (3 tagged requests per journey) comes before second 0; the replay is what follows
+    const arrivals = target.arrivals.filter((a) => a.atMs >= start);
+    expect(target.arrivals.length - arrivals.length).toBe(3 * 3);
+    // every replayed request carries the run's signed tag and the baggage entry
+    for (const a of arrivals) {
+      expect(a.tag).toMatch(new RegExp(`^${summary!.id}\\.[0-9a-f]{64}$`));
+      expect(a.baggage).toBe(`peakdrill-shadow=${summary!.id}`);
+    }
     expect(summary.latencyFrom).toBe('scheduled');
     // unsafe methods stay out unless the scenario says `unsafe: true`
     const recorded = logText.trim().split('\n').map((l) => ({ second: /\[([^\]]+)\]/.exec(l)![1]!, method: /"(\S+) /.exec(l)![1]! }));
@@ -186,7 +204,6 @@ describe('peakdrill import access-log', () => {
     expect(arrivals.length).toBe(gets.length); // every GET once: the two generators split the log, none sent twice
     const seconds = [...new Set(recorded.map((r) => r.second))];
     const perRecordedSecond = seconds.map((sec) => gets.filter((g) => g.second === sec).length);
-    const start = Date.parse(summary.startedAt);
     const perSecond = new Map<number, number>();
     for (const a of arrivals) perSecond.set(Math.floor((a.atMs - start) / 1000), (perSecond.get(Math.floor((a.atMs - start) / 1000)) ?? 0) + 1);
     // At speed 2, second k of the replay carries recorded seconds 2k and 2k+1, within 2%. A
