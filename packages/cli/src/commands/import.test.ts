@@ -171,13 +171,14 @@ describe('peakdrill import access-log', () => {
 
   // A 3 s replay over two worker threads against a counting target.
   it('replays the log at speed 2: the target\'s own per-second counts follow the recorded ×2, every request shadow-tagged, split across generators without duplication', { timeout: 60_000 }, async () => {
-    const imported = (await runAccessLogImport(logFile, { target: 'http://127.0.0.1:8080' }, 'x')).text;
-    const replayYaml = imported.replace(/^load:\n(?: {2}.*\n)+/m, `load:\n  model: replay\n  log: ${JSON.stringify(logFile)}\n  speed: 2\n`);
+    const replayOut = join(root, 'replay.yaml');
+    const replayYaml = (await runAccessLogImport(logFile, { target: 'http://127.0.0.1:8080', out: replayOut, replay: '2' }, 'x')).text;
+    expect(replayYaml).toContain('  model: replay\n  log: "access.log"\n  speed: 2\n');
     const target = await startCountingTarget();
     let summary;
     let fidelity: Fidelity | undefined;
     try {
-      const plan = parseScenario(replayYaml, join(root, 'replay.yaml'), { targets: { api: target.url } });
+      const plan = parseScenario(replayYaml, replayOut, { targets: { api: target.url } });
       expect(plan.load.model).toBe('replay');
       process.env['PEAKDRILL_SHADOW_SECRET'] = 'replay-test-secret';
       plan.http.warmup = { enabled: false, path: '/' };

@@ -5,7 +5,7 @@
 // that `peakdrill run` would refuse.
 
 import type { Command } from 'commander';
-import { basename, dirname, extname, resolve } from 'node:path';
+import { basename, dirname, extname, relative, resolve } from 'node:path';
 import {
   draftYaml,
   formatFidelity,
@@ -48,14 +48,26 @@ export interface AccessLogFlags {
   name?: string;
   target: string;
   growth?: string;
+  /** `--replay [speed]`: true (speed 1) or the speed as typed. */
+  replay?: string | boolean;
 }
 
 /** The command without the terminal: the scenario text and the report lines. */
 export async function runAccessLogImport(file: string, flags: AccessLogFlags, command: string): Promise<{ text: string; report: string[]; plan: Plan }> {
   const growth = flags.growth === undefined ? 1 : Number(flags.growth);
   if (!Number.isFinite(growth) || growth <= 0 || growth > 1000) throw new UserError('BAD_FLAG', `--growth ${flags.growth}: give a number above 0, e.g. --growth 1.5`);
+  const speed = flags.replay === undefined || flags.replay === false ? undefined : flags.replay === true ? 1 : Number(flags.replay);
+  if (speed !== undefined && (!Number.isFinite(speed) || speed <= 0 || speed > 1000)) throw new UserError('BAD_FLAG', `--replay ${flags.replay}: give the speed as a number above 0, e.g. --replay 2`);
   const imp = await importAccessLog(file, flags.format !== undefined ? { format: flags.format } : {});
-  const draft = logScenario(imp, { name: flags.name ?? nameFrom(file), target: flags.target, command, growth });
+  const outDir = flags.out === undefined ? process.cwd() : dirname(resolve(flags.out));
+  const logRef = relative(outDir, resolve(file)) || basename(file);
+  const draft = logScenario(imp, {
+    name: flags.name ?? nameFrom(file),
+    target: flags.target,
+    command,
+    growth,
+    ...(speed !== undefined ? { replay: { log: logRef, speed, ...(flags.format !== undefined ? { format: flags.format } : {}) } } : {}),
+  });
   const text = draftYaml(draft);
   const plan = checkImported(text, flags.out === undefined ? undefined : resolve(flags.out));
   const report = [
@@ -128,6 +140,7 @@ export function register(program: Command): void {
     .option('--name <name>', 'scenario name (default: from the file name)')
     .option('--target <url>', 'base URL the drill sends to', 'http://127.0.0.1:8080')
     .option('--growth <factor>', 'capacity growth over the recorded peak', '1')
+    .option('--replay [speed]', 'write `load:` as a replay of this log (model: replay) at this speed (default 1)')
     .action(async (file: string, flags: AccessLogFlags) => {
       const r = await runAccessLogImport(file, flags, `peakdrill import access-log ${basename(file)}`);
       writeOut(r.text, flags.out);

@@ -53,7 +53,8 @@ export interface Draft {
   name: string;
   description?: string;
   targets: Record<string, string>;
-  load: { rate: number; duration: string; comment?: string[] };
+  /** An open-model rate and duration, or (access logs) a replay of the log itself. */
+  load: { rate: number; duration: string; comment?: string[] } | { replay: { log: string; speed: number; format?: string }; comment?: string[] };
   pools: DraftPool[];
   csvs?: DraftCsv[];
   requests: DraftStep[];
@@ -99,7 +100,7 @@ export function draftYaml(d: Draft): string {
   out += 'targets:\n';
   for (const [k, v] of Object.entries(d.targets)) out += `  ${k}: ${q(v)}\n`;
   out += 'load:\n' + comments(d.load.comment, '  ');
-  out += `  rate: ${d.load.rate}\n  duration: ${d.load.duration}\n`;
+  out += 'replay' in d.load ? `  model: replay\n  log: ${q(d.load.replay.log)}\n${d.load.replay.format !== undefined ? `  format: ${q(d.load.replay.format)}\n` : ''}  speed: ${d.load.replay.speed}\n` : `  rate: ${d.load.rate}\n  duration: ${d.load.duration}\n`;
   if (d.pools.length > 0 || (d.csvs ?? []).length > 0) {
     out += 'data:\n';
     for (const p of d.pools) out += comments(p.comment, '  ') + `  ${p.name}:\n    mode: ${p.mode}\n    list:${wrapList(p.values)}\n`;

@@ -19,6 +19,8 @@ export interface LogScenarioOptions {
   /** The command line that made it, for the header comment. */
   command: string;
   growth?: number;
+  /** Write `load:` as a replay of the log (its path as the scenario should name it) at this speed. */
+  replay?: { log: string; speed: number; format?: string };
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString().replace('.000Z', 'Z');
@@ -116,11 +118,13 @@ export function logScenario(imp: LogImport, opts: LogScenarioOptions): Draft {
     ],
     name: opts.name,
     targets: { api: opts.target },
-    load: {
-      rate: imp.busiestSecond.count,
-      duration: '1m',
-      comment: [`the log's busiest second: ${fmt(imp.busiestSecond.count)} req/s at ${iso(imp.busiestSecond.atMs)}; its mean ${fmt(imp.used / Math.max(1, spanMs / 1000), 1)} req/s`],
-    },
+    load: opts.replay
+      ? { replay: opts.replay, comment: [`the log's own requests at ${opts.replay.speed}× their recorded pace (GET/HEAD/OPTIONS; add \`unsafe: true\` for writes)`] }
+      : {
+          rate: imp.busiestSecond.count,
+          duration: '1m',
+          comment: [`the log's busiest second: ${fmt(imp.busiestSecond.count)} req/s at ${iso(imp.busiestSecond.atMs)}; its mean ${fmt(imp.used / Math.max(1, spanMs / 1000), 1)} req/s`],
+        },
     pools,
     requests,
     journeys: [],
