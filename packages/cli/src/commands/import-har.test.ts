@@ -69,6 +69,7 @@ suite('peakdrill import har (a Chromium recording of the reference stack)', () =
     }, tracker.url);
     expect(paid).toBe('succeeded');
     await context.close(); // writes the HAR
+    const trackerUrl = tracker.url;
     await tracker.close();
     const recorded = JSON.parse(readFileSync(har, 'utf8')) as { log: { entries: { request: { url: string } }[] } };
     expect(recorded.log.entries.some((e) => e.request.url.endsWith('/pay'))).toBe(true);
@@ -84,6 +85,15 @@ suite('peakdrill import har (a Chromium recording of the reference stack)', () =
     expect(r.report.join('\n')).toMatch(/dropped 1 static asset\(s\) and 1 third-party request\(s\)/);
     expect(readFileSync(r.csv!.path, 'utf8')).toBe('authorization\nreplace-me\n');
     writeFileSync(r.csv!.path, 'authorization\ndrill-user-token\n'); // what the reviewer fills in
+
+    // --host keeps a named host: the beacon becomes a step on its own target, its email masked
+    const withTracker = runHarImport(har, { out: join(root, 'with-tracker.yaml'), host: [new URL(trackerUrl).host] }, 'x');
+    const beacon = withTracker.plan.journeys.flatMap((j) => j.steps).find((st) => st.name === 'GET /collect')!;
+    expect(beacon.target).not.toBe('app');
+    expect(withTracker.plan.targets[beacon.target]).toBe(trackerUrl);
+    expect(beacon.path).toBe('/collect?user=%3Cmasked%3Aemail%3E');
+    expect(withTracker.text).not.toContain('jane.doe');
+    expect(withTracker.report).toContain('masked before writing: 1 email');
     const steps = r.plan.journeys.flatMap((j) => j.steps);
     expect(steps.map((s) => s.name)).toEqual([
       'GET /api/items',
