@@ -120,8 +120,12 @@ export function draftYaml(d: Draft): string {
     }
   }
   if (d.links.length > 0) {
-    out += `capacity:\n  growth: ${d.growth ?? 1}\n  links:\n`;
-    for (const l of d.links) out += `    ${q(l.name)}: { baseline: ${l.baseline} }${l.comment ? `   # ${l.comment}` : ''}\n`;
+    // A replay sends the log's own pace, whose mean is below its busiest second: throughput
+    // targets would fail by construction, so a replay keeps last peak as information only.
+    const c = 'replay' in d.load ? '# ' : '';
+    if (c) out += '# Last peak per link, for an open-model drill (a replay is judged by its budgets and fidelity.json):\n';
+    out += `${c}capacity:\n${c}  growth: ${d.growth ?? 1}\n${c}  links:\n`;
+    for (const l of d.links) out += `${c}    ${q(l.name)}: { baseline: ${l.baseline} }${l.comment ? `   # ${l.comment}` : ''}\n`;
   }
   return out;
 }
