@@ -28,6 +28,8 @@ export async function preflight(plan: Plan, runId: string, secret: string, dataF
     for (const journey of plan.journeys) {
       const first = journey.steps[0];
       if (!first || seen.has(first.name)) continue;
+      // a replay without `unsafe: true` sends no writes, its preflight neither
+      if (plan.load.model === 'replay' && !plan.load.unsafe && !['GET', 'HEAD', 'OPTIONS'].includes(first.method)) continue;
       seen.add(first.name);
       const step = compileStep(first, plan, pools, shadowHeaders(runId, secret), new LinkRecorder(first.name));
       const result: PreflightResult = { link: first.name, sent: 0, acknowledged: 0, statuses: [] };
