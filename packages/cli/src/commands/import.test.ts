@@ -12,7 +12,7 @@ import { parse as parseYaml } from 'yaml';
 import { Drill } from '@peakdrill/controller';
 import { startTarget, type Target } from '@peakdrill/engine/testing';
 import { runDrill } from '../execute.js';
-import { runAccessLogImport, runOpenApiImport } from './import.js';
+import { runAccessLogImport, runHarImport, runOpenApiImport } from './import.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const bin = resolve(here, '../../bin/peakdrill.js');
@@ -282,6 +282,25 @@ describe('peakdrill import access-log', () => {
     const badFormat = spawnSync(process.execPath, [bin, 'import', 'access-log', mixed, '--format', '$status'], { encoding: 'utf8' });
     expect(badFormat.status).toBe(2);
     expect(badFormat.stderr).toContain('--format: the pattern needs a time');
+  });
+
+  it('import har refuses a file that is not a HAR with one clear error', () => {
+    const cases: [string, string][] = [
+      ['{"log": {"entries": [{"request": {}}]}}', 'log.entries[0] is not a HAR entry'],
+      ['{"log": {}}', 'not a HAR file (no `log.entries` list)'],
+      ['hello', 'not valid JSON, so not a HAR file'],
+    ];
+    for (const [text, message] of cases) {
+      const f = join(root, 'bad.har');
+      writeFileSync(f, text);
+      let err: unknown;
+      try {
+        runHarImport(f, { host: [] }, 'x');
+      } catch (e) {
+        err = e;
+      }
+      expect(isUserError(err) && err.exitCode === 2 && err.message.includes(message), String(err)).toBe(true);
+    }
   });
 
   describe('peakdrill import openapi', () => {

@@ -53,11 +53,19 @@ function readHar(file: string): Har {
   } catch (err) {
     const at = /position (\d+)/.exec((err as Error).message)?.[1];
     const pos = at !== undefined ? lineCol(text, Number(at)) : undefined;
-    const truncated = text.trimEnd().length > 0 && !text.trimEnd().endsWith('}');
+    const trimmed = text.trim();
+    const truncated = trimmed.startsWith('{') && !trimmed.endsWith('}');
     throw new UserError('IMPORT_BAD_HAR', `${file}${pos ? `:${pos}` : ''}: ${truncated ? 'the HAR file is truncated (it ends before its JSON does); record it again or finish the download' : 'not valid JSON, so not a HAR file'}`);
   }
   const entries = (har as { log?: { entries?: unknown } } | null)?.log?.entries;
   if (!Array.isArray(entries)) throw new UserError('IMPORT_BAD_HAR', `${file}: not a HAR file (no \`log.entries\` list)`);
+  entries.forEach((e: unknown, i) => {
+    const x = e as Partial<Entry> | null;
+    const ok =
+      typeof x?.request?.url === 'string' && URL.canParse(x.request.url) && typeof x.request.method === 'string' && Array.isArray(x.request.headers) &&
+      typeof x.response?.status === 'number' && Array.isArray(x.response.headers) && typeof x.startedDateTime === 'string' && x.response.content !== undefined;
+    if (!ok) throw new UserError('IMPORT_BAD_HAR', `${file}: log.entries[${i}] is not a HAR entry (it needs request.url, request.method, request.headers, response.status, response.headers, response.content and startedDateTime)`);
+  });
   return har as Har;
 }
 
