@@ -3,7 +3,7 @@
 import { cpus } from 'node:os';
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { exitCodeOf, formatSteadiness, formatVerdictMarkdown, formatVerdictTable, redactSummary, redactText, RUN_FILES, type Plan, type Summary } from '@peakdrill/core';
+import { exitCodeOf, formatFidelity, formatSteadiness, formatVerdictMarkdown, formatVerdictTable, importAccessLog, redactSummary, redactText, replayFidelity, RUN_FILES, writeFileAtomic, type Plan, type ReplayModel, type Summary } from '@peakdrill/core';
 import { LiveHub, serveDashboard, writeReport } from '@peakdrill/dashboard';
 import { assertRunnable, createNatsFleet, Drill, serveControl, type ControlApi, formatProgress, formatSummaryTable, type AgentLossMode, type DrillOptions, type SecondReport } from '@peakdrill/controller';
 import { startLiveOutputs, type LiveOutputs } from './live-metrics.js';
@@ -121,6 +121,7 @@ export async function runDrill(plan: Plan, flags: RunFlags, hooks: ExecuteHooks 
   if (errors > 0 && summary.links.every((l) => l.verdict === null) && summary.isolation.length + summary.invariants.length === 0) {
     term.line(`note: no budgets were set, so ${errors.toLocaleString('en-US')} errors do not fail this run; gate on them with --budget "errors<1%" or a capacity: section`);
   }
+  if (plan.load.model === 'replay') term.block(await writeReplayFidelity(plan.load, summary, drill.dir));
   writeReport(drill.dir);
   served?.hub.publish(drill.runId, { type: 'end', summary });
   term.line(`run ${summary.status.toUpperCase()} · files in ${drill.dir} · report ${join(drill.dir, RUN_FILES.report)}`);
@@ -163,8 +164,16 @@ async function serveLive(flags: RunFlags): Promise<LiveDashboard> {
   return { url: d.url, hub, close: () => d.close() };
 }
 
+/** After a replay: recorded vs sent, written as `fidelity.json` in the run folder; returns the table. */
+async function writeReplayFidelity(load: ReplayModel, summary: Summary, dir: string): Promise<string> {
+  const fidelity = replayFidelity(await importAccessLog(load.log, { format: load.format }), load, summary);
+  writeFileAtomic(join(dir, 'fidelity.json'), JSON.stringify(fidelity, null, 2) + '\n');
+  return formatFidelity(fidelity);
+}
+
 export function describeLoad(plan: Plan): string {
   const totalS = plan.load.stages.reduce((a, s) => a + s.durationMs, 0) / 1000;
+  if (plan.load.model === 'replay') return `replay at ${plan.load.speed}× for ${totalS} s`;
   if (plan.load.model === 'open') {
     const peak = Math.max(plan.load.startRate, ...plan.load.stages.map((s) => s.target));
     return `open model, up to ${peak.toLocaleString('en-US')}/s for ${totalS} s`;

@@ -8,6 +8,7 @@ import { register as capacity } from './commands/capacity.js';
 import { register as compare } from './commands/compare.js';
 import { register as ctl } from './commands/ctl.js';
 import { register as dashboard } from './commands/dashboard.js';
+import { register as importer } from './commands/import.js';
 import { register as demo } from './commands/demo.js';
 import { register as note } from './commands/note.js';
 import { register as report } from './commands/report.js';
@@ -21,7 +22,7 @@ const program = new Command('peakdrill')
   .showHelpAfterError('(run `peakdrill help <command>` for the flags)')
   .exitOverride();
 
-for (const add of [demo, run, validate, capacity, compare, report, note, dashboard, stack, agent, ctl]) add(program);
+for (const add of [demo, run, validate, capacity, compare, report, importer, note, dashboard, stack, agent, ctl]) add(program);
 
 try {
   await program.parseAsync(process.argv);

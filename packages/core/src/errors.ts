@@ -91,6 +91,16 @@ export const ERROR_CODES = {
   CONTROL_REFUSED: 'the drill refused the control command (see the message)',
   CONTROL_NOT_SUPPORTED: 'this kind of drill does not take that control command',
   METRICS_LISTEN: 'the metrics endpoint cannot listen where it was asked to',
+  // peakdrill import
+  IMPORT_NOT_FOUND: 'the file to import does not exist or cannot be read',
+  IMPORT_BINARY: 'the file to import is binary, not a text log, HAR or OpenAPI document',
+  IMPORT_TOO_LARGE: 'the file to import is larger than that importer reads',
+  IMPORT_BAD_HAR: 'the HAR file does not parse or is truncated',
+  IMPORT_BAD_OPENAPI: 'the OpenAPI document does not parse or is not OpenAPI 3.x',
+  IMPORT_NOTHING_USABLE: 'nothing in the file could be imported (the skipped lines are counted, with examples)',
+  IMPORT_WRITE: 'the imported scenario could not be written',
+  BAD_FORMAT: 'an access-log --format pattern that does not parse',
+  LOG_UNUSABLE: 'the replay log has no line peakdrill can replay',
   // the reference stack (peakdrill stack)
   STORE_UNREACHABLE: 'the stack cannot reach its PostgreSQL',
   REDIS_UNREACHABLE: 'the stack cannot reach its Redis',

@@ -11,3 +11,4 @@ export * from './scenario/index.js';
 export * from './runfiles/redact.js';
 export * from './runfiles/notes.js';
 export * from './runfiles/observe.js';
+export * from './import/index.js';

@@ -83,7 +83,7 @@ export interface WarmupSettings {
   path: string;
 }
 
-export type LoadModel = OpenModel | ClosedModel;
+export type LoadModel = OpenModel | ClosedModel | ReplayModel;
 
 /**
  * Open model: journeys start on a schedule (arrival rate) whether or not earlier ones
@@ -97,6 +97,26 @@ export interface OpenModel {
    * Upper bound of journeys in flight per whole drill; arrivals beyond it wait (as many again)
    * and start late, measured from their due time; beyond that they are dropped and counted.
    */
+  maxInFlight: number;
+}
+
+/**
+ * Replay: the requests of a recorded access log, each sent at its recorded offset divided by
+ * `speed` (an exact due time, latency measured from it). Each log request goes to the step
+ * whose name is its link (`GET /api/items/:item_id`, as `peakdrill import access-log` names
+ * them) with the recorded path; generators split the log by request index modulo their count.
+ */
+export interface ReplayModel {
+  model: 'replay';
+  /** Absolute path of the log. */
+  log: string;
+  /** Log format: `auto`, `combined`, `common`, `json` or a `log_format` pattern. */
+  format: string;
+  speed: number;
+  /** Send recorded POST/PUT/PATCH/DELETE requests too (off by default: replay reads, not writes). */
+  unsafe: boolean;
+  /** One stage: the replayed window (the log's span / speed, or `duration:`); `target` is the log's mean rate × speed. */
+  stages: Stage[];
   maxInFlight: number;
 }
 

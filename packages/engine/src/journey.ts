@@ -77,6 +77,8 @@ export class JourneyRun implements TemplateScope {
   /** Closed model: this VU's index within the generator, and whether its loop is running. */
   localVu = -1;
   active = false;
+  /** Replay model: the recorded path (from the target's base) sent instead of the first step's own path; null otherwise. */
+  replayPath: string | null = null;
   /** When parked: the due time, and what for (WAIT_*). */
   wakeAt = 0;
   waitingFor = WAIT_NONE;
@@ -217,9 +219,8 @@ export class Journeys {
     return this.list[n - 1]!;
   }
 
-  /** Starts a journey on `run`, its first request due at `dueAt` (performance.now() ms). */
-  start(run: JourneyRun, dueAt: number): void {
-    const journey = this.pick();
+  /** Starts a journey on `run` (the weighted pick, unless the model names one), its first request due at `dueAt` (performance.now() ms). */
+  start(run: JourneyRun, dueAt: number, journey: CompiledJourney = this.pick()): void {
     run.journey = journey;
     run.stepIndex = 0;
     run.failed = false;
@@ -264,6 +265,7 @@ export class Journeys {
     let opts;
     try {
       opts = step.staticRequest ?? step.render(run);
+      if (run.replayPath !== null && run.stepIndex === 0) opts = { path: step.prefix + run.replayPath, method: opts.method, headers: opts.headers, body: opts.body };
     } catch (err) {
       if (err instanceof FeederExhausted) {
         this.host.noteOnce(err.feeder, `${err.message}; journeys that need it are counted as failed`);

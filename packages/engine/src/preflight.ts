@@ -66,6 +66,8 @@ export async function preflight(plan: Plan, runId: string, secret: string, dataF
   const seq = { n: 0 };
   try {
     for (const p of preflightProbes(plan)) {
+      // a replay without `unsafe: true` sends no writes, its preflight neither
+      if (!p.safe && plan.load.model === 'replay' && !plan.load.unsafe) continue;
       if (!p.safe && results.some((r) => r.acknowledged < r.sent)) break;
       const step = compileStep(p.step, plan, pools, shadowHeaders(runId, secret), new LinkRecorder(p.step.name));
       const result: PreflightResult = { link: p.step.name, target: p.step.target, probe: p.probe, sent: 0, acknowledged: 0, statuses: [] };

@@ -42,6 +42,8 @@ export interface CompiledStep {
   pool: StepPool;
   transport: TransportName;
   staticRequest: RequestOptions | null;
+  /** The target's base path (`/v2`, or ''), which every request path starts with. */
+  prefix: string;
   render: (scope: TemplateScope) => RequestOptions;
   needsBody: boolean;
   /** Lower-case names of response headers captures or checks read. */
@@ -163,6 +165,7 @@ export function compileStep(step: Step, plan: Plan, pools: Pools, extraHeaders: 
     pool,
     transport: pool instanceof Pool ? 'undici' : 'fast',
     staticRequest,
+    prefix,
     render: renderFor,
     needsBody,
     headerNames,

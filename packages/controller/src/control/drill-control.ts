@@ -5,7 +5,7 @@
 
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { RUN_FILES, UserError, type ControlMessage, type Plan, type Stage } from '@peakdrill/core';
+import { RUN_FILES, UserError, type ControlMessage, type Plan, type Stage, type LoadModel } from '@peakdrill/core';
 import { CONTROL_MAX_LEVEL, levelAt, replan, type ControlCommand } from './replan.js';
 
 /** Who sent a change: the CLI (`peakdrill ctl`), the HTTP API directly, or the dashboard. */
@@ -30,7 +30,7 @@ export interface ControlRecord {
 
 export interface ControlState {
   running: boolean;
-  model: 'open' | 'closed';
+  model: LoadModel['model'];
   unit: 'journeys/s' | 'VUs';
   /** The level now (interpolated on the stages in effect). */
   level: number;
@@ -67,7 +67,7 @@ export class DrillControl {
 
   constructor(private readonly o: DrillControlOptions) {
     const load = o.plan.load;
-    const start = load.model === 'open' ? load.startRate : (load.startVus ?? load.stages[0]?.target ?? 0);
+    const start = load.model === 'open' ? load.startRate : load.model === 'closed' ? (load.startVus ?? load.stages[0]?.target ?? 0) : (load.stages[0]?.target ?? 0);
     // the closed model's start defaults to the first stage's target: pin it, since changes cut that stage
     if (load.model === 'closed') load.startVus = start;
     this.planned = { start, stages: load.stages.map((s) => ({ ...s })) };

@@ -4,7 +4,7 @@
 // cumulative HDR histogram per link (merged with `add`, lossless); each output derives its own
 // bucket layout from it when it is read.
 
-import { newHistogram, OUTCOME_CLASSES, type Histogram, type OutcomeClass } from '@peakdrill/core';
+import { newHistogram, OUTCOME_CLASSES, type Histogram, type OutcomeClass, type LoadModel } from '@peakdrill/core';
 import type { SecondReport } from '../aggregate.js';
 
 export interface LinkFigures {
@@ -18,7 +18,7 @@ export interface LinkFigures {
 export interface DrillIdentity {
   runId: string;
   scenario: string;
-  model: 'open' | 'closed';
+  model: LoadModel['model'];
 }
 
 export class LiveFigures {

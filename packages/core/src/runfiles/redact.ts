@@ -13,7 +13,7 @@ import type { PostCheckResult, Summary } from './summary.js';
 
 export const REDACTED = '<redacted>';
 
-const SENSITIVE_NAME = /^(authorization|proxy-authorization|cookie|set-cookie|x-peakdrill-shadow)$|token|secret|passw|api[-_]?key|session|credential|signature|^sig$|^key$/i;
+const SENSITIVE_NAME = /^(authorization|proxy-authorization|cookie|set-cookie|x-peakdrill-shadow)$|token|secret|passw|api[-_]?key|session|credential|signature|^sig$|^key$|^auth$|^pwd$/i;
 const SENSITIVE_JSON_FIELD = /("(?:[^"]*(?:password|passwd|secret|token|api_?key|apikey|credential|session)[^"]*)"\s*:\s*)"(?:[^"\\{]|\\.)*"/gi;
 /** `name=value` pairs in a query string or a form body, name sensitive, value not a template. */
 const SENSITIVE_PAIR = /((?:^|[?&])([^=&#\s?]+)=)([^&#\s]*)/g;
@@ -22,6 +22,7 @@ const URL_PASSWORD = /([a-z][a-z0-9+.-]*:\/\/[^/:@\s]*):([^@/\s]+)@/gi;
 
 const isTemplate = (v: string): boolean => v.includes('{{');
 
+/** A header, query parameter, field or column whose value is a credential (`authorization`, `api_key`, `token`…). */
 export function isSensitiveName(name: string): boolean {
   return SENSITIVE_NAME.test(name);
 }

@@ -1,7 +1,7 @@
 // summary.json and timeseries.ndjson: the contract every consumer of a run reads
 // (CLI, dashboard, report, compare, CI). Fields are only ever added, never renamed.
 
-import type { Percentile, Plan } from '../plan.js';
+import type { LoadModel, Percentile, Plan } from '../plan.js';
 
 export type RunStatus = 'running' | 'passed' | 'failed' | 'aborted' | 'error' | 'inconclusive';
 
@@ -131,8 +131,8 @@ export interface Summary {
   endedAt: string | null;
   status: RunStatus;
   durationS: number;
-  model: 'open' | 'closed';
-  /** The latency reference: `scheduled` (open model, CO-free) or `sent` (closed model). */
+  model: LoadModel['model'];
+  /** The latency reference: `scheduled` (open and replay models, CO-free) or `sent` (closed model). */
   latencyFrom: 'scheduled' | 'sent';
   plannedRps: number | null;
   achievedRps: number;

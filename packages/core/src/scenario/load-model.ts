@@ -6,6 +6,7 @@ import { DEFAULT_MAX_IN_FLIGHT, MAX_IN_FLIGHT_LIMIT, MAX_VUS } from './defaults.
 import { duration, fields, isEmpty, list, num, str, type Ctx, type Val } from './reader.js';
 import { formatScenarioDuration, MAX_DURATION_MS, rateProblem } from './units.js';
 import { isMap } from 'yaml';
+import { readReplay } from './replay.js';
 
 const OPEN_KEYS = ['model', 'startRate', 'stages', 'maxInFlight', 'rate', 'duration'] as const;
 const CLOSED_KEYS = ['model', 'startVus', 'stages', 'vus', 'duration', 'thinkTime'] as const;
@@ -78,19 +79,20 @@ function readAmount(ctx: Ctx, v: Val, unit: 'rate' | 'vus'): number | undefined 
   return r;
 }
 
-/** Reads `load:`; undefined (with problems recorded) when it is not usable. */
-export function readLoad(ctx: Ctx, v: Val): LoadModel | undefined {
+/** Reads `load:`; undefined (with problems recorded) when it is not usable. `baseDir` resolves a replay log's path. */
+export function readLoad(ctx: Ctx, v: Val, baseDir = '.'): LoadModel | undefined {
   // Decide the model first so the keys of the other one get a helpful message.
-  let model: 'open' | 'closed' = 'open';
+  let model: 'open' | 'closed' | 'replay' = 'open';
   if (isMap(v.node)) {
     const pair = v.node.items.find((i) => (i.key as { value?: unknown } | null)?.value === 'model');
     if (pair) {
       const mv: Val = { node: pair.value as Val['node'], at: (pair.value as Val['at']) ?? (pair.key as Val['at']), path: `${v.path}.model` };
-      const m = str(ctx, mv, { want: '`open` or `closed`' });
-      if (m === 'closed') model = 'closed';
-      else if (m !== undefined && m !== 'open') ctx.p.add('BAD_VALUE', `${v.path}.model must be \`open\` or \`closed\`, got ${JSON.stringify(m)}`, mv.at);
+      const m = str(ctx, mv, { want: '`open`, `closed` or `replay`' });
+      if (m === 'closed' || m === 'replay') model = m;
+      else if (m !== undefined && m !== 'open') ctx.p.add('BAD_VALUE', `${v.path}.model must be \`open\`, \`closed\` or \`replay\`, got ${JSON.stringify(m)}`, mv.at);
     }
   }
+  if (model === 'replay') return readReplay(ctx, v, baseDir);
   const f = fields(ctx, v, model === 'open' ? { keys: OPEN_KEYS, elsewhere: OPEN_ONLY } : { keys: CLOSED_KEYS, elsewhere: CLOSED_ONLY });
   if (!f) return undefined;
   const get = (k: string): Val | undefined => (f.has(k) && !isEmpty(f.get(k)) ? f.get(k) : undefined);
@@ -143,6 +145,7 @@ export function readLoad(ctx: Ctx, v: Val): LoadModel | undefined {
 /** `open 0→2000 req/s over 2m30s (2 stages)` / `closed 50 VUs for 30s`: for `validate` and logs. */
 export function describeLoad(load: LoadModel): string {
   const total = load.stages.reduce((a, s) => a + s.durationMs, 0);
+  if (load.model === 'replay') return `replay of ${load.log.split('/').pop()} at ${load.speed}× for ${formatScenarioDuration(total)}${load.unsafe ? ', unsafe methods included' : ''}`;
   const peak = Math.max(...load.stages.map((s) => s.target), load.model === 'open' ? load.startRate : (load.startVus ?? 0));
   const n = load.stages.length;
   const stages = n === 1 ? '' : ` (${n} stages)`;

@@ -37,7 +37,7 @@ export function checkOverrides(o: ScenarioOverrides, p: Problems): void {
 /** Applies valid `rate`/`durationMs` overrides to a load model (checked by checkOverrides first). */
 export function applyLoadOverrides(load: LoadModel, o: ScenarioOverrides): LoadModel {
   let out: LoadModel = load;
-  if (o.rate !== undefined) {
+  if (o.rate !== undefined && out.model !== 'replay') {
     const total = out.stages.reduce((a, s) => a + s.durationMs, 0);
     if (out.model === 'closed') {
       out = { model: 'open', startRate: o.rate, stages: [{ durationMs: total, target: o.rate }], maxInFlight: DEFAULT_MAX_IN_FLIGHT };

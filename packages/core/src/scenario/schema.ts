@@ -220,7 +220,8 @@ export function readScenario(ctx: Ctx, root: Val, opts: ReadOptions): Plan | und
   const shadow = readShadow(ctx, get('shadow'));
 
   const loadV = get('load');
-  let load = loadV ? readLoad(ctx, loadV) : undefined;
+  let load = loadV ? readLoad(ctx, loadV, opts.baseDir) : undefined;
+  if (load?.model === 'replay' && o.rate !== undefined) ctx.p.add('BAD_FLAG', '--rate does not apply to `model: replay`, which sends at the recorded rate; change `speed:` instead');
   if (!loadV && !needLoad) load = { model: 'open', startRate: o.rate!, stages: [{ durationMs: o.durationMs!, target: o.rate! }], maxInFlight: 10_000 };
 
   const dataV = get('data');

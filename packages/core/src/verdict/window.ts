@@ -31,7 +31,7 @@ export interface VerdictWindow extends SteadyWindow {
 /** The seconds of the plan's peak hold stage, or null when the plan never holds. */
 export function steadyWindow(load: LoadModel): SteadyWindow | null {
   let atMs = 0;
-  let prev = load.model === 'open' ? load.startRate : (load.startVus ?? load.stages[0]?.target ?? 0);
+  let prev = load.model === 'open' ? load.startRate : load.model === 'closed' ? (load.startVus ?? load.stages[0]?.target ?? 0) : (load.stages[0]?.target ?? 0);
   let best: { fromMs: number; toMs: number; rate: number } | null = null;
   let span: { fromMs: number; toMs: number; rate: number } | null = null;
   const consider = (s: { fromMs: number; toMs: number; rate: number } | null): void => {
@@ -66,7 +66,7 @@ export function steadyWindow(load: LoadModel): SteadyWindow | null {
 export function holdStages(load: LoadModel): (SteadyWindow & { rate: number })[] {
   const out: (SteadyWindow & { rate: number })[] = [];
   let atMs = 0;
-  let prev = load.model === 'open' ? load.startRate : (load.startVus ?? load.stages[0]?.target ?? 0);
+  let prev = load.model === 'open' ? load.startRate : load.model === 'closed' ? (load.startVus ?? load.stages[0]?.target ?? 0) : (load.stages[0]?.target ?? 0);
   for (const stage of load.stages) {
     const fromMs = atMs;
     atMs += stage.durationMs;
