@@ -13,6 +13,8 @@
 // instant → done (its own count sent) → idle again. While claimed it listens to the controller's
 // heartbeat; after CONTROLLER_SILENCE_MS without a word (controller killed, NATS lost) it stops
 // sending load at once — a drill never keeps running unattended.
+// Over 400 lines on purpose: the agent's side of one exchange (claim, assignment, start, control,
+// heartbeats, release) is one state machine; its parts live in assignment.ts, auth.ts, premerge.ts.
 
 import { randomBytes } from 'node:crypto';
 import { availableParallelism, hostname } from 'node:os';
@@ -20,6 +22,7 @@ import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node'
 import {
   OUTCOME_CLASSES,
   PROTOCOL_VERSION,
+  redactUserinfo,
   type AgentAssignPayload,
   type AgentDoneMessage,
   type AgentGeneratorMessage,
@@ -37,7 +40,7 @@ import { LocalFleet } from '../local.js';
 import { controlKey, dataKey, Signer, Verifier } from './auth.js';
 import { PartCollector } from './chunks.js';
 import { decode, encode, refusalReason, versionMismatch } from './codec.js';
-import { connectNats, onMessages, redactUrl } from './connect.js';
+import { connectNats, onMessages } from './connect.js';
 import { readAssignment, readClaim, shareProblem } from './assignment.js';
 import { SecondMerger, type MergedSecond } from './premerge.js';
 import { subjects, token, type Subjects } from './subjects.js';
@@ -113,7 +116,7 @@ export async function runAgent(opts: AgentOptions): Promise<RunningAgent> {
   const id = `${token(name).slice(0, 40)}-${randomBytes(3).toString('hex')}`;
   const nc = await connectNats(opts.natsUrl, `peakdrill agent ${name}`);
   const agent = new Agent(nc, subjects(opts.prefix), name, id, workers, opts.token ?? process.env.PEAKDRILL_AGENT_TOKEN, opts.onLog ?? (() => undefined), opts.once === true);
-  agent.begin(redactUrl(opts.natsUrl));
+  agent.begin(redactUserinfo(opts.natsUrl));
   return agent;
 }
 

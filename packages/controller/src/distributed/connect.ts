@@ -3,12 +3,12 @@
 // a drill survives a NATS blip is decided by the heartbeats, not by the client.
 
 import { connect, type Msg, type NatsConnection, type SubscriptionOptions } from '@nats-io/transport-node';
-import { EXIT, UserError } from '@peakdrill/core';
+import { EXIT, redactUserinfo, UserError } from '@peakdrill/core';
 
 const CONNECT_TIMEOUT_MS = 3_000;
 
 export async function connectNats(natsUrl: string, name: string): Promise<NatsConnection> {
-  const shown = redactUrl(natsUrl);
+  const shown = redactUserinfo(natsUrl);
   try {
     return await connect({
       servers: natsUrl,
@@ -31,10 +31,6 @@ export async function connectNats(natsUrl: string, name: string): Promise<NatsCo
   }
 }
 
-/** The URL without credentials, for messages and logs. */
-export function redactUrl(url: string): string {
-  return url.replace(/\/\/[^@/]*@/g, '//***@');
-}
 
 /** Subscription options that hand each message to `f` (a subscription error closes it; nothing to do). */
 export function onMessages(f: (m: Msg) => void): SubscriptionOptions {

@@ -5,9 +5,8 @@
 // half a round trip), so that every agent starts at the same instant whatever its clock says.
 
 import type { NatsConnection } from '@nats-io/transport-node';
-import { EXIT, PROTOCOL_VERSION, UserError, type AgentCapacity, type AgentPresenceMessage, type AgentToController, type ClaimMessage, type DiscoverMessage, type RefusedMessage, type ReleaseMessage } from '@peakdrill/core';
+import { EXIT, PROTOCOL_VERSION, redactUserinfo, UserError, type AgentCapacity, type AgentPresenceMessage, type AgentToController, type ClaimMessage, type DiscoverMessage, type RefusedMessage, type ReleaseMessage } from '@peakdrill/core';
 import { decode, encode, refusalReason, versionMismatch } from './codec.js';
-import { redactUrl } from './connect.js';
 import { signClaim, type Signer } from './auth.js';
 import { newKeyExchange } from './exchange.js';
 import type { Subjects } from './subjects.js';
@@ -180,11 +179,11 @@ function missing(o: ClaimOptions, claimed: ClaimedAgent[], seen: Map<string, See
   const wanted = o.want === 'all' ? 'at least 1 agent' : `${o.want} agent${o.want === 1 ? '' : 's'}`;
   const busy = [...seen.values()].filter((a) => a.busy !== null).map((a) => `${a.name} (busy with ${a.busy})`);
   const lines = [
-    `waited ${Math.round(o.waitMs / 1000)} s for ${wanted} on ${redactUrl(o.natsUrl)}, got ${claimed.length}${claimed.length > 0 ? ` (${claimed.map((c) => c.name).join(', ')})` : ''}`,
+    `waited ${Math.round(o.waitMs / 1000)} s for ${wanted} on ${redactUserinfo(o.natsUrl)}, got ${claimed.length}${claimed.length > 0 ? ` (${claimed.map((c) => c.name).join(', ')})` : ''}`,
     ...busy.map((b) => `  ${b}`),
     ...[...refusedVersion.values()].map((r) => `  refused: ${r}`),
     ...[...unusable.values()].map((r) => `  not usable: ${r}`),
-    `start agents with \`peakdrill agent --nats ${redactUrl(o.natsUrl)}\`${o.want === 'all' ? '' : ' or lower --agents'}`,
+    `start agents with \`peakdrill agent --nats ${redactUserinfo(o.natsUrl)}\`${o.want === 'all' ? '' : ' or lower --agents'}`,
   ];
   return new UserError('AGENTS_MISSING', lines.join('\n'), { exitCode: EXIT.badInput });
 }

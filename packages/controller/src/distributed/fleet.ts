@@ -10,6 +10,8 @@
 // with the run's control key, and an agent's messages count only under that agent's data key.
 // (Over 400 lines on purpose: the run's side of every agent — assignment, traffic, loss — is one
 // piece of state, and splitting it would spread one agent's bookkeeping over several rooms.)
+// Over 400 lines on purpose: the controller's side of the same exchange, one state machine per
+// agent; discovery, splitting, sealing and signing live in their own files next to it.
 
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';

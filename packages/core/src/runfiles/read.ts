@@ -2,6 +2,8 @@
 // next door (summary.ts types, hlog.ts); this file only reads, and never trusts a name it was
 // given: a run id is checked against RUN_ID_PATTERN and the resolved path must stay inside the
 // runs folder, so `../../etc` or an absolute path can never reach the file system.
+// Over 400 lines on purpose: every reader of a run folder (summary, timeseries, hlog, merge by
+// tag, run list) shares the one path check and the torn-tail rule; apart they would drift.
 
 import { closeSync, fstatSync, openSync, readFileSync, readSync, readdirSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { quickPlan } from '../scenario/quick.js';
-import { redactBody, redactHeaders, redactPlan, redactSummary, redactText, REDACTED } from './redact.js';
+import { redactBody, redactHeaders, redactPlan, redactSummary, redactText, redactUserinfo, REDACTED } from './redact.js';
 import type { Summary } from './summary.js';
 
 // The one redactor's policy, pinned: what is masked, what is kept, on disk and on screen alike
@@ -52,5 +52,13 @@ describe('the redactor', () => {
       error: 'connect http://a:n-5@127.0.0.1:1 refused',
     } as unknown as Summary;
     expect(JSON.stringify(redactSummary(summary))).not.toMatch(/n-[1-5]/);
+  });
+});
+
+describe('URLs whose user-info is the credential', () => {
+  it('masks a bare NATS token and a user:password alike', () => {
+    expect(redactUserinfo('nats://s3cr3t-tok@127.0.0.1:4222')).toBe(`nats://${REDACTED}@127.0.0.1:4222`);
+    expect(redactUserinfo('nats://u:p@127.0.0.1:4222,nats://t2@h2:4222')).not.toMatch(/u:p|t2@/);
+    expect(redactUserinfo('nats://127.0.0.1:4222')).toBe('nats://127.0.0.1:4222');
   });
 });

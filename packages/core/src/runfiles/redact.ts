@@ -64,6 +64,14 @@ export function redactText(text: string): string {
 
 export const redactUrl = redactText;
 
+/**
+ * A URL whose whole user-info is a credential (NATS puts a bare token there:
+ * `nats://s3cr3t@host`): masked entirely, plus what redactText masks.
+ */
+export function redactUserinfo(url: string): string {
+  return redactText(url.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/@\s]+@/gi, (all, scheme: string) => (all === `${scheme}${REDACTED}@` ? all : `${scheme}${REDACTED}@`)));
+}
+
 /** A request body: sensitive JSON fields, or `a=b&password=c` form fields. */
 export function redactBody(body: string): string {
   const json = body.replace(SENSITIVE_JSON_FIELD, (all, head: string) => (all.endsWith(`"${REDACTED}"`) ? all : `${head}"${REDACTED}"`));

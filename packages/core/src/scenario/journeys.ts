@@ -2,6 +2,8 @@
 // after itself; a journey is an ordered list of steps, each step a link of the chain.
 // Templates are checked here against what each step can see: journey vars, captures of
 // EARLIER steps, feeder columns and built-ins.
+// Over 400 lines on purpose: steps, captures, checks and the template scope they share are read
+// in one pass over the same YAML nodes; split, each part would re-walk them and re-derive the scope.
 
 import { isMap, isScalar, isSeq } from 'yaml';
 import type { Capture, Check, Journey, Step, ThinkTime } from '../plan.js';
@@ -110,6 +112,8 @@ function toJson(ctx: Ctx, v: Val, depth: number, uses: TemplateUse[]): { ok: boo
     const obj: Record<string, unknown> = {};
     let ok = true;
     for (const e of entries(ctx, v) ?? []) {
+      // the engine renders the whole JSON text, keys included: a key may hold a template too
+      if (e.key.includes('{{')) uses.push({ v: { node: e.keyAt as Val['node'], at: e.keyAt, path: `${v.path} key \`${e.key}\`` }, text: e.key });
       const r = toJson(ctx, e.value, depth + 1, uses);
       ok &&= r.ok;
       Object.defineProperty(obj, e.key, { value: r.value, enumerable: true, writable: true, configurable: true });

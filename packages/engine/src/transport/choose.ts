@@ -23,6 +23,8 @@ const UNDICI_HEADERS = new Set(['expect', 'upgrade', 'connection', 'transfer-enc
 /** The transport of `step` under `plan`, and why when it is undici. */
 export function stepTransport(step: Step, plan: Plan): { transport: TransportName; why: string } {
   if (plan.http.transport === 'undici') return { transport: 'undici', why: 'http.transport: undici' };
+  // a replay sends each request to its recorded path, decided per arrival
+  if (plan.load.model === 'replay') return { transport: 'undici', why: 'replay (a recorded path per request)' };
   const base = plan.targets[step.target];
   if (base === undefined || !base.startsWith('http://')) return { transport: 'undici', why: 'not a plain http:// target' };
   const headers = { ...plan.http.headers, ...step.headers };
