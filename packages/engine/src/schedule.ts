@@ -72,7 +72,7 @@ export class ArrivalSchedule {
 }
 
 /** Target of a stage list at time t (linear ramps), used for closed-model VUs and planned rates. */
-export function stageTargetAt(start: number, stages: Stage[], tMs: number): number {
+export function stageTargetAt(start: number, stages: readonly Stage[], tMs: number): number {
   let from = 0;
   let prev = start;
   for (const s of stages) {

@@ -4,6 +4,7 @@
 // the same, and every arrival keeps its exact due time (latency stays measured from it).
 
 import { MAX_RATE, type Stage } from '@peakdrill/core';
+import { stageTargetAt } from '@peakdrill/engine';
 
 export type ControlCommand =
   | { command: 'rate'; value: number }
@@ -12,17 +13,8 @@ export type ControlCommand =
   | { command: 'step'; percent: number }
   | { command: 'stop' };
 
-/** The load level (open: journeys/s, closed: VUs) at `tMs` of a stage list starting at `start`. */
-export function levelAt(start: number, stages: readonly Stage[], tMs: number): number {
-  let from = 0;
-  let prev = start;
-  for (const s of stages) {
-    if (tMs < from + s.durationMs) return prev + ((s.target - prev) * (tMs - from)) / s.durationMs;
-    from += s.durationMs;
-    prev = s.target;
-  }
-  return prev;
-}
+/** The load level (open: journeys/s, closed: VUs) at `tMs` of a stage list starting at `start`: the engine's own reading of stages. */
+export const levelAt = stageTargetAt;
 
 /** The stages before `atMs` (the one it falls in cut there) and after it (the rest of that one, then the others). */
 export function cutAt(start: number, stages: readonly Stage[], atMs: number): { before: Stage[]; after: Stage[] } {

@@ -1,7 +1,7 @@
 // observe.ndjson: the system under test's own metrics (`observe:` sources), one line per source
 // per drill second, appended while the drill runs (controller/src/outputs/observe.ts writes it).
 
-import { readFileSync } from 'node:fs';
+import { readNdjsonFile } from './ndjson.js';
 
 export interface ObserveLine {
   /** Drill second the scrape belongs to. */
@@ -22,24 +22,10 @@ export interface ObservedSource {
 }
 
 export function readObserveFile(path: string): ObserveLine[] {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw err;
-  }
-  const out: ObserveLine[] = [];
-  for (const line of text.split('\n')) {
-    if (!line.trim()) continue;
-    try {
-      const v = JSON.parse(line) as ObserveLine;
-      if (typeof v.t === 'number' && typeof v.source === 'string' && v.values && typeof v.values === 'object') out.push(v);
-    } catch {
-      // a line cut by a killed drill: the rest still reads
-    }
-  }
-  return out;
+  return readNdjsonFile(path, (v) => {
+    const o = v as ObserveLine | null;
+    return o !== null && typeof o === 'object' && typeof o.t === 'number' && typeof o.source === 'string' && o.values !== null && typeof o.values === 'object' ? o : null;
+  });
 }
 
 export function observedSources(lines: readonly ObserveLine[]): ObservedSource[] {

@@ -12,6 +12,7 @@ import { UserError } from '../errors.js';
 import { HISTOGRAM_HIGHEST_US, newTotalHistogram, type Histogram } from '../histogram.js';
 import type { Summary, TimeseriesLine } from './summary.js';
 import { HlogDamaged, hlogColumns, TornTail } from './hlog.js';
+import { parseNdjsonLine, readNdjsonFile } from './ndjson.js';
 import { RUN_FILES, RUN_ID_PATTERN } from './write.js';
 
 export function isRunId(id: unknown): id is string {
@@ -144,35 +145,19 @@ export function listRuns(runsDir: string): RunListEntry[] {
   });
 }
 
-function parseLine(text: string): TimeseriesLine | null {
-  if (!text.trim()) return null;
-  try {
-    const v = JSON.parse(text) as TimeseriesLine;
-    if (typeof v !== 'object' || v === null || typeof v.t !== 'number' || typeof v.link !== 'string') return null;
-    return v;
-  } catch {
-    return null;
-  }
+function timeseriesLine(v: unknown): TimeseriesLine | null {
+  const l = v as TimeseriesLine | null;
+  return typeof l === 'object' && l !== null && typeof l.t === 'number' && typeof l.link === 'string' ? l : null;
 }
+
+const parseLine = (text: string): TimeseriesLine | null => parseNdjsonLine(text, timeseriesLine);
 
 /**
  * Every line of a timeseries.ndjson. A torn last line (the run was killed mid-write) and any
  * unparsable line are skipped; a missing file is an empty series (a run that just started).
  */
 export function readTimeseries(path: string): TimeseriesLine[] {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw err;
-  }
-  const out: TimeseriesLine[] = [];
-  for (const line of text.split('\n')) {
-    const v = parseLine(line);
-    if (v) out.push(v);
-  }
-  return out;
+  return readNdjsonFile(path, timeseriesLine);
 }
 
 export interface TimeseriesTail {
