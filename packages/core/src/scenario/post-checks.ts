@@ -68,6 +68,10 @@ function readExpectation(ctx: Ctx, f: Map<string, Val>, at: Val, refs: CheckRefs
       wrongType(ctx, eqV, 'a single value');
       return undefined;
     }
+    if (typeof x === 'number' && !Number.isFinite(x)) {
+      ctx.p.add('BAD_VALUE', `${eqV.path}: ${x} is not a value a check can be equal to (write a finite number, a string, true, false or null)`, eqV.at);
+      return undefined;
+    }
     e.equals = x as string | number | boolean | null;
   }
   if (minV) {
