@@ -76,8 +76,10 @@ export function encodeHistogram(h: Histogram): string {
 
 /**
  * The same V2 encoding, not deflated: a little larger, but adding it (addEncodedHistogram) needs
- * no inflate, whose set-up dominates for the small per-second histograms agents send. Used on
- * the agent → controller wire only; run files keep the compressed form HdrHistogram tools read.
+ * no inflate, whose set-up dominates for the small per-second histograms generators send, and
+ * no deflate on a generator's thread (the first seconds' deflates, before the JIT has compiled
+ * them, took 10+ ms each there: sends due meanwhile left late). Used on the generator → controller
+ * and agent → controller wires only; run files keep the compressed form HdrHistogram tools read.
  */
 export function encodeHistogramPlain(h: Histogram): string {
   const l = h as unknown as CountsLayout & { countsArrayIndex(v: number): number };

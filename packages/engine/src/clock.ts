@@ -2,30 +2,33 @@
 // model's next arrival, journeys waiting out their think time, VUs restarting), and a queue of
 // journey runs ordered by due time. No timer per request or per step.
 //
-// Why spin: a Node timer fires at whole milliseconds and often a millisecond late, and a
-// scheduler that sleeps on it sends bursts, each request late by up to its slack. The clock
-// sleeps on a timer until SPIN_MS before the due time, then yields with setImmediate until
-// it is due: I/O callbacks still run between the turns (setImmediate lets the poll phase run
-// with a zero timeout), so responses are read while the clock waits, and sends leave within
-// microseconds of their due time. The cost is a busy thread during the last SPIN_MS before
-// each send: at rates above ~1/SPIN_MS the generator's thread never sleeps (it is a load
-// generator; that is its job), so the spin has a budget: at most SPIN_SHARE of each
-// SPIN_WINDOW_MS may go to empty spin turns; past it the clock waits on a 1 ms timer until the
-// next window (lateness then grows to about a millisecond, and is recorded as such). A machine
-// shared with the target or other generators keeps most of that core; a generator alone on its
-// core at a high rate spins rarely anyway, since its turns are busy reading responses.
-// The time spent waiting this way is counted (`spinMs`) so the
-// generator's own CPU figure can leave it out: only turns that did nothing else count (a gap
-// between two wake checks shorter than EMPTY_TURN_MS); a turn that read responses is work.
+// Why not just a timer: a Node timer fires at whole milliseconds and often a millisecond late,
+// and a scheduler that sleeps on it sends bursts, each request late by up to its slack. The
+// clock sleeps on a timer until SPIN_MS before the due time, then waits in short turns: each
+// turn naps on a futex (`Atomics.wait`, NAP_MS at most, precise to tens of microseconds) and
+// then yields with setImmediate, so I/O callbacks run between the naps (setImmediate lets the
+// poll phase run with a zero timeout): a response is read at most NAP_MS after it arrived, and
+// sends leave within a fraction of a millisecond of their due time. A nap costs no CPU; what
+// the turns themselves cost (about a fifth of a core while the clock waits continuously) has a
+// budget: at most SPIN_SHARE of each SPIN_WINDOW_MS may go to empty turns; past it the clock
+// waits on a 1 ms timer until the next window (lateness then grows to about a millisecond, and
+// is recorded as such), so a machine shared with the target keeps most of that core.
+// The time spent waiting this way is counted (`spinMs`) so the generator's own CPU figure can
+// leave it out: the naps, and turns that did nothing else (a gap between two wake checks
+// shorter than EMPTY_TURN_MS); a turn that read responses is work.
 
 import { performance } from 'node:perf_hooks';
 
 /** Sleep on a timer until this long before a due time, then spin on setImmediate. */
 export const SPIN_MS = 2;
-/** A spin turn shorter than this did nothing but check the time. */
+/** A turn shorter than this did nothing but check the time. */
 const EMPTY_TURN_MS = 0.02;
 const SPIN_WINDOW_MS = 100;
 const SPIN_SHARE = 0.25;
+/** The longest nap between two looks at I/O, and how far ahead of a due time a nap ends. */
+const NAP_MS = 0.05;
+const NAP_EARLY_MS = 0.02;
+const NAP_CELL = new Int32Array(new SharedArrayBuffer(4));
 
 export class Clock {
   private timer: NodeJS.Timeout | null = null;
@@ -86,15 +89,24 @@ export class Clock {
   private readonly onWake = (): void => {
     this.timer = null;
     this.immediate = null;
-    const now = performance.now();
+    let now = performance.now();
     if (now < this.armedAt) {
       if (this.lastCheck >= 0 && now - this.lastCheck < EMPTY_TURN_MS) {
         this.spinMs += now - this.lastCheck;
         this.windowSpinMs += now - this.lastCheck;
       }
-      this.lastCheck = now;
-      this.arm(now);
-      return;
+      const rest = this.armedAt - now;
+      if (rest > NAP_EARLY_MS && rest <= SPIN_MS) {
+        Atomics.wait(NAP_CELL, 0, 0, Math.min(NAP_MS, rest - NAP_EARLY_MS));
+        const woke = performance.now();
+        this.spinMs += woke - now;
+        now = woke;
+      }
+      if (now < this.armedAt) {
+        this.lastCheck = now;
+        this.arm(now);
+        return;
+      }
     }
     this.lastCheck = -1;
     this.armedAt = Infinity;

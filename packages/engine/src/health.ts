@@ -4,7 +4,7 @@
 // behind makes the run inconclusive instead of passing its own stall off as the target's.
 
 import { monitorEventLoopDelay, performance, type EventLoopUtilization, type IntervalHistogram } from 'node:perf_hooks';
-import { encodeHistogram, newHistogram, recordMicros, type GeneratorHealth, type Histogram } from '@peakdrill/core';
+import { encodeHistogramPlain, newHistogram, recordMicros, type GeneratorHealth, type Histogram } from '@peakdrill/core';
 
 export class SelfCheck {
   private readonly lateness: Histogram = newHistogram();
@@ -32,7 +32,7 @@ export class SelfCheck {
     }
     this.elu = now;
     const health: GeneratorHealth = {
-      lateness: encodeHistogram(this.lateness),
+      lateness: encodeHistogramPlain(this.lateness),
       // the monitor reports nanoseconds; NaN/0 when it has no sample yet
       eventLoopDelayP99Us: this.eld.count > 0 ? Math.round(this.eld.percentile(99) / 1000) : 0,
       eventLoopDelayMaxUs: this.eld.count > 0 ? Math.round(this.eld.max / 1000) : 0,

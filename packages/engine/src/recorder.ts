@@ -1,7 +1,7 @@
 // Per-link recording for one interval (one second). The hot path only increments counters and
 // records into preallocated histograms; encoding happens once a second in `flush`.
 
-import { emptyOutcomes, encodeHistogram, newHistogram, recordMicros, type Histogram, type IntervalLink, type OutcomeClass, type OutcomeCounts } from '@peakdrill/core';
+import { emptyOutcomes, encodeHistogramPlain, newHistogram, recordMicros, type Histogram, type IntervalLink, type OutcomeClass, type OutcomeCounts } from '@peakdrill/core';
 
 export class LinkRecorder {
   readonly name: string;
@@ -46,16 +46,16 @@ export class LinkRecorder {
     if (total === 0 && this.started === 0 && this.tagSent === 0) return null;
     const hops: Record<string, string> = {};
     for (const [name, h] of this.hops) {
-      if (h.totalCount > 0) hops[name] = encodeHistogram(h);
+      if (h.totalCount > 0) hops[name] = encodeHistogramPlain(h);
       h.reset();
     }
-    const latency = encodeHistogram(this.latency);
+    const latency = encodeHistogramPlain(this.latency);
     const out: IntervalLink = {
       name: this.name,
       outcomes: this.outcomes,
       started: this.started,
       latency,
-      service: this.serviceSameAsLatency ? latency : encodeHistogram(this.service),
+      service: this.serviceSameAsLatency ? latency : encodeHistogramPlain(this.service),
       hops,
       tagSent: this.tagSent,
       tagAcknowledged: this.tagAcknowledged,
