@@ -62,11 +62,10 @@ afterEach(async () => {
   target = null;
 });
 
-/** Whole rounds of `connections` requests, at least one, and no more than the warm-up's request bound. */
+/** At least one request per connection, and no more than the warm-up's request bound (plus the runs in flight when it was reached). */
 function expectWarmupRounds(warmups: number, connections: number): void {
   expect(warmups).toBeGreaterThanOrEqual(connections);
-  expect(warmups % connections).toBe(0);
-  expect(warmups).toBeLessThanOrEqual(Math.ceil(WARMUP_REQUESTS / connections) * connections);
+  expect(warmups).toBeLessThanOrEqual(WARMUP_REQUESTS + connections);
 }
 
 describe('open model', () => {

@@ -9,13 +9,18 @@
 // connections, with the scenario's common `http.headers`, the header `x-peakdrill-warmup: 1`
 // and no shadow tag, until WARMUP_REQUESTS have been answered per origin or WARMUP_BUDGET_MS
 // have passed (at least one round). Their answers (any status, even an error) are read and
-// thrown away, never counted in any figure. The recorders' own path (histograms, the
-// per-second encoding) is warmed on throwaway data. `http.warmup: false` sends nothing
+// thrown away, never counted in any figure. On the fast transport the rounds run through the
+// drill's own journey machinery (journey.ts: the same send, parse, judge and record code, on
+// a throwaway recorder), so what gets compiled is exactly what second 0 runs; undici pools
+// get plain `request()` rounds. The recorders' per-second encoding is warmed on throwaway data. `http.warmup: false` sends nothing
 // (connections then open on the first arrivals, and that setup time is measured as latency,
 // as it would be for any client).
 
+import { performance } from 'node:perf_hooks';
 import type { Dispatcher } from 'undici';
-import type { Plan } from '@peakdrill/core';
+import type { Plan, Step } from '@peakdrill/core';
+import { isConnectionLevel } from './classify.js';
+import { Journeys, type JourneyHost, type JourneyRun } from './journey.js';
 import { LinkRecorder } from './recorder.js';
 import type { Pools } from './steps.js';
 import { USER_AGENT } from './steps.js';
@@ -46,11 +51,11 @@ export async function warmUp(plan: Plan, pools: Pools, now: () => number): Promi
   for (const [, pool] of pools.all()) {
     origins.push(rounds(perRound, t0, now, result, () => warmRound(pool, settings.path, headers, perRound)));
   }
-  // the fast transport's connections are opened and warmed the same way, through the fast path itself
-  const flat = Object.entries(headers).flat();
-  for (const [, fast] of pools.allFast()) {
-    const req = fast.prepare({ path: settings.path, method: 'GET', headers: flat, body: null }, false);
-    origins.push(rounds(perRound, t0, now, result, () => fast.warm(req, perRound).then((r) => r.failed)));
+  // the fast transport's connections are opened and warmed through the journeys' own path
+  const fastOrigins = pools.allFast().map(([origin]) => origin);
+  if (fastOrigins.length > 0) {
+    const warm = new JourneyWarmup(plan, pools, fastOrigins, settings.path, headers, perRound, t0, now);
+    origins.push(warm.run().then((r) => void ((result.requests += r.requests), (result.failed += r.failed))));
   }
   await Promise.all(origins);
   result.ms = Math.round(now() - t0);
@@ -81,6 +86,88 @@ async function warmRound(pool: Dispatcher, path: string, headers: Record<string,
 async function warmOne(pool: Dispatcher, path: string, headers: Record<string, string>): Promise<void> {
   const res = await pool.request({ path, method: 'GET', headers, headersTimeout: WARMUP_TIMEOUT_MS, bodyTimeout: WARMUP_TIMEOUT_MS });
   await res.body.dump();
+}
+
+/**
+ * Closed-loop warm-up through `Journeys`: per fast origin, `perRound` runs of a one-step
+ * journey (`GET <path>` with the warm-up header, no shadow tag) restart as they end, until
+ * WARMUP_REQUESTS were sent for that origin or the budget is spent. A run whose request did
+ * not get an answer (refused, reset, timed out) stops: a dead target is not hammered.
+ */
+class JourneyWarmup implements JourneyHost {
+  readonly runId = 'warm-up';
+  readonly tagged = false;
+  readonly stampSends = true;
+  readonly finished = false;
+  readonly stopping = false;
+  private readonly journeys: Journeys;
+  private readonly sent: number[];
+  private readonly answered: number[] = [];
+  private live = 0;
+  private done: ((r: { requests: number; failed: number }) => void) | null = null;
+  private failed = 0;
+
+  constructor(
+    plan: Plan,
+    pools: Pools,
+    private readonly origins: string[],
+    path: string,
+    headers: Record<string, string>,
+    private readonly perRound: number,
+    private readonly t0: number,
+    private readonly now: () => number,
+  ) {
+    const targets: Record<string, string> = {};
+    const journeys = origins.map((origin, i) => {
+      targets[`warm-up ${i}`] = origin;
+      const step: Step = { name: `warm-up ${i}`, target: `warm-up ${i}`, method: 'GET', path, headers, captures: [], checks: [], shed: [], stopOnFailure: true, thinkTimeMs: { minMs: 0, maxMs: 0 } };
+      return { name: `warm-up ${i}`, weight: 1, steps: [step] };
+    });
+    const warmPlan: Plan = { ...plan, targets, journeys, http: { ...plan.http, headers: {} } };
+    this.journeys = new Journeys(this, warmPlan, pools, {}, (name) => new LinkRecorder(name));
+    this.sent = origins.map(() => 0);
+  }
+
+  run(): Promise<{ requests: number; failed: number }> {
+    const out = new Promise<{ requests: number; failed: number }>((resolve) => (this.done = resolve));
+    for (let i = 0; i < this.origins.length; i++) {
+      for (let k = 0; k < this.perRound; k++) this.startOn(i, this.journeys.newRun());
+    }
+    if (this.live === 0) this.finish();
+    return out;
+  }
+
+  private startOn(origin: number, run: JourneyRun): void {
+    run.vu = origin;
+    this.sent[origin]!++;
+    this.live++;
+    this.journeys.start(run, performance.now(), this.journeys.list[origin]!);
+  }
+
+  journeyEnded(run: JourneyRun): void {
+    this.live--;
+    const origin = run.vu;
+    const answered = run.lastOutcome !== 'timeout' && !isConnectionLevel(run.lastOutcome);
+    if (!answered) this.failed++;
+    if (answered && this.sent[origin]! < WARMUP_REQUESTS && this.now() - this.t0 < WARMUP_BUDGET_MS) this.startOn(origin, run);
+    else if (this.live === 0) this.finish();
+  }
+
+  private finish(): void {
+    const requests = this.sent.reduce((a, b) => a + b, 0);
+    this.done?.({ requests, failed: this.failed });
+    this.done = null;
+  }
+
+  takeRow(): Record<string, string> {
+    return {};
+  }
+
+  noteOnce(): void {}
+
+  park(): void {}
+
+  recordLate(): void {}
 }
 
 /** Compiles the recording path (record, the per-second encoding) on throwaway data. */
