@@ -3,8 +3,9 @@
 import { cpus } from 'node:os';
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { exitCodeOf, formatFidelity, formatSteadiness, formatVerdictMarkdown, formatVerdictTable, importAccessLog, redactSummary, redactText, replayFidelity, RUN_FILES, writeFileAtomic, type Plan, type ReplayModel, type Summary } from '@peakdrill/core';
+import { exitCodeOf, formatFidelity, formatSteadiness, formatVerdictMarkdown, formatVerdictTable, importAccessLog, readTimeseries, redactSummary, redactText, replayFidelity, RUN_FILES, secondsFidelity, writeFileAtomic, type Plan, type ReplayModel, type Summary } from '@peakdrill/core';
 import { LiveHub, serveDashboard, writeReport } from '@peakdrill/dashboard';
+import { replayLinks, replayRequests, totalDurationMs } from '@peakdrill/engine';
 import { assertRunnable, createNatsFleet, Drill, serveControl, type ControlApi, formatProgress, formatSummaryTable, type AgentLossMode, type DrillOptions, type SecondReport } from '@peakdrill/controller';
 import { startLiveOutputs, type LiveOutputs } from './live-metrics.js';
 import { numberFlag, type RunFlags } from './plan-flags.js';
@@ -121,7 +122,7 @@ export async function runDrill(plan: Plan, flags: RunFlags, hooks: ExecuteHooks 
   if (errors > 0 && summary.links.every((l) => l.verdict === null) && summary.isolation.length + summary.invariants.length === 0) {
     term.line(`note: no budgets were set, so ${errors.toLocaleString('en-US')} errors do not fail this run; gate on them with --budget "errors<1%" or a capacity: section`);
   }
-  if (plan.load.model === 'replay') term.block(await writeReplayFidelity(plan.load, summary, drill.dir));
+  if (plan.load.model === 'replay') term.block(await writeReplayFidelity(plan, plan.load, summary, drill.dir));
   writeReport(drill.dir);
   served?.hub.publish(drill.runId, { type: 'end', summary });
   term.line(`run ${summary.status.toUpperCase()} · files in ${drill.dir} · report ${join(drill.dir, RUN_FILES.report)}`);
@@ -164,10 +165,20 @@ async function serveLive(flags: RunFlags): Promise<LiveDashboard> {
   return { url: d.url, hub, close: () => d.close() };
 }
 
-/** After a replay: recorded vs sent, written as `fidelity.json` in the run folder; returns the table. */
-async function writeReplayFidelity(load: ReplayModel, summary: Summary, dir: string): Promise<string> {
+/**
+ * After a replay: recorded vs sent, written as `fidelity.json` in the run folder (the dashboard
+ * and the report show it); returns the table. Per second, the requests the replay's own schedule
+ * put in each second against those the generators sent in it (`started`).
+ */
+async function writeReplayFidelity(plan: Plan, load: ReplayModel, summary: Summary, dir: string): Promise<string> {
   const fidelity = replayFidelity(await importAccessLog(load.log, { format: load.format }), load, summary);
-  writeFileAtomic(join(dir, 'fidelity.json'), JSON.stringify(fidelity, null, 2) + '\n');
+  const durationMs = totalDurationMs(load.stages);
+  const recorded: number[] = Array.from({ length: Math.ceil(durationMs / 1000) }, () => 0);
+  for await (const r of replayRequests(load, replayLinks(plan), durationMs)) recorded[Math.floor(r.at / 1000)]!++;
+  const sent: number[] = [];
+  for (const l of readTimeseries(join(dir, RUN_FILES.timeseries))) sent[l.t] = (sent[l.t] ?? 0) + (l.started ?? l.count);
+  Object.assign(fidelity, secondsFidelity(recorded, Array.from(sent, (x) => x ?? 0)));
+  writeFileAtomic(join(dir, RUN_FILES.fidelity), JSON.stringify(fidelity, null, 2) + '\n');
   return formatFidelity(fidelity);
 }
 

@@ -64,6 +64,7 @@ export const ERROR_CODES = {
   CSV_BAD: 'a CSV data file does not parse',
   CSV_EMPTY: 'a CSV data file has no data rows',
   DATA_FILE_UNREADABLE: 'a data file cannot be read',
+  REPLAY_TOO_LARGE_TO_SHIP: 'a replay log too large to ship to agents',
   // targets and safety
   TARGET_NOT_ALLOWED: 'a target outside loopback and the allow: list',
   TARGET_UNREACHABLE: 'a target does not answer, so nothing was sent',

@@ -32,6 +32,11 @@ export interface WorkerAssignment {
   uniqueRanges?: Record<string, [number, number]>;
   /** File contents of CSV feeders (agents get them shipped; local workers read the files). */
   dataFiles?: Record<string, string>;
+  /**
+   * A replay on an agent: this generator's requests of the log, read and split by the
+   * controller (one JSON `[atMs, link, target]` a line); local workers read the log themselves.
+   */
+  replayShare?: string;
 }
 
 export interface IntervalLink {

@@ -2,9 +2,10 @@
 // inline data and the JSON API, so the three can never disagree.
 
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
-import { chainMap, observedSources, readObserveFile, readRunNotes, readTimeseries, redactSummary, type ChainMap, type ObservedSource, type RunNote, type RunFiles, type Summary, type TimeseriesLine } from '@peakdrill/core';
+import { chainMap, observedSources, readObserveFile, readRunNotes, readTimeseries, redactSummary, type ChainMap, type Fidelity, type ObservedSource, type RunNote, type RunFiles, type Summary, type TimeseriesLine } from '@peakdrill/core';
 import { readPercentiles, type LinkPercentiles } from './percentiles.js';
 import { buildSeries, DEFAULT_MAX_POINTS, type SeriesSet } from './series.js';
+import { readFidelity } from './pages/fidelity.js';
 
 /** A `running` summary whose files stopped changing this long ago is shown as stalled, not live. */
 export const STALE_AFTER_MS = 30_000;
@@ -38,6 +39,8 @@ export interface RunView {
   chain?: ChainMap;
   /** Notes written about the run (`peakdrill note`). */
   runNotes?: RunNote[];
+  /** A replay run: how closely it followed its recording (fidelity.json; pages/fidelity.ts). */
+  fidelity?: Fidelity;
 }
 
 export interface ViewOptions {
@@ -93,6 +96,7 @@ export function clearSeriesCache(): void {
 export function buildRunView(run: RunFiles, options: ViewOptions = {}): RunView {
   const maxPoints = options.maxPoints ?? DEFAULT_MAX_POINTS;
   const { series, totals, offset, chain } = seriesOf(run, maxPoints);
+  const fidelity = readFidelity(run.path);
   return {
     page: 'run',
     id: run.id,
@@ -107,6 +111,7 @@ export function buildRunView(run: RunFiles, options: ViewOptions = {}): RunView 
     generatedAt: new Date().toISOString(),
     chain,
     runNotes: readRunNotes(run.path),
+    ...(fidelity ? { fidelity } : {}),
   };
 }
 

@@ -15,3 +15,4 @@ export function workerFilename(): string {
 export { preflight, type PreflightResult } from './preflight.js';
 export { dryRun, formatDryRun, type DryRequest } from './dry-run.js';
 export { linkTransports, stepTransport, type TransportName } from './transport/choose.js';
+export { replayLinks, replayRequests, replayShares, type ReplayRequest } from './models/replay.js';

@@ -5,6 +5,13 @@
 /** Base64 characters per part: well under the default 1 MB cap with the JSON envelope. */
 export const PART_CHARS = 512 * 1024;
 
+/**
+ * The most parts an agent takes for one assignment (192 MiB of base64): room for the largest
+ * replay share the controller ships (replay-ship.ts, 64 MiB before JSON, sealing and base64),
+ * and a bound on what a peer can make an agent hold.
+ */
+export const MAX_PARTS = 384;
+
 export function toParts(text: string, partChars: number = PART_CHARS): string[] {
   const b64 = Buffer.from(text, 'utf8').toString('base64');
   const parts: string[] = [];
@@ -22,7 +29,9 @@ export class PartCollector {
 
   /** Adds part `part` of `parts`; returns the whole text after the last one, else null. Throws on a gap. */
   add(part: number, parts: number, data: string): string | null {
+    if (parts > MAX_PARTS) throw new Error(`assignment of ${parts} parts is over the limit of ${MAX_PARTS}`);
     if (part !== this.parts.length || parts < 1 || part >= parts) throw new Error(`assignment part ${part + 1}/${parts} arrived out of order`);
+    if (data.length > PART_CHARS) throw new Error(`assignment part ${part + 1}/${parts} is over ${PART_CHARS} characters`);
     this.parts.push(data);
     return part === parts - 1 ? fromParts(this.parts) : null;
   }

@@ -37,6 +37,7 @@ import { toParts } from './chunks.js';
 import { decode, encode, versionMismatch } from './codec.js';
 import { connectNats, onMessages } from './connect.js';
 import { claimAgents, releaseAll, type ClaimedAgent } from './discovery.js';
+import { replaySharesFor } from './replay-ship.js';
 import { seal } from './seal.js';
 import { csvFeeders, payloadFor, shareOf, slotsFor, type AgentSlot } from './split.js';
 import { subjects, type Subjects } from './subjects.js';
@@ -203,7 +204,8 @@ export class NatsFleet implements GeneratorFleet {
         }
       }
     }
-    const results = await Promise.all(this.agentStates.map((a) => this.assign(a, assignments, dataFiles)));
+    const replayShares = plan ? await replaySharesFor(plan, assignments.length) : null;
+    const results = await Promise.all(this.agentStates.map((a) => this.assign(a, assignments, dataFiles, replayShares)));
     this.publishControl({ v: PROTOCOL_VERSION, type: 'start', runId: this.runId } satisfies StartMessage);
     for (const a of this.agentStates) a.lastSeen = Math.max(a.lastSeen, Date.now());
     this.watch = setInterval(() => this.check(), WATCH_MS);
@@ -213,8 +215,8 @@ export class NatsFleet implements GeneratorFleet {
   }
 
   /** Ships one agent its part; null when it took it, else why not. */
-  private async assign(a: AgentState, assignments: WorkerAssignment[], dataFiles: Record<string, string>): Promise<string | null> {
-    const payload = JSON.stringify({ ...payloadFor(a.slot, assignments, dataFiles, a.claim.offsetMs), runKey: this.runKey, controlSeq: this.sign.last(this.s.control(this.runId)) });
+  private async assign(a: AgentState, assignments: WorkerAssignment[], dataFiles: Record<string, string>, replayShares: string[] | null): Promise<string | null> {
+    const payload = JSON.stringify({ ...payloadFor(a.slot, assignments, dataFiles, a.claim.offsetMs, replayShares), runKey: this.runKey, controlSeq: this.sign.last(this.s.control(this.runId)) });
     // sealed with the token, or else with the key agreed in the claim: never in clear to a listener
     const key = this.o.token ?? a.claim.exchangeSecret;
     const text = key !== undefined ? JSON.stringify(seal(key, this.runId, payload)) : payload;

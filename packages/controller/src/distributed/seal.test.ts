@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { open, seal } from './seal.js';
-import { fromParts, PartCollector, toParts } from './chunks.js';
+import { fromParts, MAX_PARTS, PART_CHARS, PartCollector, toParts } from './chunks.js';
 
 describe('sealing assignments with the shared token', () => {
   it('opens with the same token and run, and with nothing else', () => {
@@ -25,5 +25,11 @@ describe('large assignments in parts', () => {
     parts.forEach((p, i) => (out = c.add(i, parts.length, p)));
     expect(out).toBe(text);
     expect(() => new PartCollector().add(1, 3, 'x')).toThrow(/out of order/);
+  });
+
+  it('bounds what a peer can make an agent hold: the number of parts and the size of each', () => {
+    expect(() => new PartCollector().add(0, MAX_PARTS + 1, 'x')).toThrow(/over the limit of 384/);
+    expect(() => new PartCollector().add(0, 2, 'x'.repeat(PART_CHARS + 1))).toThrow(/over 524288 characters/);
+    expect(new PartCollector().add(0, 1, 'eA==')).toBe('x');
   });
 });

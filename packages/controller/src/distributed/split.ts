@@ -4,6 +4,7 @@
 // k mod N — the split is exact, the remainder included, and nothing is merged on the agents.
 // An agent's generators take consecutive indices, so its `unique` CSV rows are one block.
 
+import { withReplayShare } from './replay-ship.js';
 import { parseCsv, type AgentAssignPayload, type DataFeeder, type Plan, type WorkerAssignment } from '@peakdrill/core';
 
 export interface AgentSlot {
@@ -37,15 +38,16 @@ export function shareOf(slot: AgentSlot, generators: number): number {
 /**
  * What one agent gets: its generators' assignments with the start instant moved into the
  * agent's clock (`offsetMs` = agent clock − controller clock), the CSV files once, and `unique`
- * CSV feeders partitioned over every generator of the drill when the drill left them whole.
+ * CSV feeders partitioned over every generator of the drill when the drill left them whole, and
+ * in a replay each generator's own share of the log (`replayShares`, by generator index).
  */
-export function payloadFor(slot: AgentSlot, assignments: WorkerAssignment[], dataFiles: Record<string, string>, offsetMs: number): Omit<AgentAssignPayload, 'runKey' | 'controlSeq'> {
+export function payloadFor(slot: AgentSlot, assignments: WorkerAssignment[], dataFiles: Record<string, string>, offsetMs: number, replayShares: string[] | null = null): Omit<AgentAssignPayload, 'runKey' | 'controlSeq'> {
   const rowCounts = new Map<string, number>();
   const mine = assignments
     .filter((a) => ownsGenerator(slot, a.index))
     .map((a) => {
       const { dataFiles: _shipped, ...rest } = a;
-      const out: WorkerAssignment = { ...rest, startAtMs: a.startAtMs + offsetMs };
+      const out: WorkerAssignment = { ...withReplayShare(rest, replayShares), startAtMs: a.startAtMs + offsetMs };
       const ranges = { ...(a.uniqueRanges ?? {}) };
       for (const [name, f] of Object.entries(a.plan.data)) {
         if (f.mode !== 'unique' || ranges[name] || f.source.kind !== 'csv') continue;

@@ -6,6 +6,7 @@
 import type { Plan, ReplayModel } from '../plan.js';
 import type { Summary } from '../runfiles/summary.js';
 import type { LogImport } from './access-log.js';
+import { formatMs, formatNumber, formatRatio } from '../verdict/figures.js';
 import { linkName } from './route.js';
 
 export interface FidelityLink {
@@ -23,10 +24,30 @@ export interface FidelityKeys {
   generatedTop10: number;
 }
 
+/** A replay, second by second: the requests its schedule put in second t (the recorded ones ÷ speed) and those it sent then. */
+export interface FidelitySecond {
+  t: number;
+  recorded: number;
+  sent: number;
+}
+
 export interface Fidelity {
   links: FidelityLink[];
   gaps: { recorded: { p50Ms: number; p99Ms: number }; generated?: { p50Ms: number; p99Ms: number }; note?: string };
   keys: FidelityKeys[];
+  /** After a replay run: per second, recorded (as scheduled) vs sent. */
+  seconds?: FidelitySecond[];
+  /** The largest |sent − recorded| / recorded over the seconds after the first (second 0 holds the start-up); null with fewer than two seconds. */
+  worstSecondDiff?: number | null;
+}
+
+/** Per-second fidelity of a replay from the requests scheduled and those sent in each second. */
+export function secondsFidelity(recorded: readonly number[], sent: readonly number[]): Pick<Fidelity, 'seconds' | 'worstSecondDiff'> {
+  const n = Math.max(recorded.length, sent.length);
+  const seconds: FidelitySecond[] = Array.from({ length: n }, (_, t) => ({ t, recorded: recorded[t] ?? 0, sent: sent[t] ?? 0 }));
+  let worst: number | null = null;
+  for (const x of seconds.slice(1)) if (x.recorded > 0) worst = Math.max(worst ?? 0, Math.abs(x.sent - x.recorded) / x.recorded);
+  return { seconds, worstSecondDiff: worst };
 }
 
 function shares(counts: [string, number][]): { top1: number; top10: number } {
@@ -92,24 +113,28 @@ export function replayFidelity(imp: LogImport, load: ReplayModel, summary: Summa
     gaps: {
       recorded: { p50Ms: imp.gaps.p50Ms, p99Ms: imp.gaps.p99Ms },
       generated: { p50Ms: imp.gaps.p50Ms / load.speed, p99Ms: imp.gaps.p99Ms / load.speed },
-      note: `generated = scheduled (recorded ÷ ${load.speed})${late ? `; sends were late by p50 ${late.p50} ms, p99 ${late.p99} ms` : ''}`,
+      note: `generated = scheduled (recorded ÷ ${load.speed})${late ? `; sends were late by p50 ${formatMs(late.p50)}, p99 ${formatMs(late.p99)}` : ''}`,
     },
     keys: [],
   };
 }
 
-const pct = (x: number): string => `${(x * 100).toFixed(2)}%`;
-const ms = (x: number): string => `${x.toLocaleString('en-US', { maximumFractionDigits: 1 })} ms`;
+const pct = formatRatio;
+const ms = formatMs;
 
 /** The fidelity table as text (pure). */
 export function formatFidelity(f: Fidelity): string {
-  const rows = f.links.map((l) => [l.name, pct(l.recordedShare), pct(l.generatedShare), `${((l.generatedShare - l.recordedShare) * 100).toFixed(2)} pp`]);
+  const rows = f.links.map((l) => [l.name, pct(l.recordedShare), pct(l.generatedShare), `${formatNumber((l.generatedShare - l.recordedShare) * 100, 2, true)} pp`]);
   const head = ['link', 'recorded', 'generated', 'diff'];
   const width = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(width[i]!) : c.padStart(width[i]!))).join('  ').trimEnd();
   const out = ['fidelity: traffic mix per link', line(head), ...rows.map(line)];
   const g = f.gaps;
   out.push(`inter-arrival gaps: recorded p50 ${ms(g.recorded.p50Ms)}, p99 ${ms(g.recorded.p99Ms)}${g.generated ? `; generated p50 ${ms(g.generated.p50Ms)}, p99 ${ms(g.generated.p99Ms)}` : ''}${g.note ? ` (${g.note})` : ''}`);
+  if (f.seconds && f.seconds.length > 0) {
+    const worst = f.seconds.slice(1).filter((x) => x.recorded > 0).sort((a, b) => Math.abs(b.sent - b.recorded) / b.recorded - Math.abs(a.sent - a.recorded) / a.recorded)[0];
+    out.push(`per second: ${f.seconds.length} seconds${worst ? `; the worst after the first, second ${worst.t}: ${worst.recorded} recorded (÷ speed), ${worst.sent} sent (${pct(Math.abs(worst.sent - worst.recorded) / worst.recorded)} off)` : ''}`);
+  }
   for (const k of f.keys) {
     out.push(`key skew ${k.what}: top 1 ${pct(k.recordedTop1)} recorded / ${pct(k.generatedTop1)} generated; top 10 ${pct(k.recordedTop10)} / ${pct(k.generatedTop10)}`);
   }

@@ -3,7 +3,7 @@
 export { importAccessLog, MAX_ROUTES, type LogImport, type RouteSummary, type SkippedLine, type AccessLogOptions } from './access-log.js';
 export { logScenario, weightedList, POOL_KEYS, POOL_LENGTH, type LogScenarioOptions } from './log-scenario.js';
 export { draftYaml, type Draft, type DraftStep, type DraftJourney, type DraftPool, type DraftLink } from './draft.js';
-export { importFidelity, replayFidelity, formatFidelity, type Fidelity, type FidelityLink, type FidelityKeys } from './fidelity.js';
+export { importFidelity, replayFidelity, formatFidelity, secondsFidelity, type Fidelity, type FidelityLink, type FidelityKeys, type FidelitySecond } from './fidelity.js';
 export { Masker, formatMaskReport, masked, type MaskKind, type MaskReport } from './mask.js';
 export { routeOf, linkName, isIdSegment, templateUrl, type Route, type RouteParam } from './route.js';
 export { COMBINED, COMMON, KNOWN_VARIABLES, compilePattern, parseTimeLocal, type LogEntry } from './log-format.js';

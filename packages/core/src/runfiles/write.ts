@@ -16,6 +16,8 @@ export const RUN_FILES = {
   report: 'report.html',
   junit: 'junit.xml',
   faults: 'faults.ndjson',
+  /** After a replay: recorded vs sent (mix per link, gaps, per second); core/src/import/fidelity.ts. */
+  fidelity: 'fidelity.json',
   /** Live control: one line per change (who, when, what); see docs/control.md. */
   control: 'control.ndjson',
   /** `observe:` — the target's own metrics, one line per source per second. */

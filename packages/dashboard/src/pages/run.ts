@@ -10,6 +10,7 @@ import type { DisplayStatus, RunView } from '../view.js';
 import { faultsSection } from './faults.js';
 import { steadinessSection } from './steadiness.js';
 import { chainSection } from './chain.js';
+import { fidelitySection } from './fidelity.js';
 import { runNotesSection } from './campaign-notes.js';
 
 const STATUS_TEXT: Record<DisplayStatus, { icon: string; text: string }> = {
@@ -150,7 +151,7 @@ export function renderRunBody(view: RunView): SafeHtml {
 <div>${statusBadge(view.status)}</div>
 <div>
 <h1>${s.scenario}</h1>
-<div class="meta"><span class="mono">${s.id}</span><span>started ${fmtTime(s.startedAt)}</span><span data-kpi="duration">${formatDuration(s.durationS)}</span><span>${s.model === 'closed' ? 'closed model' : 'open model'}</span><span>latency from ${s.latencyFrom === 'sent' ? 'send' : 'scheduled send (no coordinated omission)'}</span><span>${formatCount(s.workers)} workers</span></div>
+<div class="meta"><span class="mono">${s.id}</span><span>started ${fmtTime(s.startedAt)}</span><span data-kpi="duration">${formatDuration(s.durationS)}</span><span>${s.model === 'closed' ? 'closed model' : s.model === 'replay' ? 'replay of a recording' : 'open model'}</span><span>latency from ${s.latencyFrom === 'sent' ? 'send' : 'scheduled send (no coordinated omission)'}</span><span>${formatCount(s.workers)} workers</span></div>
 </div>
 </div>
 <div class="kpis">
@@ -179,6 +180,7 @@ ${reportMode ? html`<a class="button" href="timeseries.ndjson">Raw per-second da
 </section>
 ${observeSection(view)}
 ${view.series.links.map((l, i) => linkSection(view, l, i))}
+${fidelitySection(view.fidelity)}
 ${steadinessSection(s)}
 ${chainSection(view.chain)}
 <div class="grid2">

@@ -8,6 +8,8 @@
 // little out of order (logs are written at completion) are due no earlier than the line before.
 // Generators split the log without duplication: request i goes to generator i mod count.
 // Unsafe methods (anything but GET, HEAD, OPTIONS) are sent only with `unsafe: true`.
+// An agent cannot read the controller's log: the controller reads it once and ships each
+// generator its own share (`replayShares`, `WorkerAssignment.replayShare`).
 
 import { performance } from 'node:perf_hooks';
 import { linkName, parserFor, readLines, routeOf, type ReplayModel as ReplayLoad, type WorkerAssignment } from '@peakdrill/core';
@@ -28,6 +30,90 @@ interface Due {
   path: string;
 }
 
+/** One request of the log as the replay sends it: its offset from second 0 (ms, ÷ speed), its link and recorded target. */
+export interface ReplayRequest {
+  at: number;
+  link: string;
+  target: string;
+}
+
+/**
+ * Every request of the log the replay sends, in order, with its due offset: only safe methods
+ * unless `unsafe`, only links in `links` (the steps of the plan), and none due at or after
+ * `untilMs` (the window). Request i of this sequence goes to generator i mod count.
+ */
+export async function* replayRequests(load: ReplayLoad, links: ReadonlySet<string>, untilMs = Infinity): AsyncGenerator<ReplayRequest> {
+  const parse = parserFor(load.format);
+  let t0: number | undefined;
+  let wholeSeconds = true;
+  let floor = 0;
+  let groupTime = NaN;
+  let group: { link: string; target: string }[] = [];
+  function* flush(): Generator<ReplayRequest> {
+    const width = wholeSeconds ? 1000 : 1;
+    const base = Math.max(groupTime - t0!, floor);
+    floor = base;
+    const n = group.length;
+    for (let k = 0; k < n; k++) yield { at: (base + ((k + 0.5) / n) * width) / load.speed, link: group[k]!.link, target: group[k]!.target };
+    group = [];
+  }
+  for await (const line of readLines(load.log)) {
+    if (line.cut || line.text.trim() === '') continue;
+    const e = parse(line.text);
+    if (typeof e === 'string') continue;
+    t0 ??= e.timeMs;
+    if (!load.unsafe && !SAFE_METHODS.has(e.method)) continue;
+    const q = e.target.indexOf('?');
+    const link = linkName(e.method, routeOf(q === -1 ? e.target : e.target.slice(0, q)).template);
+    if (!links.has(link)) continue;
+    if (e.timeMs !== groupTime) {
+      if (group.length > 0) yield* flush();
+      // later groups are due no earlier (floor), so past the window nothing more is sent
+      if (Math.max(e.timeMs - t0, floor) / load.speed >= untilMs) return;
+      groupTime = e.timeMs;
+      if (e.timeMs % 1000 !== 0) wholeSeconds = false;
+    }
+    group.push({ link, target: e.target });
+  }
+  if (group.length > 0) yield* flush();
+}
+
+/** The links a plan can replay: the first step of each journey (an imported replay scenario has one step per journey). */
+export function replayLinks(plan: WorkerAssignment['plan']): Set<string> {
+  return new Set(plan.journeys.filter((j) => j.steps.length > 0).map((j) => j.steps[0]!.name));
+}
+
+/**
+ * Each generator's share of the log (request i to generator i mod `count`) as text, one JSON
+ * `[at, link, target]` per line: what a controller ships to agents, which cannot read its
+ * files. Refuses (returns the size reached) past `maxChars` in all, so a huge log is never
+ * held whole.
+ */
+export async function replayShares(load: ReplayLoad, links: ReadonlySet<string>, count: number, untilMs: number, maxChars: number): Promise<{ shares: string[] } | { overChars: number }> {
+  const lines: string[][] = Array.from({ length: count }, () => []);
+  let i = 0;
+  let chars = 0;
+  for await (const r of replayRequests(load, links, untilMs)) {
+    const line = JSON.stringify([r.at, r.link, r.target]);
+    chars += line.length + 1;
+    if (chars > maxChars) return { overChars: chars };
+    lines[i++ % count]!.push(line);
+  }
+  return { shares: lines.map((l) => l.join('\n')) };
+}
+
+/** Reads a shipped share back (see `replayShares`). */
+function* shippedRequests(share: string): Generator<ReplayRequest> {
+  let from = 0;
+  while (from < share.length) {
+    let to = share.indexOf('\n', from);
+    if (to === -1) to = share.length;
+    const [at, link, target] = JSON.parse(share.slice(from, to)) as [number, string, string];
+    yield { at, link, target };
+    from = to + 1;
+  }
+}
+
 export class ReplayModel implements LoadModelRunner {
   private queue: Due[] = [];
   private head = 0;
@@ -36,8 +122,6 @@ export class ReplayModel implements LoadModelRunner {
   private readonly freeRuns: JourneyRun[] = [];
   private readonly maxInFlight: number;
   private dropped = 0;
-  /** Log requests with no step of their link, or unsafe ones left out (all generators skip the same). */
-  skipped = 0;
 
   constructor(
     private readonly host: ModelHost,
@@ -49,58 +133,30 @@ export class ReplayModel implements LoadModelRunner {
     void this.read(load).catch((err: unknown) => {
       // The log was readable when the scenario was validated; losing it mid-drill ends the replay early.
       this.readerDone = true;
-      process.emitWarning(`replay: stopped reading ${load.log}: ${(err as Error).message}`);
+      process.emitWarning(`replay: stopped reading ${a.replayShare !== undefined ? 'the shipped share of the log' : load.log}: ${(err as Error).message}`);
     });
+  }
+
+  /** This generator's requests: its shipped share on an agent, else its part of the log read here. */
+  private async *mine(load: ReplayLoad): AsyncGenerator<ReplayRequest> {
+    if (this.a.replayShare !== undefined) {
+      yield* shippedRequests(this.a.replayShare);
+      return;
+    }
+    const { index: mine, count } = this.a;
+    let i = 0;
+    for await (const r of replayRequests(load, replayLinks(this.a.plan), this.host.durationMs)) if (i++ % count === mine) yield r;
   }
 
   private async read(load: ReplayLoad): Promise<void> {
     const byLink = new Map<string, CompiledJourney>();
     for (const j of this.host.journeys.list) if (j.steps.length > 0) byLink.set(j.steps[0]!.name, j);
-    const parse = parserFor(load.format);
-    const { index: mine, count } = this.a;
-    let t0: number | undefined;
-    let wholeSeconds = true;
-    let index = 0;
-    let floor = 0;
-    let groupTime = NaN;
-    let group: { journey: CompiledJourney; path: string }[] = [];
-    const flush = (): void => {
-      if (group.length === 0) return;
-      const width = wholeSeconds ? 1000 : 1;
-      const base = Math.max(groupTime - t0!, floor);
-      floor = base;
-      const n = group.length;
-      for (let k = 0; k < n; k++) {
-        if (index++ % count !== mine) continue;
-        const g = group[k]!;
-        this.queue.push({ at: (base + ((k + 0.5) / n) * width) / load.speed, journey: g.journey, path: g.path });
-      }
-      group = [];
-    };
-    for await (const line of readLines(load.log)) {
-      if (line.cut || line.text.trim() === '') continue;
-      const e = parse(line.text);
-      if (typeof e === 'string') continue;
-      t0 ??= e.timeMs;
-      if (!load.unsafe && !SAFE_METHODS.has(e.method)) {
-        this.skipped++;
-        continue;
-      }
-      const q = e.target.indexOf('?');
-      const journey = byLink.get(linkName(e.method, routeOf(q === -1 ? e.target : e.target.slice(0, q)).template));
-      if (journey === undefined) {
-        this.skipped++;
-        continue;
-      }
-      if (e.timeMs !== groupTime) {
-        flush();
-        groupTime = e.timeMs;
-        if (e.timeMs % 1000 !== 0) wholeSeconds = false;
-      }
-      group.push({ journey, path: e.target });
-      if (this.queue.length - this.head >= HIGH_WATER) await new Promise<void>((r) => (this.resumeReader = r));
+    for await (const r of this.mine(load)) {
+      const journey = byLink.get(r.link);
+      if (journey === undefined) continue;
+      this.queue.push({ at: r.at, journey, path: r.target });
+      if (this.queue.length - this.head >= HIGH_WATER) await new Promise<void>((res) => (this.resumeReader = res));
     }
-    flush();
     this.readerDone = true;
   }
 
