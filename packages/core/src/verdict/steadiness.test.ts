@@ -78,4 +78,14 @@ describe('steadiness per hold stage', () => {
     expect(pay!.rateCv).toBeGreaterThan(pay!.rateCvLimit!);
     expect(pay!.p99Cv).toBeGreaterThan(pay!.p99CvLimit!);
   });
+
+  it('judges the p99 over the seconds that had answers: an empty second of a sparse link is not a p99 of 0', () => {
+    // 0.5/s: one answer every other second, always in 400–440 ms
+    const sparse = Array.from({ length: 20 }, (_, i) => (i % 2 ? line(10 + i, 1, 400 + (i % 4) * 10, 'order.pay') : line(10 + i, 0, 0, 'order.pay')));
+    const [stage] = steadinessOf(load, sparse, 30);
+    const [pay] = stage!.links;
+    expect(pay!.p99Cv).toBeLessThan(0.05);
+    expect(pay!.broken.filter((b) => b.why.includes('p99'))).toEqual([]);
+    expect(pay!.steady).toBe(true); // the rate's 0/1 swing is what 0.5/s looks like
+  });
 });

@@ -7,7 +7,8 @@
 // and a per-second p99 estimated from n samples, so even a perfectly steady link shows a CV of
 // about 1/√n — 25–35% at 8–16 requests a second. Each link's CV is therefore judged against a
 // limit that adds that noise (with a margin for the few seconds a stage has) to the fixed
-// RATE_CV_MAX / P99_CV_MAX: unsteady only when the variation is clearly beyond the noise.
+// RATE_CV_MAX / P99_CV_MAX: unsteady only when the variation is clearly beyond the noise. The
+// p99 is judged over the seconds that had answers (an empty second has no p99 to compare).
 //
 // A second breaks steadiness when its achieved rate is further off the stage's median than
 // RATE_BAND or BREAK_SIGMAS × √median (whichever is wider), or its p99 is above the wider of
@@ -79,17 +80,20 @@ export function steadinessOf(load: LoadModel, lines: readonly TimeseriesLine[], 
       for (let t = stage.fromS; t < toS; t++) if (seconds.has(t)) ts.push(t);
       if (ts.length < 2) continue;
       const rates = ts.map((t) => seconds.get(t)!.rps);
-      const p99s = ts.map((t) => seconds.get(t)!.latencyMs.p99);
+      // a second with no answer has no p99 (its 0 is not a measurement): the p99 is judged over answered seconds
+      const answered = ts.filter((t) => seconds.get(t)!.count > 0);
+      const p99s = answered.map((t) => seconds.get(t)!.latencyMs.p99);
       const rateMedian = median(rates);
-      const p99Median = median(p99s);
+      const p99Median = p99s.length ? median(p99s) : 0;
       const perSecond = ts.reduce((a, t) => a + seconds.get(t)!.count, 0) / ts.length;
+      const perAnsweredSecond = answered.length ? (perSecond * ts.length) / answered.length : 0;
       const rateBand = Math.max(RATE_BAND, BREAK_SIGMAS * samplingNoiseCv(median(ts.map((t) => seconds.get(t)!.count))));
-      const p99Factor = Math.max(P99_FACTOR, 1 + BREAK_SIGMAS * samplingNoiseCv(perSecond));
+      const p99Factor = Math.max(P99_FACTOR, 1 + BREAK_SIGMAS * samplingNoiseCv(perAnsweredSecond));
       const broken: SteadinessBreak[] = [];
       ts.forEach((t, i) => {
         const why: string[] = [];
         const r = rates[i]!;
-        const p = p99s[i]!;
+        const p = seconds.get(t)!.count > 0 ? seconds.get(t)!.latencyMs.p99 : 0;
         if (rateMedian > 0 && Math.abs(r - rateMedian) / rateMedian > rateBand) why.push(`rate ${round(r, 1)}/s vs median ${round(rateMedian, 1)}/s`);
         if (p > p99Factor * p99Median && p - p99Median >= P99_FLOOR_MS) why.push(`p99 ${round(p, 1)} ms, ${round(p / Math.max(p99Median, 0.001), 1)}× the median ${round(p99Median, 1)} ms`);
         if (why.length === 0) return;
@@ -99,7 +103,7 @@ export function steadinessOf(load: LoadModel, lines: readonly TimeseriesLine[], 
       const rateCv = round(cv(rates));
       const p99Cv = round(cv(p99s));
       const rateCvLimit = round(steadyCvLimit(RATE_CV_MAX, perSecond, ts.length));
-      const p99CvLimit = round(steadyCvLimit(P99_CV_MAX, perSecond, ts.length));
+      const p99CvLimit = round(steadyCvLimit(P99_CV_MAX, perAnsweredSecond, answered.length));
       links.push({ link, rateCv, p99Cv, perSecond: round(perSecond, 1), rateCvLimit, p99CvLimit, steady: rateCv <= rateCvLimit && p99Cv <= p99CvLimit, broken });
     }
     out.push({ fromS: stage.fromS, toS, rate: stage.rate, links });
