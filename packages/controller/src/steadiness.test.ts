@@ -61,6 +61,7 @@ describe('steadiness of a low-rate drill', { timeout: 90_000 }, () => {
     expect(l!.steady, JSON.stringify(l)).toBe(false);
     expect(l!.p99Cv).toBeGreaterThan(l!.p99CvLimit!);
     expect(l!.broken.length).toBeGreaterThan(0);
-    for (const b of l!.broken) expect(b.why).toMatch(/p99 \d+(\.\d)? ms, [\d.]+× the median/);
+    // the slow seconds are marked by their p99 (their answers also land late: a short second of rate may follow)
+    expect(l!.broken.filter((b) => /p99 \d+(\.\d)? ms, [\d.]+× the median/.test(b.why)).length).toBeGreaterThan(0);
   });
 });
