@@ -28,6 +28,6 @@ http {
 CONF
 nginx -c "$DIR/nginx.conf" -p "$DIR"
 trap 'kill "$(cat "$DIR/nginx.pid")" 2>/dev/null || true; rm -rf "$DIR"' EXIT
-node "$HERE/packages/cli/bin/peakdrill.js" capacity --url http://127.0.0.1:18181/ --budget "errors<1%" \
+node "$HERE/packages/cli/bin/peakdrill.js" capacity --url http://127.0.0.1:18181/ --budget "errors<1%" --budget "shed<5%" \
   --protect --beyond 3 --start-rate 50 --step-duration 3s --warmup 1s --precision 0.25 --workers 1 --out "$DIR/runs" --quiet --json \
   | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const r=JSON.parse(s);console.log(r.sentence);for(const p of r.steps)console.log(`${p.multiple}x ${p.rate}/s goodput ${p.goodputRps} req/s hard ${(p.hardFailureShare*100).toFixed(2)}% ${p.held?"held":"BROKE"}`);process.exitCode=r.passed?0:1})'

@@ -1,7 +1,7 @@
 // Flags shared by `run` and `capacity`: the scenario or quick mode, overrides, outputs.
 
 import { Option, type Command } from 'commander';
-import { checkAllowlist, loadScenario, parseDuration, quickPlan, UserError, type Plan } from '@peakdrill/core';
+import { checkAllowlist, loadScenario, parseDuration, quickPlan, UserError, type Plan, type QuickOptions } from '@peakdrill/core';
 
 export interface RunFlags {
   out: string;
@@ -62,7 +62,8 @@ export function runFlags(cmd: Command): Command {
     .option('--dry-run [n]', 'print the requests of the first N journeys instead of running');
 }
 
-export function planFromFlags(scenario: string | undefined, flags: RunFlags): Plan {
+/** `quick`: what a command adds to a quick-mode plan beyond the shared flags (capacity --protect: the shed statuses). */
+export function planFromFlags(scenario: string | undefined, flags: RunFlags, quick: Pick<QuickOptions, 'shed'> = {}): Plan {
   if (scenario && flags.url) throw new UserError('SCENARIO_AND_URL', 'give either a scenario file or --url, not both');
   let plan: Plan;
   if (flags.url) {
@@ -79,6 +80,7 @@ export function planFromFlags(scenario: string | undefined, flags: RunFlags): Pl
       ...(flags.targetRps !== undefined ? { targetRps: numberFlag('--target-rps', flags.targetRps) } : {}),
       ...(flags.timeout !== undefined ? { timeoutMs: parseDuration(flags.timeout) } : {}),
       allow: flags.allow,
+      ...quick,
     });
   } else {
     if (!scenario) throw new UserError('SCENARIO_REQUIRED', 'give a scenario file (peakdrill run scenario.yaml) or quick mode flags (--url URL --rate R --duration D)');

@@ -277,10 +277,24 @@
     var pending = false;
     var reloading = false;
     var lastSeen = data.series.lastT;
+    // Faults of the running drill, from faults.ndjson as it grows: name → band; one still on reaches the latest second.
+    var liveFaults = {};
+    function liveBands() {
+      var out = faultBands(data.summary || {});
+      Object.keys(liveFaults).forEach(function (name) {
+        if (out.some(function (b) { return b.name === name; })) return;
+        var f = liveFaults[name];
+        out.push({ name: name, fromS: f.fromS, toS: f.toS !== null ? f.toS : Math.max(f.fromS + 1, lastSeen + 1) });
+      });
+      return out;
+    }
     function redraw() {
       pending = false;
       data.series.lastT = lastSeen;
+      var bands = liveBands();
       for (var k in charts) {
+        var pm = charts[k].options.plugins && charts[k].options.plugins.pdMarks;
+        if (pm) pm.faults = bands;
         var x = charts[k].options.scales && charts[k].options.scales.x;
         if (x && x.type === 'linear') { x.max = Math.max(1, lastSeen); x.ticks.stepSize = timeStep(Math.max(1, lastSeen)); }
         charts[k].data.datasets.forEach(function (d) { if (d.pdKey === 'none') d.data = [{ x: 0, y: 0 }, { x: Math.max(1, lastSeen), y: 0 }]; });
@@ -332,6 +346,13 @@
       var r = document.querySelector('[data-kpi="rps"]'); if (r) { r.textContent = nf(rps, rps < 100 ? 1 : 0) + ' '; var s2 = document.createElement('small'); s2.textContent = 'req/s now'; r.appendChild(s2); }
       text(document.querySelector('[data-kpi="p99"]'), fmtMs(p99));
       text(document.querySelector('[data-kpi="duration"]'), fmtDuration(maxT + 1) + ' so far');
+      if (!pending) { pending = true; requestAnimationFrame(redraw); }
+    });
+    es.addEventListener('faults', function (ev) {
+      JSON.parse(ev.data).forEach(function (e) {
+        if (e.phase === 'inject' && e.ok) liveFaults[e.fault] = { fromS: e.atS, toS: null };
+        else if (e.phase === 'undo' && liveFaults[e.fault]) liveFaults[e.fault].toS = e.atS;
+      });
       if (!pending) { pending = true; requestAnimationFrame(redraw); }
     });
     es.addEventListener('end', function () { es.close(); setTimeout(function () { location.reload(); }, 800); });

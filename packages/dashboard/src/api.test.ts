@@ -1,7 +1,7 @@
 // The JSON APIs, pages and policies over a real socket (127.0.0.1, port 0).
 
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -211,6 +211,15 @@ describe('live', () => {
     run.appendSeconds(5, 8);
     await until(() => seconds().length >= 8);
     expect(seconds()).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    // faults.ndjson as it grows: each inject and undo once, a torn last line left for later
+    const faults = (): unknown[] => events.filter((e) => e.event === 'faults').flatMap((e) => e.data as unknown[]);
+    const inject = { fault: 'slow-db', phase: 'inject', atS: 6, ok: true, detail: 'db paused' };
+    const undo = { fault: 'slow-db', phase: 'undo', atS: 8, ok: true, detail: 'db resumed' };
+    appendFileSync(join(run.dir, 'faults.ndjson'), JSON.stringify(inject) + '\n' + JSON.stringify(undo).slice(0, 20));
+    await until(() => faults().length >= 1);
+    appendFileSync(join(run.dir, 'faults.ndjson'), JSON.stringify(undo).slice(20) + '\n');
+    await until(() => faults().length >= 2);
+    expect(faults()).toEqual([inject, undo]);
     run.finish('passed');
     await until(() => events.some((e) => e.event === 'end'));
     expect(events.at(-1)).toEqual({ event: 'end', data: { status: 'passed' } });

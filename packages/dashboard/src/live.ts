@@ -2,10 +2,12 @@
 // timeseries.ndjson as it grows (always; polled twice a second), and, when the dashboard is
 // served by `peakdrill run --dashboard`, the controller's in-process LiveSource (lower latency).
 // Both carry the same lines; each link's last second sent is remembered, so none is sent twice.
+// faults.ndjson is followed the same way (`faults` events: each inject and undo as it happens),
+// so the charts band a fault while the run is still going.
 
 import { statSync } from 'node:fs';
 import type { Request, Response } from 'express';
-import { readRun, tailTimeseries, type RunFiles, type Summary, type TimeseriesLine } from '@peakdrill/core';
+import { readRun, tailFaultEvents, tailTimeseries, type RunFiles, type Summary, type TimeseriesLine } from '@peakdrill/core';
 
 export type LiveEvent =
   | { type: 'seconds'; lines: TimeseriesLine[] }
@@ -57,6 +59,8 @@ export function serveLive(req: Request, res: Response, runsDir: string, run: Run
   const from = Number(req.query['from']);
   let offset = Number.isFinite(lastEventId) && lastEventId >= 0 ? lastEventId : Number.isFinite(from) && from >= 0 ? from : 0;
   const lastT = new Map<string, number>();
+  // faults.ndjson is small: every connection reads it from the start, and the page keeps the latest state per fault
+  let faultsOffset = 0;
   let closed = false;
 
   res.status(200).set({
@@ -94,6 +98,9 @@ export function serveLive(req: Request, res: Response, runsDir: string, run: Run
     offset = tail.nextOffset;
     const lines = fresh(tail.lines);
     if (lines.length) send('seconds', lines, offset);
+    const faults = tailFaultEvents(run.files.faults, faultsOffset);
+    faultsOffset = faults.nextOffset;
+    if (faults.values.length) send('faults', faults.values);
   };
 
   let summaryMtime = -1;

@@ -1,15 +1,16 @@
 /// <reference lib="dom" />
 // Rehearsal views in a real browser (Debian's chromium via playwright-core, the dashboard on
-// 127.0.0.1 port 0, fixture run folders): faults marked on the charts with their recovery.
+// 127.0.0.1 port 0, fixture run folders): faults marked on the charts with their recovery, and
+// on the live charts of a run still being written.
 
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import type { FaultRecord, Summary } from '@peakdrill/core';
+import { RUN_FILES, type FaultEvent, type FaultRecord, type Summary } from '@peakdrill/core';
 import { serveDashboard, type ServedDashboard } from './serve.js';
-import { writeFixtureRun } from './runs.fixture.js';
+import { writeFixtureRun, type WrittenFixture } from './runs.fixture.js';
 import { appendRunNote } from '@peakdrill/core';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -30,6 +31,7 @@ suite('rehearsal views in chromium', () => {
   let dash: ServedDashboard;
   let runId: string;
   let chainId: string;
+  let live: WrittenFixture;
 
   beforeAll(async () => {
     if (!haveChromium) throw new Error(`chromium is missing at ${CHROMIUM}: apt-get install -y chromium (CI=true makes this a failure)`);
@@ -67,6 +69,9 @@ suite('rehearsal views in chromium', () => {
       writeFileSync(path, JSON.stringify({ ...rs, faults: r.faults, plan: { ...rs.plan, campaign: 'double11-2026' } }));
       appendRunNote(w.dir, r.note, 'tpm-li');
     }
+    // a drill in progress: 10 seconds written so far, more appended by the test, faults.ndjson not yet there
+    const liveId = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15) + '-double11-fl01';
+    live = writeFixtureRun({ runsDir: dir, id: liveId, scenario: 'double11', status: 'running', durationS: 600, writeSeconds: 10, startMs: Date.now() - 10_000, links: [{ name: 'order.create', rps: 50, p50Ms: 40 }] });
     const { chromium } = await import('playwright-core');
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
     dash = await serveDashboard({ runsDir: dir, port: 0 });
@@ -109,6 +114,51 @@ suite('rehearsal views in chromium', () => {
     expect(band.outside[0]! - band.outside[2]!).toBeLessThan(20);
     expect(errors).toEqual([]);
   }, 60_000);
+
+  it('bands a fault on the live charts while the drill is still running, as faults.ndjson grows', async () => {
+    const { page, errors } = await open(`/runs/${live.id}`);
+    expect(await page.locator('.badge').innerText()).toContain('LIVE');
+    type Band = { name: string; fromS: number; toS: number };
+    const bandsNow = (): Promise<{ faults: Band[]; inside: number[] | null }> => page.evaluate(() => {
+      const canvas = document.querySelector('canvas[data-chart="overview-p99"]') as HTMLCanvasElement;
+      const chart = (window as unknown as { Chart: { getChart(c: HTMLCanvasElement): { scales: { x: { getPixelForValue(v: number): number } }; chartArea: { top: number; bottom: number }; options: { plugins: { pdMarks: { faults: Band[] } } } } } }).Chart.getChart(canvas);
+      const faults = chart.options.plugins.pdMarks.faults;
+      if (faults.length === 0) return { faults, inside: null };
+      const ratio = canvas.width / canvas.getBoundingClientRect().width;
+      const y = chart.chartArea.top + (chart.chartArea.bottom - chart.chartArea.top) * 0.02 + 14;
+      const x = chart.scales.x.getPixelForValue(faults[0]!.fromS + 1.5);
+      return { faults, inside: [...canvas.getContext('2d')!.getImageData(Math.round(x * ratio), Math.round(y * ratio), 1, 1).data] };
+    });
+    expect((await bandsNow()).faults).toEqual([]);
+    const event = (e: FaultEvent): void => appendFileSync(join(live.dir, RUN_FILES.faults), JSON.stringify(e) + '\n');
+    let t = 10;
+    const timer = setInterval(() => { live.appendSeconds(t, t + 1); t++; }, 300);
+    try {
+      event({ fault: 'slow-inventory', phase: 'inject', atS: 11, ok: true, detail: 'POST http://127.0.0.1:8083/admin/faults' });
+      // the band opens at the injection and reaches the latest second while the fault is on
+      await page.waitForFunction(() => {
+        const c = document.querySelector('canvas[data-chart="overview-p99"]') as HTMLCanvasElement;
+        const f = (window as unknown as { Chart: { getChart(c: HTMLCanvasElement): { options: { plugins: { pdMarks: { faults: Band[] } } } } } }).Chart.getChart(c).options.plugins.pdMarks.faults;
+        return f.length === 1 && f[0]!.toS >= 15;
+      }, undefined, { timeout: 30_000 });
+      const on = await bandsNow();
+      expect(on.faults[0]).toMatchObject({ name: 'slow-inventory', fromS: 11 });
+      const [r, g, b] = on.inside!;
+      expect(r! > b! + 20 && g! > b!, `pixel ${on.inside}`).toBe(true); // painted orange, while the run is live
+      expect(await page.locator('.badge').innerText()).toContain('LIVE');
+      // undone: the band closes at the undo second
+      event({ fault: 'slow-inventory', phase: 'undo', atS: 16, ok: true, detail: 'DELETE http://127.0.0.1:8083/admin/faults' });
+      await page.waitForFunction(() => {
+        const c = document.querySelector('canvas[data-chart="overview-p99"]') as HTMLCanvasElement;
+        const f = (window as unknown as { Chart: { getChart(c: HTMLCanvasElement): { options: { plugins: { pdMarks: { faults: Band[] } } } } } }).Chart.getChart(c).options.plugins.pdMarks.faults;
+        return f.length === 1 && f[0]!.toS === 16;
+      }, undefined, { timeout: 30_000 });
+    } finally {
+      clearInterval(timer);
+    }
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 90_000);
 
   it('shows each hold stage\'s steadiness and ticks the seconds that broke it', async () => {
     const { page, errors } = await open(`/runs/${runId}`);

@@ -1,6 +1,6 @@
 import { cpus } from 'node:os';
 import type { Command } from 'commander';
-import { EXIT, parseDuration, UserError } from '@peakdrill/core';
+import { EXIT, parseDuration, RATE_LIMITED_STATUSES, UserError } from '@peakdrill/core';
 import { assertRunnable, searchCapacity, table, verifyProtection, type CapacityStep, type ProtectStep } from '@peakdrill/controller';
 import { numberFlag, planFromFlags, runFlags, type RunFlags } from '../plan-flags.js';
 import { Terminal } from '../terminal.js';
@@ -38,7 +38,8 @@ export function register(program: Command): void {
   cmd.action(async (scenario: string | undefined, flags: CapacityFlags) => {
     if (flags.url && flags.rate === undefined && flags.connections === undefined) flags.rate = '1';
     if (flags.url && flags.duration === undefined) flags.duration = flags.stepDuration;
-    const plan = planFromFlags(scenario, flags);
+    // quick mode has no `shed:` to declare: with --protect a rate limiter's 429 is shed, as in a scenario that declares it
+    const plan = planFromFlags(scenario, flags, flags.protect ? { shed: RATE_LIMITED_STATUSES } : {});
     const links = plan.journeys.flatMap((j) => j.steps.map((s) => s.name));
     const link = flags.link ?? (links.length === 1 ? links[0]! : undefined);
     if (!link) throw new UserError('LINK_REQUIRED', `give --link NAME (one of ${links.join(', ')})`);

@@ -5,14 +5,14 @@
 // Over 400 lines on purpose: every reader of a run folder (summary, timeseries, hlog, merge by
 // tag, run list) shares the one path check and the torn-tail rule; apart they would drift.
 
-import { closeSync, fstatSync, openSync, readFileSync, readSync, readdirSync, statSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { inflateSync } from 'node:zlib';
 import { UserError } from '../errors.js';
 import { HISTOGRAM_HIGHEST_US, newTotalHistogram, type Histogram } from '../histogram.js';
-import type { Summary, TimeseriesLine } from './summary.js';
+import type { FaultEvent, Summary, TimeseriesLine } from './summary.js';
 import { HlogDamaged, hlogColumns, TornTail } from './hlog.js';
-import { parseNdjsonLine, readNdjsonFile } from './ndjson.js';
+import { readNdjsonFile, tailNdjsonFile, type NdjsonTail } from './ndjson.js';
 import { RUN_FILES, RUN_ID_PATTERN } from './write.js';
 
 export function isRunId(id: unknown): id is string {
@@ -41,7 +41,7 @@ export interface RunFiles {
   path: string;
   summary: Summary;
   /** Absolute paths of the run's files (they may not all exist yet while a run is live). */
-  files: Record<'summary' | 'timeseries' | 'histograms' | 'report' | 'junit' | 'observe', string>;
+  files: Record<'summary' | 'timeseries' | 'histograms' | 'report' | 'junit' | 'faults' | 'observe', string>;
   /** Latest modification (epoch ms) of summary.json and timeseries.ndjson: tells a live run from a dead one. */
   updatedMs: number;
 }
@@ -150,8 +150,6 @@ function timeseriesLine(v: unknown): TimeseriesLine | null {
   return typeof l === 'object' && l !== null && typeof l.t === 'number' && typeof l.link === 'string' ? l : null;
 }
 
-const parseLine = (text: string): TimeseriesLine | null => parseNdjsonLine(text, timeseriesLine);
-
 /**
  * Every line of a timeseries.ndjson. A torn last line (the run was killed mid-write) and any
  * unparsable line are skipped; a missing file is an empty series (a run that just started).
@@ -173,41 +171,18 @@ export interface TimeseriesTail {
  * still being written (no newline yet) is left for the next call.
  */
 export function tailTimeseries(path: string, fromOffset = 0): TimeseriesTail {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { lines: [], nextOffset: 0, restarted: fromOffset > 0 };
-    throw err;
-  }
-  try {
-    const size = fstatSync(fd).size;
-    let from = fromOffset;
-    let restarted = false;
-    if (size < from) {
-      from = 0;
-      restarted = true;
-    }
-    if (size === from) return { lines: [], nextOffset: from, restarted };
-    const buf = Buffer.allocUnsafe(size - from);
-    let read = 0;
-    while (read < buf.length) {
-      const n = readSync(fd, buf, read, buf.length - read, from + read);
-      if (n === 0) break;
-      read += n;
-    }
-    // Cut at the last newline byte: never decode half a line (or half a UTF-8 character).
-    const end = buf.lastIndexOf(0x0a, read - 1);
-    if (end < 0) return { lines: [], nextOffset: from, restarted };
-    const lines: TimeseriesLine[] = [];
-    for (const line of buf.toString('utf8', 0, end).split('\n')) {
-      const v = parseLine(line);
-      if (v) lines.push(v);
-    }
-    return { lines, nextOffset: from + end + 1, restarted };
-  } finally {
-    closeSync(fd);
-  }
+  const { values, nextOffset, restarted } = tailNdjsonFile(path, fromOffset, timeseriesLine);
+  return { lines: values, nextOffset, restarted };
+}
+
+const faultEvent = (v: unknown): FaultEvent | null => {
+  const e = v as Partial<FaultEvent> | null;
+  return typeof e === 'object' && e !== null && typeof e.fault === 'string' && (e.phase === 'inject' || e.phase === 'undo') && typeof e.atS === 'number' ? (e as FaultEvent) : null;
+};
+
+/** The lines of faults.ndjson appended since byte `fromOffset` (a fault injected or undone), for following a live run. */
+export function tailFaultEvents(path: string, fromOffset = 0): NdjsonTail<FaultEvent> {
+  return tailNdjsonFile(path, fromOffset, faultEvent);
 }
 
 /** A chart point: [x, y]. */

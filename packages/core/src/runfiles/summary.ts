@@ -289,7 +289,18 @@ export interface StageSteadiness {
   toS: number;
   /** The stage's planned rate (journeys/s, or virtual users in the closed model). */
   rate: number;
-  links: { link: string; rateCv: number; p99Cv: number; steady: boolean; broken: SteadinessBreak[] }[];
+  links: {
+    link: string;
+    rateCv: number;
+    p99Cv: number;
+    /** Mean requests completed per second over the stage: what sets the sampling noise. */
+    perSecond?: number;
+    /** The highest CVs still steady at that rate: the fixed maxima plus the expected noise (verdict/steadiness.ts). */
+    rateCvLimit?: number;
+    p99CvLimit?: number;
+    steady: boolean;
+    broken: SteadinessBreak[];
+  }[];
 }
 
 /** A second that broke a stage's steadiness, and why; `fault` when a fault of the timeline was on. */

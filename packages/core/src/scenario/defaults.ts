@@ -18,6 +18,13 @@ export const DEFAULT_SHADOW: Readonly<ShadowSettings> = Object.freeze({
 });
 
 export const DEFAULT_MAX_IN_FLIGHT = 10_000;
+/**
+ * What a rate limiter answers with when it turns a request away on purpose: the statuses a
+ * quick run that verifies protection (`capacity --url … --protect`) counts as shed, as a
+ * scenario's step does with `shed: [429]`. Not 503: nginx answers 503 by default, but a 503 is
+ * also what an overloaded server sends, and protection must keep those at ~0.
+ */
+export const RATE_LIMITED_STATUSES: readonly number[] = Object.freeze([429]);
 export const MAX_CONNECTIONS = 10_000;
 export const MAX_PIPELINING = 100;
 export const MAX_VUS = 100_000;

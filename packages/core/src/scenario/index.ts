@@ -24,5 +24,5 @@ export { parseJsonPath, walkJsonPath, type JsonPathSegment } from './jsonpath.js
 export { describeLoad } from './load-model.js';
 export { CsvStream, countCsvRows, parseCsv, parseRecord } from './csv.js';
 export { suggest } from './suggest.js';
-export { DEFAULT_HTTP, DEFAULT_SHADOW, DEFAULT_MAX_IN_FLIGHT } from './defaults.js';
+export { DEFAULT_HTTP, DEFAULT_SHADOW, DEFAULT_MAX_IN_FLIGHT, RATE_LIMITED_STATUSES } from './defaults.js';
 export { parseBandwidth, describeFault } from './faults.js';

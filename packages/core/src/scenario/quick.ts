@@ -29,6 +29,8 @@ export interface QuickOptions {
   timeoutMs?: number;
   /** Hosts besides loopback that may be drilled. */
   allow?: string[];
+  /** Statuses counted as shed, not errors (a scenario step's `shed:`); none by default. */
+  shed?: readonly number[];
 }
 
 /**
@@ -123,7 +125,7 @@ export function quickPlan(opts: QuickOptions): Plan {
     headers,
     captures: [],
     checks: [],
-    shed: [],
+    shed: [...(opts.shed ?? [])],
     stopOnFailure: true,
     thinkTimeMs: { minMs: 0, maxMs: 0 },
   };

@@ -25,7 +25,7 @@ export { compareRuns, formatCompare, type Change, type LinkComparison, type RunR
 export { formatMs, formatRatio, formatRps, formatCount, formatNumber, formatChange, formatDuration, formatClock, formatBudgetFigure } from './figures.js';
 export { GeneratorHealthTally, latenessBoundMs, settleStatus, LATENESS_FLOOR_MS, LATENESS_BUDGET_SHARE, LATENESS_NO_BUDGET_MS } from './generator.js';
 export { recoveryOf, judgeRecoveries, recoveriesPassed, planSubject, STABLE_S } from './recovery.js';
-export { steadinessOf, formatSteadiness, RATE_BAND, P99_FACTOR, RATE_CV_MAX, P99_CV_MAX } from './steadiness.js';
+export { steadinessOf, formatSteadiness, samplingNoiseCv, steadyCvLimit, RATE_BAND, P99_FACTOR, RATE_CV_MAX, P99_CV_MAX, BREAK_SIGMAS } from './steadiness.js';
 export { holdStages } from './window.js';
 export { chainMap, type ChainMap, type ChainNode, type ChainEdge } from './chain.js';
 export { campaignReadiness, type CampaignReadiness, type CampaignRound, type CampaignRun, type LinkReadiness, type RoundLink } from './campaign.js';

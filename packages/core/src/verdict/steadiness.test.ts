@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TimeseriesLine } from '../runfiles/summary.js';
-import { formatSteadiness, steadinessOf } from './steadiness.js';
+import { formatSteadiness, P99_CV_MAX, RATE_CV_MAX, samplingNoiseCv, steadinessOf, steadyCvLimit } from './steadiness.js';
 import { holdStages } from './window.js';
 
 const line = (t: number, rps: number, p99: number, link = 'order.create'): TimeseriesLine => ({ t, ts: 0, link, planned: 100, count: rps, errors: 0, shed: 0, outcomes: {}, rps, latencyMs: { p50: p99 / 2, p90: p99 * 0.8, p99, max: p99 * 2, mean: p99 / 2 }, inFlight: 1 });
@@ -30,7 +30,7 @@ describe('steadiness per hold stage', () => {
     expect(l.broken[0]!.why).toBe('rate 150/s vs median 200/s; p99 900 ms, 15× the median 60 ms');
     expect(formatSteadiness([bumpy!])).toEqual([
       'Steadiness of the hold at 200 /s, seconds 30–40:',
-      `  order.create: rate CV ${Math.round(l.rateCv * 1000) / 10}%, p99 CV ${Math.round(l.p99Cv * 1000) / 10}% · unsteady; seconds that broke it: 34 (rate 150/s vs median 200/s; p99 900 ms, 15× the median 60 ms, fault db-job), 35 (rate 150/s vs median 200/s; p99 900 ms, 15× the median 60 ms)`,
+      `  order.create (190/s): rate CV 10.5% (steady up to 15.1%), p99 CV 147.4% (up to 51.2%) · unsteady; seconds that broke it: 34 (rate 150/s vs median 200/s; p99 900 ms, 15× the median 60 ms, fault db-job), 35 (rate 150/s vs median 200/s; p99 900 ms, 15× the median 60 ms)`,
     ]);
   });
 
@@ -40,5 +40,52 @@ describe('steadiness per hold stage', () => {
     expect(stage).toMatchObject({ fromS: 10, toS: 13 });
     expect(stage!.links[0]!.broken).toEqual([]);
     expect(steadinessOf(load, lines, 13)).toHaveLength(1);
+  });
+
+  it('allows each link the sampling noise of its own rate, and no more', () => {
+    expect(samplingNoiseCv(16)).toBe(0.25);
+    // at a high rate the noise is small: the fixed maximum barely moves
+    expect(steadyCvLimit(RATE_CV_MAX, 10_000, 20)).toBeLessThan(RATE_CV_MAX * 1.01);
+    // at 9/s the noise (33%) dominates, with a margin for only 20 seconds of it
+    expect(steadyCvLimit(RATE_CV_MAX, 9, 20)).toBeGreaterThan(0.4);
+    // more seconds: a narrower margin
+    expect(steadyCvLimit(P99_CV_MAX, 9, 200)).toBeLessThan(steadyCvLimit(P99_CV_MAX, 9, 20));
+  });
+
+  it('does not flag a low-rate link whose seconds vary only by sampling noise; does flag a real swing at the same rate', () => {
+    // a seeded Poisson(9) count per second: the share of a 60/s journey mix one link gets
+    let seed = 17;
+    const uniform = (): number => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const poisson = (mean: number): number => {
+      let k = 0;
+      for (let p = uniform(); p > Math.exp(-mean); p *= uniform()) k++;
+      return k;
+    };
+    const noisy: TimeseriesLine[] = [];
+    const swinging: TimeseriesLine[] = [];
+    for (let t = 10; t < 30; t++) {
+      noisy.push(line(t, poisson(9), 40 + 10 * uniform(), 'cart.add'));
+      // the same rate on average, but every other second idles at 2/s and answers in 400 ms
+      swinging.push(line(t, t % 2 ? 16 : 2, t % 2 ? 40 : 400, 'order.pay'));
+    }
+    const [stage] = steadinessOf(load, [...noisy, ...swinging], 30);
+    const [cart, pay] = stage!.links;
+    expect(cart!.rateCv).toBeGreaterThan(RATE_CV_MAX); // what the old fixed rule flagged
+    expect(cart).toMatchObject({ link: 'cart.add', steady: true });
+    expect(cart!.rateCv).toBeLessThanOrEqual(cart!.rateCvLimit!);
+    expect(cart!.broken).toEqual([]);
+    expect(pay).toMatchObject({ link: 'order.pay', steady: false });
+    expect(pay!.rateCv).toBeGreaterThan(pay!.rateCvLimit!);
+    expect(pay!.p99Cv).toBeGreaterThan(pay!.p99CvLimit!);
+  });
+
+  it('judges the p99 over the seconds that had answers: an empty second of a sparse link is not a p99 of 0', () => {
+    // 0.5/s: one answer every other second, always in 400–440 ms
+    const sparse = Array.from({ length: 20 }, (_, i) => (i % 2 ? line(10 + i, 1, 400 + (i % 4) * 10, 'order.pay') : line(10 + i, 0, 0, 'order.pay')));
+    const [stage] = steadinessOf(load, sparse, 30);
+    const [pay] = stage!.links;
+    expect(pay!.p99Cv).toBeLessThan(0.05);
+    expect(pay!.broken.filter((b) => b.why.includes('p99'))).toEqual([]);
+    expect(pay!.steady).toBe(true); // the rate's 0/1 swing is what 0.5/s looks like
   });
 });
