@@ -64,6 +64,14 @@ describe('the queued order path on the embedded store', () => {
     expect(await settled(s.gw, String(a.body['id']))).toBe('created');
   });
 
+  it('paying an order the moment it is accepted waits for its confirmation, then charges it', async () => {
+    const a = await call(s.gw, 'POST', '/api/orders', { userId: 'U-00001', sku: 'SKU-000001', qty: 1 }, ACCEPT_ONLY);
+    expect(a.status).toBe(202);
+    const pay = await call(s.gw, 'POST', `/api/orders/${String(a.body['id'])}/pay`);
+    expect(pay.status).toBe(200);
+    expect((await call(s.gw, 'GET', `/api/orders/${String(a.body['id'])}`)).body['status']).toBe('paid');
+  });
+
   it('a replayed Idempotency-Key holds no second unit', async () => {
     const before = (await call(s.gw, 'GET', '/api/inventory/SKU-000002')).body['available'] as number;
     const h = { ...ASYNC, 'idempotency-key': 'queued-idem-1' };

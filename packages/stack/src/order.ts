@@ -307,10 +307,25 @@ async function createQueued(ctx: Ctx, confirmer: OrderConfirmer, waitS: number):
   return { status: outcome === 'created' ? 201 : 202, body: view, headers };
 }
 
-async function get(ctx: Ctx): Promise<Reply> {
+/** How often a waiting GET looks at the store again, for a confirmation made by another process. */
+const RECHECK_MS = 250;
+
+/** `Prefer: wait=N` on a queued order: answers once it is confirmed, or as it is after N s. */
+async function get(ctx: Ctx, confirmer: OrderConfirmer): Promise<Reply> {
   const id = pathParam(ctx, 'id', ORDER_ID_RE);
-  const o = await load(ctx, 'id', id);
+  const { waitS } = preference(ctx);
+  const until = performance.now() + waitS * 1000;
+  let o = await load(ctx, 'id', id);
   if (!o) throw new HttpError(404, 'ORDER_NOT_FOUND', `No order ${id}.`, { orderId: id });
+  if (o.status === 'queued' && waitS > 0) {
+    const t0 = performance.now();
+    while (o && o.status === 'queued' && performance.now() < until) {
+      await confirmer.wait(id, Math.min(RECHECK_MS, until - performance.now()));
+      o = await load(ctx, 'id', id);
+    }
+    ctx.timing.push(`queue;dur=${(performance.now() - t0).toFixed(1)}`);
+    if (!o) throw new HttpError(404, 'ORDER_NOT_FOUND', `No order ${id}.`, { orderId: id });
+  }
   return ok(publicView(o));
 }
 
@@ -362,7 +377,7 @@ export function order(opts: OrderOptions = {}): Service {
           return pref.async ? createQueued(ctx, confirmer, pref.waitS) : create(ctx);
         },
       },
-      { method: 'GET', pattern: '/orders/:id', handler: get },
+      { method: 'GET', pattern: '/orders/:id', handler: (ctx) => get(ctx, confirmer) },
       { method: 'POST', pattern: '/orders/:id/paid', handler: paid },
       auditRoute(['orders', 'order_items']),
       shadowResetRoute(async (ctx) => {
