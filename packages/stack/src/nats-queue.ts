@@ -14,7 +14,7 @@ export interface NatsQueueOptions {
   url: string;
   /** JetStream stream name (default PEAKDRILL_ORDERS). */
   stream?: string;
-  /** Subject the orders are published on (default peakdrill.orders). */
+  /** Subject the orders are published on (default peakdrill.orders; with another stream, peakdrill.orders.<stream>). */
   subject?: string;
   /** Durable consumer name (default order-confirm). */
   durable?: string;
@@ -24,7 +24,8 @@ export interface NatsQueueOptions {
 
 export async function natsQueue(opts: NatsQueueOptions, verifier: ShadowVerifier): Promise<OrderQueue> {
   const stream = opts.stream ?? 'PEAKDRILL_ORDERS';
-  const subject = opts.subject ?? 'peakdrill.orders';
+  // another stream needs another subject: JetStream refuses two streams on one subject
+  const subject = opts.subject ?? (opts.stream ? `peakdrill.orders.${stream.toLowerCase()}` : 'peakdrill.orders');
   const durable = opts.durable ?? 'order-confirm';
   const nc = await connect({ servers: opts.url, timeout: 5000 });
   try {

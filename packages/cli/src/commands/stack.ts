@@ -11,6 +11,7 @@ interface Flags {
   pg?: string;
   redis?: string;
   nats?: string;
+  natsStream?: string;
   dataDir?: string;
   service?: ServiceName;
   paymentLatency?: string;
@@ -80,6 +81,7 @@ export function stackOptions(f: Flags): StackOptions {
     ...(pgUrl ? { pgUrl } : {}),
     ...(redisUrl ? { redisUrl } : {}),
     ...(natsUrl ? { natsUrl } : {}),
+    ...(natsUrl && f.natsStream ? { nats: { stream: f.natsStream } } : {}),
     ...(f.dataDir ? { dataDir: f.dataDir } : {}),
     ...(latency !== undefined ? { paymentLatencyMs: latency } : {}),
     ...(failure !== undefined ? { paymentFailureRate: failure } : {}),
@@ -109,6 +111,7 @@ export function register(program: Command): void {
     .option('--pg <url>', 'PostgreSQL URL (default: embedded PGlite)')
     .option('--redis <url>', 'Redis URL for flash-sale stock pre-deduction and hot counters')
     .option('--nats <url>', 'NATS URL: the order queue (Prefer: respond-async) runs on JetStream (default: the embedded queue)')
+    .option('--nats-stream <name>', 'JetStream stream of the order queue (default PEAKDRILL_ORDERS)')
     .option('--data-dir <dir>', 'keep the embedded store in this folder (default: in memory)')
     .addOption(new Option('--service <name>', 'start only this service').choices([...SERVICE_NAMES]))
     .option('--payment-latency <ms>', 'simulated payment processor latency')
