@@ -23,7 +23,7 @@ QUICK=${QUICK:-0}
 export PEAKDRILL_SHADOW_SECRET=bench-$$
 port=${PORT:-18800}
 if [ "$QUICK" = 1 ]; then
-  detail_s=2s; flash=(--rate 50 --duration 2s); demo=(--duration 3s); cap=(--start-rate 10 --max-rate 20 --step-duration 2s --warmup 1s)
+  detail_s=2s; flash=(--rate 50 --duration 2s); demo=(--duration 3s); cap=(--start-rate 10 --max-rate 20 --step-duration 3s --warmup 1s)
 else
   detail_s=10s; flash=(); demo=(); cap=(--start-rate 25 --max-rate 2000 --step-duration 6s --warmup 2s)
 fi
@@ -74,8 +74,8 @@ for layout in $LAYOUTS; do
   table+=("$layout | item detail | $i")
 
   echo "== $layout: order create capacity within p99 <= 250 ms" >&2
-  "${cpu0[@]}" $bin capacity "$here/scenarios/checkout.yaml" --link order.create --target "$gw" "${cap[@]}" --workers 1 --out "$out" > "$out/capacity.txt" 2>&1 || true
-  c=$(grep -iE "holds|capacity" "$out/capacity.txt" | tail -1 || true)
+  "${cpu0[@]}" $bin capacity "$here/scenarios/checkout.yaml" --link order.create --target "$gw" "${cap[@]}" --workers 1 --out "$out" --json > "$out/capacity.json" 2>/dev/null || true
+  c=$(summary 'console.log(j.sentence)' < "$out/capacity.json") || c="(no summary)"
   table+=("$layout | order create | ${c:-(no answer)}")
 
   kill $spid; wait $spid 2>/dev/null || true
