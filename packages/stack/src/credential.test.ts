@@ -24,6 +24,13 @@ describe('internal endpoints', () => {
       expect(reserve.status).toBe(403);
       const release = await call(s.urls.inventory!, 'POST', '/inventory/release', { orderId: id }, headers);
       expect(release.status).toBe(403);
+      // the queued path's holds, and a confirmation's deduction of held stock
+      const hold = await call(s.urls.inventory!, 'POST', '/inventory/hold', { orderId: 'X-2', items: [{ sku: 'SKU-000002', qty: 1 }] }, headers);
+      expect(hold.status).toBe(403);
+      const unhold = await call(s.urls.inventory!, 'POST', '/inventory/unhold', { items: [{ sku: 'SKU-000002', qty: 5 }] }, headers);
+      expect(unhold.status).toBe(403);
+      const held = await call(s.urls.inventory!, 'POST', '/inventory/reserve', { orderId: 'X-3', items: [{ sku: 'SKU-000002', qty: 1 }], held: true }, headers);
+      expect(held.status).toBe(403);
     }
     // nothing moved: the order is still unpaid and its stock still held
     expect((await call(s.gw, 'GET', `/api/orders/${id}`)).body['status']).toBe('created');

@@ -79,7 +79,7 @@ function zeroCounts(): SuspectCounts {
 }
 
 const PASS_HEADERS = ['idempotent-replay', 'retry-after', SOLD_OUT_HEADER] as const;
-const FORWARD_HEADERS = ['idempotency-key', 'content-type'] as const;
+const FORWARD_HEADERS = ['idempotency-key', 'content-type', 'prefer'] as const;
 const AUDITED: readonly ServiceName[] = ['cart', 'inventory', 'order', 'payment'];
 const BACKENDS: readonly ServiceName[] = ['catalog', 'cart', 'inventory', 'order', 'payment'];
 const SKU_BUCKETS_MAX = 100_000;

@@ -38,6 +38,8 @@ export interface Runtime {
   readonly adminToken: string | undefined;
   /** Shared by the stack's services; sent on every downstream call, required by internal endpoints. */
   readonly serviceToken: string;
+  /** Signs a shadow tag for `runId` (the order queue's consumer routes a queued shadow order with it); null without a secret. */
+  readonly signTag: (runId: string) => string | null;
   readonly log: (line: string) => void;
 }
 
@@ -58,6 +60,8 @@ export interface Service {
   suspect?(s: Suspect, method: string): void;
   /** Told of each verified shadow request (the gateway keeps each run's time window). */
   shadowSeen?(runId: string): void;
+  /** Called once every service of this process listens (peers known): background work starts here. */
+  start?(rt: Runtime): Promise<void>;
   close?(): Promise<void>;
 }
 
@@ -104,6 +108,11 @@ export class Ctx {
    */
   get rowRun(): string | null {
     return this.runId ?? this.claimedRun;
+  }
+
+  /** The verified shadow tag header as received; undefined for real traffic. */
+  get tag(): string | undefined {
+    return this.#tag;
   }
 
   get kind(): TrafficKind {

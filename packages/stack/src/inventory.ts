@@ -4,6 +4,7 @@
 // it reaches the database; the database stays the record of truth.
 
 import { auditRoute, shadowResetRoute } from './audit.js';
+import { loadHoldable, MemoryHolds } from './holds.js';
 import { requireService } from './credential.js';
 import type { Schema, Sql } from './db.js';
 import { type Ctx, field, HttpError, intField, ok, pathParam, type Reply, type Service, SKU_RE } from './http.js';
@@ -77,6 +78,8 @@ export function inventory(opts: InventoryOptions): Service {
   // SKUs seen at zero, per schema: a stampede on a sold-out SKU is answered from memory. A
   // release in this process forgets the SKU at once; one in another process within the TTL.
   const zero: Record<Schema, Map<string, number>> = { public: new Map(), shadow: new Map() };
+  // Without Redis, the units still promisable to queued orders live here (holds.ts).
+  const mem = new MemoryHolds();
   const knownZero = (schema: Schema, lines: readonly ReserveLine[]): string | null => {
     const m = zero[schema];
     if (m.size === 0) return null;
@@ -111,9 +114,10 @@ export function inventory(opts: InventoryOptions): Service {
         throw new SoldOut(lines[r.soldOut]!.sku);
       }
       const sku = lines[r.missing]!.sku;
-      const [row] = await ctx.sql<{ available: number }>(`SELECT available FROM ${ctx.schema}.stock WHERE sku = $1`, [sku]);
-      if (!row) throw new HttpError(404, 'ITEM_NOT_FOUND', `No item ${sku}.`, { sku });
-      await kv.load(keys[r.missing]!, row.available);
+      // less the units of queued orders: they hold stock the store has not deducted yet
+      const available = await loadHoldable({ query: (text, params) => ctx.sql(text, params) }, ctx.schema, sku);
+      if (available === null) throw new HttpError(404, 'ITEM_NOT_FOUND', `No item ${sku}.`, { sku });
+      await kv.load(keys[r.missing]!, available);
     }
     throw new Error('Redis stock keys vanished while loading them');
   }
@@ -146,6 +150,7 @@ export function inventory(opts: InventoryOptions): Service {
     const orderId = field(body, 'orderId', ORDER_ID_RE);
     const lines = parseLines(body);
     const schema = ctx.schema;
+    if (body['held'] === true) return deductHeld(ctx, orderId, lines);
     const gone = knownZero(schema, lines);
     if (gone !== null) {
       metrics.inc('stock_rejected_total', 'Reservations refused as sold out, by where they were stopped.', { at: 'memory' });
@@ -159,12 +164,91 @@ export function inventory(opts: InventoryOptions): Service {
           ? await deduct({ query: (text, params) => ctx.sql(text, params) }, schema, orderId, ctx.rowRun, lines)
           : await ctx.tx((sql) => deduct(sql, schema, orderId, ctx.rowRun, lines));
       for (const i of items) if (i.available === 0) sawZero(schema, i.sku);
+      if (!kv) for (const l of lines) mem.adjust(schema, l.sku, -l.qty);
       return ok({ orderId, reserved: true, items });
     } catch (err) {
       if (kv && keys.length > 0) await giveBack(ctx, keys, lines.map((l) => l.qty));
       if (err instanceof SoldOut) {
         metrics.inc('stock_rejected_total', 'Reservations refused as sold out, by where they were stopped.', { at: 'db' });
         if (err.left === 0) sawZero(schema, String(err.extra?.['sku']));
+      }
+      throw err;
+    }
+  }
+
+  /**
+   * Holds stock for an order that will be queued (the flash-sale path): Redis or memory only,
+   * never the store, which the queue's consumer reaches later (`deductHeld`).
+   */
+  async function hold(ctx: Ctx): Promise<Reply> {
+    requireService(ctx);
+    const body = ctx.json();
+    const orderId = field(body, 'orderId', ORDER_ID_RE);
+    const lines = parseLines(body);
+    const schema = ctx.schema;
+    const gone = knownZero(schema, lines);
+    if (gone !== null) {
+      metrics.inc('stock_rejected_total', 'Reservations refused as sold out, by where they were stopped.', { at: 'memory' });
+      throw new SoldOut(gone, 0);
+    }
+    let left: number[];
+    if (kv) {
+      const keys = await preDeduct(ctx, lines);
+      left = (await Promise.all(keys.map((k) => kv.get(k)))).map((v) => Number(v ?? 0));
+    } else {
+      const r = await mem.take(schema, lines.map((l) => l.sku), lines.map((l) => l.qty), (sku) => loadHoldable({ query: (t, p) => ctx.sql(t, p) }, schema, sku));
+      if ('missing' in r) {
+        const sku = lines[r.missing]!.sku;
+        throw new HttpError(404, 'ITEM_NOT_FOUND', `No item ${sku}.`, { sku });
+      }
+      if (!r.ok) {
+        metrics.inc('stock_rejected_total', 'Reservations refused as sold out, by where they were stopped.', { at: 'memory' });
+        const sku = lines[r.short]!.sku;
+        if (r.left === 0) sawZero(schema, sku);
+        throw new SoldOut(sku, r.left);
+      }
+      left = r.left;
+    }
+    const items = lines.map((l, i) => ({ sku: l.sku, available: left[i]! }));
+    for (const i of items) if (i.available === 0) sawZero(schema, i.sku);
+    metrics.inc('stock_held_total', 'Units held for queued orders, by traffic kind.', { kind: ctx.kind }, lines.reduce((t, l) => t + l.qty, 0));
+    return ok({ orderId, held: true, items });
+  }
+
+  /** Gives back a hold whose order was never queued (it lost an idempotency race). */
+  async function unhold(ctx: Ctx): Promise<Reply> {
+    requireService(ctx);
+    const lines = parseLines(ctx.json());
+    const schema = ctx.schema;
+    for (const l of lines) zero[schema].delete(l.sku);
+    if (kv) await giveBack(ctx, lines.map((l) => kv.key(schema, `stock:${l.sku}`)), lines.map((l) => l.qty));
+    else for (const l of lines) mem.adjust(schema, l.sku, l.qty);
+    return ok({ released: lines });
+  }
+
+  /**
+   * The queue consumer's deduction of held stock: idempotent by order id (a redelivered order
+   * whose movement is recorded deducts nothing), serialised per order by an advisory lock so
+   * two deliveries at once cannot both deduct. A store that finds the stock gone after all
+   * (the held figure was wrong) drops that figure so it reloads.
+   */
+  async function deductHeld(ctx: Ctx, orderId: string, lines: readonly ReserveLine[]): Promise<Reply> {
+    const schema = ctx.schema;
+    try {
+      const items = await ctx.tx(async (sql) => {
+        await sql.query('SELECT pg_advisory_xact_lock(hashtext($1))', [orderId]);
+        const [done] = await sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${schema}.stock_movements WHERE order_id = $1`, [orderId]);
+        if ((done?.n ?? 0) > 0) return null;
+        return deduct(sql, schema, orderId, ctx.rowRun, lines);
+      });
+      if (items === null) return ok({ orderId, reserved: true, replayed: true, items: [] });
+      return ok({ orderId, reserved: true, replayed: false, items });
+    } catch (err) {
+      if (err instanceof SoldOut) {
+        metrics.inc('stock_rejected_total', 'Reservations refused as sold out, by where they were stopped.', { at: 'db' });
+        const sku = String(err.extra?.['sku']);
+        if (kv) await kv.forget([kv.key(schema, `stock:${sku}`)]).catch(() => {});
+        else mem.forget(schema, sku);
       }
       throw err;
     }
@@ -185,7 +269,10 @@ export function inventory(opts: InventoryOptions): Service {
       }
       return rows;
     });
-    for (const r of back) zero[schema].delete(r.sku);
+    for (const r of back) {
+      zero[schema].delete(r.sku);
+      if (!kv) mem.adjust(schema, r.sku, r.held);
+    }
     const redis = kv && back.length > 0 ? await giveBack(ctx, back.map((r) => kv.key(schema, `stock:${r.sku}`)), back.map((r) => r.held)) : null;
     return ok({ orderId, released: back.map((r) => ({ sku: r.sku, qty: r.held })), ...(redis ? { redis } : {}) });
   }
@@ -197,6 +284,8 @@ export function inventory(opts: InventoryOptions): Service {
       { method: 'GET', pattern: '/inventory/:sku', handler: get },
       { method: 'POST', pattern: '/inventory/reserve', handler: reserve },
       { method: 'POST', pattern: '/inventory/release', handler: release },
+      { method: 'POST', pattern: '/inventory/hold', handler: hold },
+      { method: 'POST', pattern: '/inventory/unhold', handler: unhold },
       auditRoute(['stock_movements']),
       shadowResetRoute(async (ctx) => {
         await ctx.tx(async (sql) => {
@@ -204,6 +293,7 @@ export function inventory(opts: InventoryOptions): Service {
           await sql.query('UPDATE shadow.stock SET available = initial');
         });
         zero.shadow.clear();
+        mem.clear('shadow');
         if (kv) await kv.clear('shadow', 'stock:');
       }),
     ],

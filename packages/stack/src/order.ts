@@ -12,7 +12,9 @@ import { auditRoute, shadowResetRoute } from './audit.js';
 import { requireService } from './credential.js';
 import type { CartView } from './cart.js';
 import { MAX_CART_QTY } from './cart.js';
-import { parseJson, errorOf, passError } from './downstream.js';
+import { type Downstream, parseJson, errorOf, passError } from './downstream.js';
+import { OrderConfirmer } from './order-confirm.js';
+import { embeddedQueue, type OrderQueue } from './order-queue.js';
 import {
   type Ctx,
   field,
@@ -33,7 +35,8 @@ const IDEMPOTENCY_KEY_RE = /^[A-Za-z0-9._:-]{1,128}$/;
 /** How long a duplicate request waits for the first one with the same key to finish. */
 const DUPLICATE_WAIT_MS = 10_000;
 
-export type OrderStatus = 'pending' | 'created' | 'paid' | 'payment_failed';
+/** `queued`: accepted with its stock held, waiting for the order queue's consumer; `rejected`: the store found the stock gone after all. */
+export type OrderStatus = 'pending' | 'queued' | 'created' | 'rejected' | 'paid' | 'payment_failed';
 
 export interface OrderView {
   id: string;
@@ -43,6 +46,8 @@ export interface OrderView {
   items: Array<{ sku: string; qty: number; priceCents: number }>;
   runId: string | null;
   createdAt: string;
+  /** How long the order waited in the order queue before its confirmation (queued orders only). */
+  queueMs?: number;
 }
 
 interface OrderRow {
@@ -53,12 +58,13 @@ interface OrderRow {
   request_hash: string;
   run_id: string | null;
   created_at: Date | string;
+  queue_ms: number | null;
 }
 
 async function load(ctx: Ctx, where: 'id' | 'idempotency_key', value: string): Promise<(OrderView & { hash: string }) | null> {
   const s = ctx.schema;
   const [o] = await ctx.sql<OrderRow & { items: Array<{ sku: string; qty: number; price_cents: number }> }>(
-    `SELECT o.id, o.user_id, o.status, o.total_cents, o.request_hash, o.run_id, o.created_at,
+    `SELECT o.id, o.user_id, o.status, o.total_cents, o.request_hash, o.run_id, o.created_at, o.queue_ms,
             (SELECT json_agg(json_build_object('sku', i.sku, 'qty', i.qty, 'price_cents', i.price_cents) ORDER BY i.sku)
                FROM ${s}.order_items i WHERE i.order_id = o.id) AS items
        FROM ${s}.orders o WHERE o.${where} = $1`,
@@ -73,6 +79,7 @@ async function load(ctx: Ctx, where: 'id' | 'idempotency_key', value: string): P
     items: (o.items ?? []).map((i) => ({ sku: i.sku, qty: i.qty, priceCents: i.price_cents })),
     runId: s === 'shadow' ? o.run_id : null,
     createdAt: new Date(o.created_at).toISOString(),
+    ...(o.queue_ms !== null ? { queueMs: o.queue_ms } : {}),
     hash: o.request_hash,
   };
 }
@@ -113,13 +120,25 @@ async function replay(ctx: Ctx, key: string, hash: string): Promise<Reply | null
     if (o.hash !== hash) {
       throw new HttpError(422, 'IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used for a different request.', { orderId: o.id });
     }
+    if (o.status === 'queued') return { status: 202, body: publicView(o), headers: { 'idempotent-replay': 'true' } };
     if (o.status !== 'pending') return { status: 200, body: publicView(o), headers: { 'idempotent-replay': 'true' } };
     if (Date.now() > until) throw new HttpError(409, 'ORDER_IN_PROGRESS', 'An order with this Idempotency-Key is still being created; retry shortly.');
     await sleep(20);
   }
 }
 
-async function create(ctx: Ctx): Promise<Reply> {
+interface Priced {
+  key: string | null;
+  hash: string;
+  userId: string;
+  fromCart: boolean;
+  lines: Array<{ sku: string; qty: number }>;
+  priced: Array<{ sku: string; qty: number; priceCents: number }>;
+  total: number;
+}
+
+/** The common start of both paths: the body checked, an idempotent replay answered, the lines priced. */
+async function prepare(ctx: Ctx): Promise<Priced | Reply> {
   const key = idempotencyKey(ctx);
   const body = ctx.json();
   const userId = field(body, 'userId', USER_RE);
@@ -143,7 +162,15 @@ async function create(ctx: Ctx): Promise<Reply> {
   for (const sku of skus) if (!prices.has(sku)) throw new HttpError(404, 'ITEM_NOT_FOUND', `No item ${sku}.`, { sku });
   const priced = lines.map((l) => ({ sku: l.sku, qty: l.qty, priceCents: prices.get(l.sku)! }));
   const total = priced.reduce((t, l) => t + l.qty * l.priceCents, 0);
+  return { key, hash, userId, fromCart: body['fromCart'] === true, lines, priced, total };
+}
 
+async function create(ctx: Ctx): Promise<Reply> {
+  const p = await prepare(ctx);
+  if ('status' in p) return p;
+  const { key, hash, userId, lines, priced, total } = p;
+  const s = ctx.schema;
+  const skus = lines.map((l) => l.sku);
   const id = `O-${randomUUID()}`;
   // The order and its lines in one statement (so one implicit transaction): nothing is inserted
   // when a concurrent duplicate holds the idempotency key.
@@ -179,7 +206,7 @@ async function create(ctx: Ctx): Promise<Reply> {
   }
   const gone = parseJson<{ items?: Array<{ sku: string; available: number }> }>(reserved).items?.filter((i) => i.available === 0).map((i) => i.sku) ?? [];
   await ctx.sql(`UPDATE ${s}.orders SET status = 'created', updated_at = now() WHERE id = $1`, [id]);
-  if (body['fromCart'] === true) {
+  if (p.fromCart) {
     // The order stands even if emptying the cart fails; the user just sees the items again.
     await ctx.call('cart', 'DELETE', `/cart/${encodeURIComponent(userId)}`).catch(() => {});
   }
@@ -195,10 +222,110 @@ async function create(ctx: Ctx): Promise<Reply> {
   return { status: 201, body: view, headers: { 'idempotent-replay': 'false', ...(gone.length > 0 ? { [SOLD_OUT_HEADER]: gone.join(',') } : {}) } };
 }
 
-async function get(ctx: Ctx): Promise<Reply> {
+/** Longest `Prefer: wait=N` honoured, in seconds. */
+const MAX_WAIT_S = 10;
+
+/** RFC 7240: `Prefer: respond-async` asks for the queued path, `wait=N` to wait up to N s for its confirmation. */
+function preference(ctx: Ctx): { async: boolean; waitS: number } {
+  const h = ctx.req.headers['prefer'];
+  if (typeof h !== 'string') return { async: false, waitS: 0 };
+  let async = false;
+  let waitS = 0;
+  for (const part of h.split(/[,;]/)) {
+    const t = part.trim().toLowerCase();
+    if (t === 'respond-async') async = true;
+    else if (t.startsWith('wait=')) {
+      const n = Number(t.slice(5));
+      if (Number.isFinite(n) && n >= 0) waitS = Math.min(MAX_WAIT_S, n);
+    }
+  }
+  return { async, waitS };
+}
+
+function soldOutFrom(d: Downstream): never {
+  const e = errorOf(d);
+  // Tell the gateway, so it answers the next buyers of this SKU itself.
+  if (e.code === 'SOLD_OUT' && typeof e.extra?.['sku'] === 'string') throw new HttpError(e.status, e.code, e.message, e.extra, { [SOLD_OUT_HEADER]: e.extra['sku'] });
+  throw e;
+}
+
+/**
+ * The queued path (peak shaving): stock is held in memory or Redis, the order is written once
+ * as `queued` and published; the buyer gets 202 at once, or with `wait=N` the consumer's
+ * confirmation (201, or 409 should the store find the stock gone) if it comes in time.
+ */
+async function createQueued(ctx: Ctx, confirmer: OrderConfirmer, waitS: number): Promise<Reply> {
+  const p = await prepare(ctx);
+  if ('status' in p) return p;
+  const s = ctx.schema;
+  const id = `O-${randomUUID()}`;
+  const held = await ctx.call('inventory', 'POST', '/inventory/hold', { orderId: id, items: p.lines });
+  if (held.status !== 200) soldOutFrom(held);
+  const gone = parseJson<{ items?: Array<{ sku: string; available: number }> }>(held).items?.filter((i) => i.available === 0).map((i) => i.sku) ?? [];
+  const unhold = () => ctx.call('inventory', 'POST', '/inventory/unhold', { items: p.lines }).catch(() => undefined);
+  const inserted = await ctx.sql<{ created_at: Date | string }>(
+    `WITH o AS (
+       INSERT INTO ${s}.orders (id, user_id, status, total_cents, idempotency_key, request_hash, run_id)
+       VALUES ($1, $2, 'queued', $3, $4, $5, $6) ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, created_at)
+     INSERT INTO ${s}.order_items (order_id, sku, qty, price_cents, run_id)
+       SELECT o.id, x.sku, x.qty, x.price, $6 FROM o, unnest($7::text[], $8::int[], $9::int[]) AS x(sku, qty, price)
+     RETURNING (SELECT created_at FROM o)`,
+    [id, p.userId, p.total, p.key, p.hash, ctx.rowRun, p.priced.map((l) => l.sku), p.priced.map((l) => l.qty), p.priced.map((l) => l.priceCents)],
+  );
+  if (inserted.length === 0) {
+    await unhold();
+    const r = p.key ? await replay(ctx, p.key, p.hash) : null;
+    if (r) return r;
+    throw new HttpError(409, 'ORDER_IN_PROGRESS', 'A concurrent request with this Idempotency-Key ended without an order; retry.');
+  }
+  const confirmed = waitS > 0 ? confirmer.wait(id, waitS * 1000) : null;
+  try {
+    await confirmer.queue.publish({ orderId: id, runId: ctx.runId, enqueuedAt: Date.now() }, ctx.tag);
+  } catch {
+    await ctx.sql(`DELETE FROM ${s}.orders WHERE id = $1 AND status = 'queued'`, [id]);
+    await unhold();
+    throw new HttpError(503, 'ORDER_QUEUE_UNAVAILABLE', 'The order queue is not reachable; nothing was ordered, retry shortly.', {}, { 'retry-after': '1' });
+  }
+  if (p.fromCart) await ctx.call('cart', 'DELETE', `/cart/${encodeURIComponent(p.userId)}`).catch(() => {});
+  const t0 = performance.now();
+  const outcome = confirmed ? await confirmed : null;
+  if (confirmed) ctx.timing.push(`queue;dur=${(performance.now() - t0).toFixed(1)}`);
+  const headers: Record<string, string> = { 'idempotent-replay': 'false', ...(gone.length > 0 ? { [SOLD_OUT_HEADER]: gone.join(',') } : {}) };
+  if (outcome === 'rejected') {
+    const sku = p.lines[0]!.sku;
+    throw new HttpError(409, 'SOLD_OUT', `Sorry, ${sku} is sold out.`, { sku, orderId: id }, { [SOLD_OUT_HEADER]: p.lines.map((l) => l.sku).join(',') });
+  }
+  const view: OrderView = {
+    id,
+    userId: p.userId,
+    status: outcome ?? 'queued',
+    totalCents: p.total,
+    items: [...p.priced].sort((a, b) => (a.sku < b.sku ? -1 : 1)),
+    runId: ctx.runId,
+    createdAt: new Date(inserted[0]!.created_at).toISOString(),
+  };
+  return { status: outcome === 'created' ? 201 : 202, body: view, headers };
+}
+
+/** How often a waiting GET looks at the store again, for a confirmation made by another process. */
+const RECHECK_MS = 250;
+
+/** `Prefer: wait=N` on a queued order: answers once it is confirmed, or as it is after N s. */
+async function get(ctx: Ctx, confirmer: OrderConfirmer): Promise<Reply> {
   const id = pathParam(ctx, 'id', ORDER_ID_RE);
-  const o = await load(ctx, 'id', id);
+  const { waitS } = preference(ctx);
+  const until = performance.now() + waitS * 1000;
+  let o = await load(ctx, 'id', id);
   if (!o) throw new HttpError(404, 'ORDER_NOT_FOUND', `No order ${id}.`, { orderId: id });
+  if (o.status === 'queued' && waitS > 0) {
+    const t0 = performance.now();
+    while (o && o.status === 'queued' && performance.now() < until) {
+      await confirmer.wait(id, Math.min(RECHECK_MS, until - performance.now()));
+      o = await load(ctx, 'id', id);
+    }
+    ctx.timing.push(`queue;dur=${(performance.now() - t0).toFixed(1)}`);
+    if (!o) throw new HttpError(404, 'ORDER_NOT_FOUND', `No order ${id}.`, { orderId: id });
+  }
   return ok(publicView(o));
 }
 
@@ -226,13 +353,31 @@ async function paid(ctx: Ctx): Promise<Reply> {
   return ok({ id, status: now.status });
 }
 
-export function order(): Service {
+export interface OrderOptions {
+  /** The order queue of the queued path (`Prefer: respond-async`); the embedded one when absent. */
+  queue?: OrderQueue;
+  /** Orders confirmed at once by this process's consumer (default 8); 0: none, another process on the queue confirms. */
+  confirmConcurrency?: number;
+}
+
+export function order(opts: OrderOptions = {}): Service {
+  const metrics = new Metrics('order');
+  const confirmer = new OrderConfirmer(opts.queue ?? embeddedQueue(), metrics, opts.confirmConcurrency);
   return {
     name: 'order',
-    metrics: new Metrics('order'),
+    metrics,
+    start: (rt) => confirmer.start(rt),
+    close: () => confirmer.queue.close(),
     routes: [
-      { method: 'POST', pattern: '/orders', handler: create },
-      { method: 'GET', pattern: '/orders/:id', handler: get },
+      {
+        method: 'POST',
+        pattern: '/orders',
+        handler: (ctx) => {
+          const pref = preference(ctx);
+          return pref.async ? createQueued(ctx, confirmer, pref.waitS) : create(ctx);
+        },
+      },
+      { method: 'GET', pattern: '/orders/:id', handler: (ctx) => get(ctx, confirmer) },
       { method: 'POST', pattern: '/orders/:id/paid', handler: paid },
       auditRoute(['orders', 'order_items']),
       shadowResetRoute(async (ctx) => {

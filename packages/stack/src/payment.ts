@@ -18,6 +18,9 @@ export interface PaymentOptions {
   failureRate?: number;
 }
 
+/** How long paying a queued order waits for its confirmation. */
+const QUEUED_WAIT_S = 10;
+
 type PaymentStatus = 'processing' | 'succeeded' | 'failed';
 
 interface PaymentRow {
@@ -63,7 +66,8 @@ export function payment(opts: PaymentOptions = {}): Service {
     const orderId = pathParam(ctx, 'id', ORDER_ID_RE);
     const s = ctx.schema;
     // Ask for the order first: on the common path (not yet paid) that spares a payments lookup.
-    const d = await ctx.call('order', 'GET', `/orders/${encodeURIComponent(orderId)}`);
+    // A queued order (the flash-sale path) is waited for: the buyer pays what was accepted.
+    const d = await ctx.call('order', 'GET', `/orders/${encodeURIComponent(orderId)}`, undefined, { prefer: `wait=${QUEUED_WAIT_S}` });
     if (d.status !== 200) passError(d);
     const o = parseJson<OrderView>(d);
     if (o.status !== 'created') {

@@ -67,6 +67,8 @@ CREATE TABLE IF NOT EXISTS ${s}.orders (
   created_at timestamptz NOT NULL DEFAULT now(),
   updated_at timestamptz NOT NULL DEFAULT now()
 );
+ALTER TABLE ${s}.orders ADD COLUMN IF NOT EXISTS queue_ms integer;
+CREATE INDEX IF NOT EXISTS orders_queued ON ${s}.orders(status) WHERE status = 'queued';
 CREATE TABLE IF NOT EXISTS ${s}.order_items (
   order_id text NOT NULL REFERENCES ${s}.orders(id) ON DELETE CASCADE,
   sku text NOT NULL,

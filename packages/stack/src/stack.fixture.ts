@@ -9,6 +9,7 @@ import { signShadowTag } from './shadow.js';
 import { type RunningStack, startStack, type StackOptions } from './stack.js';
 
 export const PG_ADMIN_URL = process.env['PEAKDRILL_TEST_PG'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const NATS_URL = process.env['PEAKDRILL_TEST_NATS'] ?? 'nats://127.0.0.1:4222';
 export const REDIS_URL = process.env['PEAKDRILL_TEST_REDIS'] ?? 'redis://127.0.0.1:6379';
 export const SECRET = 'test-secret';
 /** The service credential of every test stack (internal endpoints require it). */
@@ -40,6 +41,7 @@ async function available(name: string, url: string): Promise<boolean> {
 
 export const hasPg = await available('PostgreSQL', PG_ADMIN_URL);
 export const hasRedis = await available('Redis', REDIS_URL);
+export const hasNats = await available('NATS', NATS_URL.replace(/^nats:/, 'http:'));
 
 /** A new, empty PostgreSQL database for one test file; drop() removes it. */
 export async function freshDatabase(): Promise<{ url: string; drop(): Promise<void> }> {

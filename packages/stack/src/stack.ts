@@ -12,7 +12,9 @@ import { order } from './order.js';
 import { checkPaymentOptions, payment } from './payment.js';
 import { Kv } from './redis.js';
 import { migrate, type SeedOptions } from './schema.js';
-import { ShadowVerifier } from './shadow.js';
+import { natsQueue, type NatsQueueOptions } from './nats-queue.js';
+import { embeddedQueue, type OrderQueue } from './order-queue.js';
+import { ShadowVerifier, signShadowTag } from './shadow.js';
 import type { ShieldOptions } from './shield.js';
 
 export interface StackOptions {
@@ -26,6 +28,12 @@ export interface StackOptions {
   dataDir?: string;
   /** Connections in the pg pool (default 20). */
   pgPoolSize?: number;
+  /** NATS URL: the order queue of the queued path runs on JetStream; the embedded queue when absent. */
+  natsUrl?: string;
+  /** The JetStream stream, subject and durable consumer of the order queue (defaults PEAKDRILL_ORDERS, peakdrill.orders, order-confirm). */
+  nats?: Omit<NatsQueueOptions, 'url'>;
+  /** Queued orders the order service confirms at once (default 8); 0: it accepts them only, a consumer elsewhere on the same NATS stream confirms. */
+  orderConfirmConcurrency?: number;
   /** Redis URL for stock pre-deduction and hot counters; off when absent. */
   redisUrl?: string;
   /** Namespace of this stack's Redis keys (default `peakdrill:`); shadow keys get `shadow:` in front. */
@@ -58,12 +66,14 @@ export interface RunningStack {
   /** Whether the store is PostgreSQL or embedded PGlite; whether Redis is used. */
   store: 'pg' | 'pglite' | 'none';
   redis: boolean;
+  /** The order queue's transport, when the order service runs here. */
+  queue: 'embedded' | 'nats' | 'none';
   close(): Promise<void>;
 }
 
 /** A start-up failure the operator can fix (unreachable store or Redis, port in use, bad option). */
 export class StackStartError extends Error {
-  readonly code: 'STORE_UNREACHABLE' | 'REDIS_UNREACHABLE' | 'PORT_IN_USE' | 'BAD_OPTION';
+  readonly code: 'STORE_UNREACHABLE' | 'REDIS_UNREACHABLE' | 'NATS_UNAVAILABLE' | 'PORT_IN_USE' | 'BAD_OPTION';
   constructor(code: StackStartError['code'], message: string, cause?: unknown) {
     super(message, { cause });
     this.name = 'StackStartError';
@@ -131,13 +141,26 @@ export async function startStack(opts: StackOptions = {}): Promise<RunningStack>
       cleanup.push(() => k.close());
       if (names.includes('inventory')) await resyncStock(k);
     }
+    const verifier = new ShadowVerifier(secret || undefined);
+    let queue: OrderQueue | null = null;
+    if (names.includes('order')) {
+      const natsUrl = opts.natsUrl;
+      const q = natsUrl
+        ? await natsQueue({ ...opts.nats, url: natsUrl }, verifier).catch((err: unknown) => {
+            throw new StackStartError('NATS_UNAVAILABLE', `could not open the order queue on NATS at ${redact(natsUrl)}: ${reason(err)}`, err);
+          })
+        : embeddedQueue();
+      queue = q;
+      cleanup.push(() => q.close());
+    }
     const agent = new http.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 256 });
     cleanup.push(async () => agent.destroy());
     const peers: Partial<Record<ServiceName, string>> = { ...opts.peers };
     const rt: Runtime = {
       peers,
       db,
-      verifier: new ShadowVerifier(secret || undefined),
+      verifier,
+      signTag: (runId) => (secret ? signShadowTag(secret, runId) : null),
       agent,
       adminToken: opts.adminToken ?? process.env['PEAKDRILL_ADMIN_TOKEN'],
       serviceToken,
@@ -148,7 +171,7 @@ export async function startStack(opts: StackOptions = {}): Promise<RunningStack>
       catalog: () => catalog({ kv, ...(opts.catalogCacheTtlMs !== undefined ? { cacheTtlMs: opts.catalogCacheTtlMs } : {}) }),
       cart: () => cart(),
       inventory: () => inventory({ kv }),
-      order: () => order(),
+      order: () => order({ queue: queue!, ...(opts.orderConfirmConcurrency !== undefined ? { confirmConcurrency: opts.orderConfirmConcurrency } : {}) }),
       payment: () =>
         payment({
           ...(opts.paymentLatencyMs !== undefined ? { latencyMs: opts.paymentLatencyMs } : {}),
@@ -156,8 +179,10 @@ export async function startStack(opts: StackOptions = {}): Promise<RunningStack>
         }),
     };
     const urls: Partial<Record<ServiceName, string>> = {};
+    const started: Service[] = [];
     for (const [i, name] of names.entries()) {
       const svc = build[name]();
+      started.push(svc);
       if (svc.close) cleanup.push(() => svc.close!());
       if (db) {
         const d = db;
@@ -183,7 +208,8 @@ export async function startStack(opts: StackOptions = {}): Promise<RunningStack>
       urls[name] = url;
       peers[name] = url;
     }
-    return { urls, store: db?.kind ?? 'none', redis: kv !== null, close: closeAll };
+    for (const svc of started) await svc.start?.(rt);
+    return { urls, store: db?.kind ?? 'none', redis: kv !== null, queue: queue?.kind ?? 'none', close: closeAll };
   } catch (err) {
     await closeAll();
     if (err instanceof RangeError) throw new StackStartError('BAD_OPTION', err.message, err);

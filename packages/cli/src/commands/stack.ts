@@ -10,6 +10,8 @@ interface Flags {
   host: string;
   pg?: string;
   redis?: string;
+  nats?: string;
+  natsStream?: string;
   dataDir?: string;
   service?: ServiceName;
   paymentLatency?: string;
@@ -62,6 +64,7 @@ export function stackOptions(f: Flags): StackOptions {
   if (!services && port + SERVICE_NAMES.length - 1 > 65535) throw new UserError('BAD_FLAG', `--port must leave room for ${SERVICE_NAMES.length} ports (at most ${65536 - SERVICE_NAMES.length})`);
   const pgUrl = url('pg', f.pg, ['postgres:', 'postgresql:']);
   const redisUrl = url('redis', f.redis, ['redis:', 'rediss:']);
+  const natsUrl = url('nats', f.nats, ['nats:', 'tls:']);
   const latency = num('payment-latency', f.paymentLatency, 0, 60_000, false);
   const failure = num('payment-failure-rate', f.paymentFailureRate, 0, 1, false);
   const globalRps = num('rate-limit', f.rateLimit, 0, 10_000_000);
@@ -77,6 +80,8 @@ export function stackOptions(f: Flags): StackOptions {
     peers,
     ...(pgUrl ? { pgUrl } : {}),
     ...(redisUrl ? { redisUrl } : {}),
+    ...(natsUrl ? { natsUrl } : {}),
+    ...(natsUrl && f.natsStream ? { nats: { stream: f.natsStream } } : {}),
     ...(f.dataDir ? { dataDir: f.dataDir } : {}),
     ...(latency !== undefined ? { paymentLatencyMs: latency } : {}),
     ...(failure !== undefined ? { paymentFailureRate: failure } : {}),
@@ -87,9 +92,9 @@ export function stackOptions(f: Flags): StackOptions {
 }
 
 /** What `peakdrill stack` prints once it listens. */
-export function formatUrls(urls: Partial<Record<ServiceName, string>>, store: string, redis: boolean): string {
+export function formatUrls(urls: Partial<Record<ServiceName, string>>, store: string, redis: boolean, queue = 'none'): string {
   const lines = Object.entries(urls).map(([name, u]) => `  ${name.padEnd(10)}${u}`);
-  return `peakdrill stack: store ${store}${redis ? ' + redis' : ''}\n${lines.join('\n')}\n`;
+  return `peakdrill stack: store ${store}${redis ? ' + redis' : ''}${queue === 'nats' ? ' + nats' : ''}\n${lines.join('\n')}\n`;
 }
 
 function startError(err: unknown): never {
@@ -105,6 +110,8 @@ export function register(program: Command): void {
     .option('--host <addr>', 'interface to listen on', '127.0.0.1')
     .option('--pg <url>', 'PostgreSQL URL (default: embedded PGlite)')
     .option('--redis <url>', 'Redis URL for flash-sale stock pre-deduction and hot counters')
+    .option('--nats <url>', 'NATS URL: the order queue (Prefer: respond-async) runs on JetStream (default: the embedded queue)')
+    .option('--nats-stream <name>', 'JetStream stream of the order queue (default PEAKDRILL_ORDERS)')
     .option('--data-dir <dir>', 'keep the embedded store in this folder (default: in memory)')
     .addOption(new Option('--service <name>', 'start only this service').choices([...SERVICE_NAMES]))
     .option('--payment-latency <ms>', 'simulated payment processor latency')
@@ -121,7 +128,7 @@ export function register(program: Command): void {
   cmd.action(async (flags: Flags) => {
     const opts = stackOptions(flags);
     const stack = await startStack({ ...opts, log: (line) => process.stderr.write(line + '\n') }).catch(startError);
-    process.stdout.write(formatUrls(stack.urls, stack.store, stack.redis));
+    process.stdout.write(formatUrls(stack.urls, stack.store, stack.redis, stack.queue));
     await new Promise<void>((resolve) => {
       let stopping = false;
       const stop = (): void => {
