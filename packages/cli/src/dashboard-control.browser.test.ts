@@ -157,6 +157,27 @@ suite('the run page in chromium over real drills', { timeout: 180_000 }, () => {
     expect(changeMs - Date.parse(record.requestedAt)).toBeLessThan(1_000);
     expect(result.summary.links[0]!.count).toBe(target.received);
     expect(stopRecord).toMatchObject({ via: 'dashboard', command: { command: 'stop' } });
+
+    // the changes are drawn on every time chart, on the page and in the report
+    const marks = (p: Page): Promise<{ charts: number; changes: { atS: number; command: string }[][] }> =>
+      p.evaluate(() => {
+        const canvases = [...document.querySelectorAll('canvas[data-chart="overview-rps"], canvas[data-chart="rps"], canvas[data-chart="latency"]')] as HTMLCanvasElement[];
+        const C = (window as unknown as { Chart: { getChart(c: HTMLCanvasElement): { options: { plugins: { pdMarks: { changes: { atS: number; command: string }[] } } } } | undefined } }).Chart;
+        return { charts: canvases.length, changes: canvases.map((c) => C.getChart(c)?.options.plugins.pdMarks.changes ?? []) };
+      });
+    const expectMarks = async (p: Page): Promise<void> => {
+      await p.locator('canvas[data-chart="overview-rps"]').waitFor();
+      const m = await marks(p);
+      expect(m.charts).toBeGreaterThanOrEqual(3);
+      for (const c of m.changes) expect(c.map((x) => [x.command, x.atS])).toEqual([['rate', record.atS], ['stop', stopRecord.atS]]);
+    };
+    await page.reload({ waitUntil: 'load' });
+    await expectMarks(page);
+    const file = join(runsDir, 'report-steered.html');
+    writeFileSync(file, renderReport(result.dir));
+    const report = await browser!.newPage();
+    await report.goto('file://' + file, { waitUntil: 'load' });
+    await expectMarks(report);
   });
 
   it('a drill of the reference stack shows each service\'s CPU and shed responses beside our charts, on the page and in the report', async () => {
