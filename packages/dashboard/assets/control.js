@@ -16,7 +16,10 @@
     }
   }
   fetch(api, { credentials: 'same-origin' }).then(function (r) { return r.json(); }).then(function (j) {
-    if (j && j.error) say(j.message, true); else show(j);
+    if (j && j.steerable === false) {
+      say(j.message, true);
+      card.querySelectorAll('button, input').forEach(function (el) { el.disabled = true; });
+    } else show(j);
   }).catch(function () { say('live control is not reachable', true); });
   card.addEventListener('click', function (ev) {
     var b = ev.target.closest('button[data-control]');

@@ -55,19 +55,26 @@ async function forward(e: Endpoint, method: 'GET' | 'POST', path: string, body?:
   return { status: res.status, json: JSON.parse(text.slice(0, 1_000_000)) as unknown };
 }
 
+const NOT_STEERABLE = 'this run is not steerable now: it has ended, or it was started without live control';
+
 const notSteerable = (res: Response): void => {
-  res.status(409).json({ error: 'NOT_STEERABLE', message: 'this run is not steerable now: it has ended, or it was started without live control' });
+  res.status(409).json({ error: 'NOT_STEERABLE', message: NOT_STEERABLE });
 };
 
-/** GET /api/runs/:id/control — the drill's control state (level, stages, changes so far). */
+/**
+ * GET /api/runs/:id/control — `{ steerable: true, ...state }` (level, stages, changes so far), or
+ * `{ steerable: false, message }`: a question, so "no" is an answer, not an error.
+ */
 export async function controlState(run: RunFiles, res: Response): Promise<void> {
   const e = endpointOf(run);
-  if (!e) return notSteerable(res);
+  const no = (): void => void res.json({ steerable: false, message: NOT_STEERABLE });
+  if (!e) return no();
   try {
     const r = await forward(e, 'GET', '/v1/state');
-    res.status(r.status).json(r.json);
+    if (r.status !== 200) return no();
+    res.json({ steerable: true, ...(r.json as object) });
   } catch {
-    notSteerable(res);
+    no();
   }
 }
 

@@ -246,7 +246,7 @@ export function gateway(opts: GatewayOptions = {}): Service {
     { method: 'GET', pattern: '/api/inventory/:sku', handler: proxy('inventory') },
     { method: 'GET', pattern: '/admin/audit', handler: audit },
     { method: 'POST', pattern: '/admin/shadow/reset', handler: reset },
-    { method: 'GET', pattern: '/admin/metrics', handler: (ctx) => adminMetrics(ctx, () => metrics.render()) },
+    { method: 'GET', pattern: '/admin/metrics', handler: adminMetrics },
   ];
   return {
     name: 'gateway',

@@ -39,6 +39,8 @@ export interface Runtime {
   /** Shared by the stack's services; sent on every downstream call, required by internal endpoints. */
   readonly serviceToken: string;
   readonly log: (line: string) => void;
+  /** The metrics of the services started in this process (GET /admin/metrics reads them directly). */
+  readonly localMetrics?: Partial<Record<ServiceName, Metrics>>;
 }
 
 export type Handler = (ctx: Ctx) => Promise<Reply> | Reply;

@@ -142,6 +142,7 @@ export async function startStack(opts: StackOptions = {}): Promise<RunningStack>
       adminToken: opts.adminToken ?? process.env['PEAKDRILL_ADMIN_TOKEN'],
       serviceToken,
       log,
+      localMetrics: {},
     };
     const build: Record<ServiceName, () => Service> = {
       gateway: () => gateway({ ...opts.rateLimit, ...opts.shield }),
@@ -158,6 +159,7 @@ export async function startStack(opts: StackOptions = {}): Promise<RunningStack>
     const urls: Partial<Record<ServiceName, string>> = {};
     for (const [i, name] of names.entries()) {
       const svc = build[name]();
+      rt.localMetrics![name] = svc.metrics;
       if (svc.close) cleanup.push(() => svc.close!());
       if (db) {
         const d = db;

@@ -14,12 +14,14 @@ export function usageLinesOf(text: string): string[] {
   return text.split('\n').filter((line) => USAGE_METRICS.some((m) => line.startsWith(`${m}{`) || line.startsWith(`# HELP ${m} `) || line.startsWith(`# TYPE ${m} `)));
 }
 
-/** GET /admin/metrics on the gateway: every service's CPU and shed series, one page. */
-export async function adminMetrics(ctx: Ctx, own: () => string): Promise<Reply> {
+/** GET /admin/metrics on the gateway: every service's CPU and shed series, one page (services elsewhere over HTTP). */
+export async function adminMetrics(ctx: Ctx): Promise<Reply> {
   requireAdmin(ctx);
   const pages = await Promise.all(
     SERVICE_NAMES.map(async (svc) => {
-      if (svc === 'gateway') return own();
+      // a service in this process is read directly: no round trip through a loaded event loop
+      const local = ctx.rt.localMetrics?.[svc];
+      if (local) return local.render();
       const d = await ctx.call(svc, 'GET', '/metrics');
       if (d.status !== 200) throw new HttpError(502, 'METRICS_FAILED', `The ${svc} service did not answer /metrics (${d.status}).`, { service: svc });
       return d.body.toString('utf8');
