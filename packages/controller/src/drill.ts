@@ -230,7 +230,7 @@ export class Drill {
         // local threads hear a change within a millisecond; agents over NATS need more
         leadMs: handshake ? CONTROL_LEAD_LOCAL_MS : CONTROL_LEAD_AGENTS_MS,
         dir: writer.dir,
-        levelChangesRefused: plan.load.model === 'replay' ? 'a replay follows the offsets of its log (change `speed:` instead)' : handshake ? null : 'live level changes do not reach agents over NATS yet (docs/control.md)',
+        levelChangesRefused: plan.load.model === 'replay' ? 'a replay follows the offsets of its log (change `speed:` instead)' : null,
         send: (msg) => fleet.send(msg),
         stop: (reason) => this.stop(reason, { cause: 'request', rule: 'control', atS: (Date.now() - this.startMs) / 1000, figures: {}, reason }),
         onStages: () => {

@@ -12,3 +12,4 @@ export * from './runfiles/redact.js';
 export * from './runfiles/notes.js';
 export * from './runfiles/observe.js';
 export * from './import/index.js';
+export * from './runfiles/control-log.js';

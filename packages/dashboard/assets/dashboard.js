@@ -59,6 +59,15 @@
       if (bx < area.left || bx > area.right) return;
       ctx.fillStyle = C.vermillion; ctx.fillRect(bx - 1.5, area.bottom - 6, 3, 6);
     });
+    // live changes (control.ndjson): a dotted line where each took effect
+    (opts.changes || []).forEach(function (c) {
+      var cx = x.getPixelForValue(c.atS);
+      if (cx < area.left || cx > area.right) return;
+      ctx.strokeStyle = C.purple; ctx.setLineDash([2, 3]); ctx.lineWidth = 1.5;
+      ctx.beginPath(); ctx.moveTo(cx, area.top); ctx.lineTo(cx, area.bottom); ctx.stroke();
+      ctx.setLineDash([]); ctx.fillStyle = C.purple; ctx.textAlign = 'left';
+      ctx.fillText(c.command + (c.level !== undefined ? ' ' + nf(c.level) : ''), cx + 3, area.bottom - 8);
+    });
     if (opts.abortS !== undefined && opts.abortS !== null) {
       var px = x.getPixelForValue(opts.abortS);
       if (px >= area.left && px <= area.right) {
@@ -104,7 +113,7 @@
         title: { display: true, text: title, align: 'start', font: { weight: '600', size: Math.round((Chart.defaults.font.size || 12) * 1.15) }, color: '#1b1f24' },
         legend: { position: 'bottom' },
         tooltip: { callbacks: { title: function (items) { return items.length ? 't = ' + clock(items[0].parsed.x) : ''; } } },
-        pdMarks: { window: win, abortS: s.abort ? s.abort.atS : null, faults: faultBands(s), broken: brokenSeconds(s) },
+        pdMarks: { window: win, abortS: s.abort ? s.abort.atS : null, faults: faultBands(s), broken: brokenSeconds(s), changes: data.control || [] },
       },
       scales: {
         x: { type: 'linear', min: 0, max: Math.max(1, (data.series && data.series.lastT) || 1), title: { display: true, text: 'time since start (min:s)' }, ticks: { stepSize: timeStep(Math.max(1, (data.series && data.series.lastT) || 1)), includeBounds: false, maxRotation: 0, callback: function (v) { return Number.isInteger(v) ? clock(v) : ''; } } },

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { ASSET_FILES, assetText, type AssetName } from './assets.js';
 import { tokenGate } from './auth.js';
 import { comparePage } from './compare.js';
+import { CONTROL_BODY_LIMIT, controlRun, controlState } from './control.js';
 import { html } from './html.js';
 import { renderDocument, reportCsp } from './layout.js';
 import { serveLive, type LiveSource } from './live.js';
@@ -172,6 +173,14 @@ export function createDashboard(options: DashboardOptions): express.Express {
     serveLive(req, res, runsDir, run(req.params.id), live);
   });
 
+  // live control from the run page's buttons (control.ts): behind the same gate as everything else
+  app.get('/api/runs/:id/control', (req, res, next) => {
+    controlState(run(req.params.id), res).catch(next);
+  });
+  app.post('/api/runs/:id/control', express.json({ limit: CONTROL_BODY_LIMIT }), (req, res, next) => {
+    controlRun(req, res, run(req.params.id)).catch(next);
+  });
+
   app.get('/api/runs/:id/files/report.html', (req, res) => {
     const r = run(req.params.id);
     const view = buildRunView(r, { percentiles: true, api: null });
@@ -203,6 +212,12 @@ export function createDashboard(options: DashboardOptions): express.Express {
     if (isUserError(err)) {
       const status = err.code === 'RUN_ID_INVALID' ? 400 : err.code === 'RUN_NOT_FOUND' ? 404 : 422;
       sendError(req, res, status, err.code, err.message);
+      return;
+    }
+    const status = (err as { status?: unknown; type?: unknown })?.status;
+    if (typeof status === 'number' && status >= 400 && status < 500 && typeof (err as { type?: unknown }).type === 'string') {
+      // the JSON body parser refusing a request (too large, not JSON): the caller's mistake
+      sendError(req, res, status, 'BAD_REQUEST', (err as Error).message);
       return;
     }
     process.stderr.write(`peakdrill dashboard: ${(err as Error)?.stack ?? String(err)}\n`);

@@ -12,6 +12,8 @@ const require = createRequire(import.meta.url);
 export const ASSET_FILES = {
   'dashboard.css': { path: fileURLToPath(new URL('../assets/dashboard.css', import.meta.url)), type: 'text/css; charset=utf-8' },
   'dashboard.js': { path: fileURLToPath(new URL('../assets/dashboard.js', import.meta.url)), type: 'text/javascript; charset=utf-8' },
+  // the live run page's control buttons (pages/control.ts); never inlined into a report
+  'control.js': { path: fileURLToPath(new URL('../assets/control.js', import.meta.url)), type: 'text/javascript; charset=utf-8' },
   // chart.js `exports` hide dist/chart.umd.js, so resolve the package's main file and look next to it.
   'chart.umd.js': { path: join(dirname(require.resolve('chart.js')), 'chart.umd.js'), type: 'text/javascript; charset=utf-8' },
   // core's figure formatter (verdict/figures.ts, compiled), made a classic script: see figuresScript

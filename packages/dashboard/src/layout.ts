@@ -49,7 +49,8 @@ export function renderDocument(o: DocumentOptions): string {
     ? html`${blocks.scripts.map((s) => html`<script>${raw(s)}</script>`)}`
     : html`${o.charts ? html`<script src="/assets/chart.umd.js"></script>` : ''}
 <script src="/assets/figures.js"></script>
-<script src="/assets/dashboard.js"></script>`;
+<script src="/assets/dashboard.js"></script>
+<script src="/assets/control.js"></script>`;
   const nav = inline
     ? html`<span class="right">peakdrill report · opens offline · generated ${new Date().toISOString().replace('T', ' ').slice(0, 19)} UTC</span>`
     : html`<nav><a href="/" class="${o.nav === 'runs' ? 'on' : ''}">Runs</a><a href="/compare" class="${o.nav === 'compare' ? 'on' : ''}">Compare</a></nav>`;

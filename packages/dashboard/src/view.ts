@@ -1,8 +1,9 @@
 // The data behind a run page: the same object feeds the dashboard's page, the report's
 // inline data and the JSON API, so the three can never disagree.
 
+import { join } from 'node:path';
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
-import { chainMap, observedSources, readObserveFile, readRunNotes, readTimeseries, redactSummary, type ChainMap, type Fidelity, type ObservedSource, type RunNote, type RunFiles, type Summary, type TimeseriesLine } from '@peakdrill/core';
+import { chainMap, observedSources, readControlChanges, RUN_FILES, type ControlChange, readObserveFile, readRunNotes, readTimeseries, redactSummary, type ChainMap, type Fidelity, type ObservedSource, type RunNote, type RunFiles, type Summary, type TimeseriesLine } from '@peakdrill/core';
 import { readPercentiles, type LinkPercentiles } from './percentiles.js';
 import { buildSeries, DEFAULT_MAX_POINTS, type SeriesSet } from './series.js';
 import { readFidelity } from './pages/fidelity.js';
@@ -32,6 +33,8 @@ export interface RunView {
   totals: Record<string, { lastT: number; count: number; errors: number; shed: number }>;
   /** The target's own metrics (`observe:` in the scenario), per source; empty without them. */
   observe: ObservedSource[];
+  /** Live changes (control.ndjson), drawn on every time chart; empty when nobody steered the drill. */
+  control: ControlChange[];
   /** API base of this run in the dashboard (`/api/runs/<id>`); null in a report opened from disk. */
   api: string | null;
   generatedAt: string;
@@ -107,6 +110,7 @@ export function buildRunView(run: RunFiles, options: ViewOptions = {}): RunView 
     offset,
     totals,
     observe: observedSources(readObserveFile(run.files.observe)),
+    control: readControlChanges(join(run.path, RUN_FILES.control)),
     api: options.api ?? null,
     generatedAt: new Date().toISOString(),
     chain,

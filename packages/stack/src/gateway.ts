@@ -7,6 +7,7 @@ import { type Audit, mergeAudit, runParam, type RunWindow, type SuspectCounts, t
 import { parseJson } from './downstream.js';
 import { type Ctx, HttpError, ok, type Reply, requireAdmin, type Route, type Service, type ServiceName } from './http.js';
 import { Metrics } from './metrics.js';
+import { adminMetrics } from './usage.js';
 import type { AuditedTable } from './schema.js';
 import { SUSPECT_REASONS, type Suspect } from './shadow.js';
 import { Shield, type ShieldOptions, SOLD_OUT_HEADER } from './shield.js';
@@ -245,6 +246,7 @@ export function gateway(opts: GatewayOptions = {}): Service {
     { method: 'GET', pattern: '/api/inventory/:sku', handler: proxy('inventory') },
     { method: 'GET', pattern: '/admin/audit', handler: audit },
     { method: 'POST', pattern: '/admin/shadow/reset', handler: reset },
+    { method: 'GET', pattern: '/admin/metrics', handler: adminMetrics },
   ];
   return {
     name: 'gateway',

@@ -41,6 +41,8 @@ export interface Runtime {
   /** Signs a shadow tag for `runId` (the order queue's consumer routes a queued shadow order with it); null without a secret. */
   readonly signTag: (runId: string) => string | null;
   readonly log: (line: string) => void;
+  /** The metrics of the services started in this process (GET /admin/metrics reads them directly). */
+  readonly localMetrics?: Partial<Record<ServiceName, Metrics>>;
 }
 
 export type Handler = (ctx: Ctx) => Promise<Reply> | Reply;

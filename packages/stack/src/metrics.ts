@@ -1,7 +1,28 @@
 // Prometheus text exposition for one service. The request path only bumps numbers in maps;
-// all formatting happens when /metrics is scraped.
+// all formatting happens when /metrics is scraped. Every service also shows its CPU and its shed
+// responses, the series a drill charts beside its own (`observe:`; usage.ts gathers them).
 
 export type TrafficKind = 'production' | 'shadow';
+
+/** Statuses a service answers when it refuses work it cannot take now (rate limit, shield, overload). */
+export const SHED_STATUSES: ReadonlySet<number> = new Set([429, 503]);
+
+export const CPU_METRIC = 'peakdrill_stack_cpu_seconds_total';
+export const SHED_METRIC = 'peakdrill_stack_shed_responses_total';
+
+/**
+ * CPU seconds (user + system) of the process serving `service`. Node 20 has no per-thread CPU
+ * clock, so services started in one process share the figure (the `process` label says which
+ * process); `peakdrill stack --service NAME` runs one service per process, one figure each.
+ */
+export function cpuLines(service: string): string[] {
+  const u = process.cpuUsage();
+  return [
+    `# HELP ${CPU_METRIC} CPU time (user + system) of the process serving this service; services in one process share it.`,
+    `# TYPE ${CPU_METRIC} counter`,
+    `${CPU_METRIC}{service="${service}",process="${process.pid}"} ${(u.user + u.system) / 1e6}`,
+  ];
+}
 
 const BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
@@ -33,6 +54,11 @@ export class Metrics {
   readonly #latency = new Map<string, Latency>();
   readonly #counters = new Map<string, Counter>();
   readonly #gauges = new Map<string, { help: string; fn: GaugeFn }>();
+  /** Responses that refused work (429, 503), by status code. */
+  readonly #shed = new Map<number, number>([
+    [429, 0],
+    [503, 0],
+  ]);
 
   constructor(service: string) {
     this.service = service;
@@ -52,6 +78,7 @@ export class Metrics {
     l.sum += seconds;
     l.count++;
     for (let i = 0; i < BUCKETS.length; i++) if (seconds <= BUCKETS[i]!) l.buckets[i]!++;
+    if (SHED_STATUSES.has(code)) this.#shed.set(code, (this.#shed.get(code) ?? 0) + 1);
   }
 
   /** Adds `by` to counter `name` (without the `peakdrill_stack_` prefix) for one label set. */
@@ -98,6 +125,10 @@ export class Metrics {
       out.push(`# TYPE peakdrill_stack_${name} gauge`);
       for (const [labels, v] of g.fn()) out.push(`peakdrill_stack_${name}${labelText({ service: svc, ...labels })} ${v}`);
     }
+    out.push(...cpuLines(svc));
+    out.push(`# HELP ${SHED_METRIC} Responses that refused work under load (429 or 503), by status code.`);
+    out.push(`# TYPE ${SHED_METRIC} counter`);
+    for (const [code, n] of this.#shed) out.push(`${SHED_METRIC}${labelText({ service: svc, code: String(code) })} ${n}`);
     return out.join('\n') + '\n';
   }
 }

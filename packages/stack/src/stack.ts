@@ -165,6 +165,7 @@ export async function startStack(opts: StackOptions = {}): Promise<RunningStack>
       adminToken: opts.adminToken ?? process.env['PEAKDRILL_ADMIN_TOKEN'],
       serviceToken,
       log,
+      localMetrics: {},
     };
     const build: Record<ServiceName, () => Service> = {
       gateway: () => gateway({ ...opts.rateLimit, ...opts.shield }),
@@ -183,6 +184,7 @@ export async function startStack(opts: StackOptions = {}): Promise<RunningStack>
     for (const [i, name] of names.entries()) {
       const svc = build[name]();
       started.push(svc);
+      rt.localMetrics![name] = svc.metrics;
       if (svc.close) cleanup.push(() => svc.close!());
       if (db) {
         const d = db;

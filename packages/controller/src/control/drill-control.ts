@@ -47,10 +47,7 @@ export interface DrillControlOptions {
   /** How far ahead of "now" a change takes effect: enough for the message to reach every generator first. */
   leadMs: number;
   dir: string;
-  /**
-   * Why level changes cannot reach every generator (agents over NATS do not forward `stages`
-   * yet), or null: then only `stop` is accepted, and the refusal says why.
-   */
+  /** Why level changes cannot apply (a replay follows its log), or null: else only `stop` is accepted, and the refusal says why. */
   levelChangesRefused: string | null;
   send(msg: ControlMessage): void;
   stop(reason: string): void;

@@ -3,7 +3,7 @@
 // Its workers' intervals are pre-merged per second (premerge.ts): one message per agent per
 // second, so the controller's cost grows with agents, not with agents × workers.
 // Every message of a run is authenticated (auth.ts): the agent acts on no control message
-// (start, stop, rescale, heartbeat, release) that is not the controller's, and new, and it
+// (start, stop, rescale, stages, heartbeat, release) that is not the controller's, and new, and it
 // signs what it sends. A refusal is logged, never acted upon.
 // (Over 400 lines on purpose: the agent's life — claimed, assigned, running, idle again — is one
 // state machine, and its transitions read best in one place.)
@@ -41,7 +41,7 @@ import { controlKey, dataKey, Signer, Verifier } from './auth.js';
 import { PartCollector } from './chunks.js';
 import { decode, encode, refusalReason, versionMismatch } from './codec.js';
 import { connectNats, onMessages } from './connect.js';
-import { readAssignment, readClaim, shareProblem } from './assignment.js';
+import { readAssignment, readClaim, shareProblem, stagesProblem } from './assignment.js';
 import { SecondMerger, type MergedSecond } from './premerge.js';
 import { subjects, token, type Subjects } from './subjects.js';
 
@@ -403,6 +403,19 @@ class Agent implements RunningAgent {
         return;
       }
       this.log(`agent ${this.name}: run ${run.runId}: rescaled, each generator now carries ${(c.share * 100).toFixed(2)}% of the load`);
+      run.fleet?.send(c);
+    } else if (c.type === 'stages' && !run.stopping) {
+      // live control (docs/control.md): the new stages go to every generator, as locally
+      const plan = run.assignments?.[0]?.plan;
+      const bad = plan ? stagesProblem(c.stages, plan.load.stages.reduce((a, s) => a + s.durationMs, 0)) : 'no assignment yet';
+      if (bad) {
+        this.log(`agent ${this.name}: run ${run.runId}: refused a stages change: ${bad}; not acted upon`);
+        return;
+      }
+      // the agent's own copy follows too, so the next change is checked against the stages in effect
+      for (const a of run.assignments ?? []) a.plan.load.stages = c.stages.map((s) => ({ ...s }));
+      const last = c.stages.at(-1)!;
+      this.log(`agent ${this.name}: run ${run.runId}: stages changed by the controller (${c.stages.length} stages, ending at ${last.target})`);
       run.fleet?.send(c);
     }
   }

@@ -4,7 +4,7 @@
 // the plan. Every refusal says what to change, in the words the agent logs and replies.
 
 import type { Msg } from '@nats-io/transport-node';
-import type { AgentAssignPayload, ClaimMessage, RefusedMessage, SealedBox } from '@peakdrill/core';
+import { MAX_RATE, type AgentAssignPayload, type ClaimMessage, type RefusedMessage, type SealedBox } from '@peakdrill/core';
 import { checkClaim } from './auth.js';
 import { newKeyExchange } from './exchange.js';
 import { open } from './seal.js';
@@ -88,3 +88,25 @@ export function shareProblem(shares: number[]): string | null {
   return null;
 }
 
+
+/** The most stages a live change may carry (each change adds at most three). */
+const MAX_CONTROL_STAGES = 10_000;
+
+/**
+ * Why a live `stages` change is out of bounds, or null: each level in [0, MAX_RATE], each
+ * duration finite and non-negative, and the drill's planned end unmoved (a change never
+ * lengthens a drill).
+ */
+export function stagesProblem(stages: unknown, plannedTotalMs: number): string | null {
+  if (!Array.isArray(stages) || stages.length === 0 || stages.length > MAX_CONTROL_STAGES) return `stages must be a list of 1 to ${MAX_CONTROL_STAGES} stages`;
+  let total = 0;
+  for (const s of stages as Array<Record<string, unknown> | null>) {
+    const d = s?.durationMs;
+    const t = s?.target;
+    if (typeof d !== 'number' || !Number.isFinite(d) || d < 0) return `a stage's durationMs must be a finite number ≥ 0, got ${String(d)}`;
+    if (typeof t !== 'number' || !Number.isFinite(t) || t < 0 || t > MAX_RATE) return `a stage's target must be in [0, ${MAX_RATE}], got ${String(t)}`;
+    total += d;
+  }
+  if (Math.abs(total - plannedTotalMs) > 1) return `the stages last ${total} ms, the drill ${plannedTotalMs} ms (a change never moves the drill's end)`;
+  return null;
+}

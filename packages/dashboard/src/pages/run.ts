@@ -12,6 +12,7 @@ import { steadinessSection } from './steadiness.js';
 import { chainSection } from './chain.js';
 import { fidelitySection } from './fidelity.js';
 import { runNotesSection } from './campaign-notes.js';
+import { controlSection } from './control.js';
 
 const STATUS_TEXT: Record<DisplayStatus, { icon: string; text: string }> = {
   passed: { icon: '✓', text: 'PASSED' },
@@ -168,6 +169,7 @@ ${s.abort ? html`<div class="callout" data-testid="abort"><strong>Stopped by abo
 ${generatorCallout(s)}
 ${s.status === 'error' && s.error ? html`<div class="callout error"><strong>The drill could not run</strong>${s.error}</div>` : ''}
 ${s.notes.length ? html`<div class="callout"><strong>Notes</strong><ul>${s.notes.map((n) => html`<li>${n}</li>`)}</ul></div>` : ''}
+${controlSection(view)}
 <section class="card"><h2>Verdict against capacity targets</h2>${live ? html`<p class="small muted">The drill is in progress: these verdicts are provisional and become final when it ends.</p>` : ''}${verdictTable(s)}</section>
 ${runNotesSection(view)}
 ${faultsSection(s)}
