@@ -8,7 +8,7 @@
 // first arrivals, and that setup time is measured as latency, as it would be for any client).
 
 import type { Dispatcher } from 'undici';
-import type { Plan } from '@peakdrill/core';
+import type { Plan } from '@peakdrill/core/plan';
 import type { Pools } from './steps.js';
 import { USER_AGENT } from './steps.js';
 

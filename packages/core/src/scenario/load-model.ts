@@ -141,23 +141,3 @@ export function readLoad(ctx: Ctx, v: Val, baseDir = '.'): LoadModel | undefined
   const closed: ClosedModel = { model: 'closed', startVus: start, stages, thinkTimeMs: think };
   return closed;
 }
-
-/** `open 0→2000 req/s over 2m30s (2 stages)` / `closed 50 VUs for 30s`: for `validate` and logs. */
-export function describeLoad(load: LoadModel): string {
-  const total = load.stages.reduce((a, s) => a + s.durationMs, 0);
-  if (load.model === 'replay') return `replay of ${load.log.split('/').pop()} at ${load.speed}× for ${formatScenarioDuration(total)}${load.unsafe ? ', unsafe methods included' : ''}`;
-  const peak = Math.max(...load.stages.map((s) => s.target), load.model === 'open' ? load.startRate : (load.startVus ?? 0));
-  const n = load.stages.length;
-  const stages = n === 1 ? '' : ` (${n} stages)`;
-  const fmt = (x: number): string => x.toLocaleString('en-US', { maximumFractionDigits: 2 });
-  if (load.model === 'open') {
-    const constant = load.stages.every((s) => s.target === load.startRate);
-    return constant
-      ? `open model, ${fmt(peak)} req/s for ${formatScenarioDuration(total)}${stages}`
-      : `open model, up to ${fmt(peak)} req/s over ${formatScenarioDuration(total)}${stages}`;
-  }
-  const constant = load.stages.every((s) => s.target === (load.startVus ?? load.stages[0]!.target));
-  return constant
-    ? `closed model, ${fmt(peak)} VUs for ${formatScenarioDuration(total)}${stages}`
-    : `closed model, up to ${fmt(peak)} VUs over ${formatScenarioDuration(total)}${stages}`;
-}

@@ -9,9 +9,9 @@
 // too, or is still in it when the window ends, is dropped and counted: the run is then
 // inconclusive (core verdict/generator.ts), because a dropped arrival is in no percentile.
 
-import type { WorkerAssignment } from '@peakdrill/core';
+import type { WorkerAssignment } from '@peakdrill/core/protocol';
 import type { JourneyRun } from '../journey.js';
-import { ArrivalSchedule } from '../schedule.js';
+import { ArrivalSchedule } from '@peakdrill/core/plan';
 import type { LoadModelRunner, ModelHost } from './model.js';
 import { performance } from 'node:perf_hooks';
 

@@ -10,7 +10,9 @@
 // Unsafe methods (anything but GET, HEAD, OPTIONS) are sent only with `unsafe: true`.
 
 import { performance } from 'node:perf_hooks';
-import { linkName, parserFor, readLines, routeOf, type ReplayModel as ReplayLoad, type WorkerAssignment } from '@peakdrill/core';
+import { linkName, parserFor, readLines, routeOf } from '@peakdrill/core/logs';
+import type { ReplayModel as ReplayLoad } from '@peakdrill/core/plan';
+import type { WorkerAssignment } from '@peakdrill/core/protocol';
 import type { CompiledJourney, JourneyRun } from '../journey.js';
 import type { LoadModelRunner, ModelHost } from './model.js';
 
