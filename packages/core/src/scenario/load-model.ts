@@ -5,6 +5,7 @@ import type { ClosedModel, LoadModel, OpenModel, Stage, ThinkTime } from '../pla
 import { DEFAULT_MAX_IN_FLIGHT, MAX_IN_FLIGHT_LIMIT, MAX_VUS } from './defaults.js';
 import { duration, fields, isEmpty, list, num, str, type Ctx, type Val } from './reader.js';
 import { formatScenarioDuration, MAX_DURATION_MS, rateProblem } from './units.js';
+import { totalDurationMs } from './profile.js';
 import { isMap } from 'yaml';
 import { readReplay } from './replay.js';
 
@@ -124,7 +125,7 @@ export function readLoad(ctx: Ctx, v: Val, baseDir = '.'): LoadModel | undefined
     ctx.p.add('MISSING_KEY', `${v.path} needs \`stages:\` or \`${unit}:\` with \`duration:\` (e.g. ${model === 'open' ? '`rate: 100` and `duration: 30s`' : '`vus: 10` and `duration: 30s`'})`, v.at);
   }
   if (stages) {
-    const total = stages.reduce((a, s) => a + s.durationMs, 0);
+    const total = totalDurationMs(stages);
     if (total > MAX_DURATION_MS) ctx.p.add('BAD_DURATION', `${v.path}: the stages last ${formatScenarioDuration(total)}, more than the 24h a drill may last`, stagesV?.at ?? durV?.at ?? v.at);
     if (stages.every((s) => s.target === 0) && (start ?? 0) === 0) {
       ctx.p.add('OUT_OF_RANGE', `${v.path}: every stage has ${unit} 0, so the drill would send nothing`, (stagesV ?? shortV ?? v).at);
