@@ -3,9 +3,9 @@
 import { cpus } from 'node:os';
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { exitCodeOf, formatFidelity, formatSteadiness, formatVerdictMarkdown, formatVerdictTable, importAccessLog, readTimeseries, redactSummary, redactText, replayFidelity, RUN_FILES, secondsFidelity, writeFileAtomic, type Plan, type ReplayModel, type Summary } from '@peakdrill/core';
+import { describeLoad, exitCodeOf, formatFidelity, formatSteadiness, formatVerdictMarkdown, formatVerdictTable, importAccessLog, readTimeseries, redactSummary, redactText, replayFidelity, RUN_FILES, secondsFidelity, shadowSecretFor, totalDurationMs, writeFileAtomic, type Plan, type ReplayModel, type Summary } from '@peakdrill/core';
 import { LiveHub, serveDashboard, writeReport } from '@peakdrill/dashboard';
-import { replayLinks, replayRequests, totalDurationMs } from '@peakdrill/engine';
+import { replayLinks, replayRequests } from '@peakdrill/engine';
 import { assertRunnable, createNatsFleet, Drill, serveControl, type ControlApi, formatProgress, formatSummaryTable, type AgentLossMode, type DrillOptions, type SecondReport } from '@peakdrill/controller';
 import { startLiveOutputs, type LiveOutputs } from './live-metrics.js';
 import { numberFlag, type RunFlags } from './plan-flags.js';
@@ -28,16 +28,11 @@ export async function executeDrill(plan: Plan, flags: RunFlags, hooks: ExecuteHo
 
 export async function runDrill(plan: Plan, flags: RunFlags, hooks: ExecuteHooks = {}): Promise<ExecuteResult> {
   const term = new Terminal({ quiet: flags.quiet === true, ci: flags.ci === true });
-  let shadowSecret = plan.shadow.enabled ? process.env[plan.shadow.secretEnv] : undefined;
-  if (plan.source === '<quick>' && plan.shadow.enabled && !shadowSecret) {
-    // a quick run targets any server; without a secret it cannot sign, so it says it is untagged
-    plan.shadow.enabled = false;
-    shadowSecret = undefined;
-  }
+  const shadowSecret = shadowSecretFor(plan, process.env);
   assertRunnable(plan, shadowSecret);
   const workers = flags.workers !== undefined ? Math.max(1, Math.floor(numberFlag('--workers', flags.workers))) : cpus().length;
 
-  const totalS = plan.load.stages.reduce((a, s) => a + s.durationMs, 0) / 1000;
+  const totalS = totalDurationMs(plan.load.stages) / 1000;
   let lastPlain = -Infinity;
   // Waiting for agents can take a while: a Ctrl-C then ends the wait (exit 3).
   const waitForAgents = new AbortController();
@@ -96,7 +91,7 @@ export async function runDrill(plan: Plan, flags: RunFlags, hooks: ExecuteHooks 
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
-  term.line(`peakdrill: ${plan.name} · ${describeLoad(plan)} · ${flags.nats ? `agents over ${flags.nats}` : `${workers} worker${workers === 1 ? '' : 's'}`} · run ${drill.runId}`);
+  term.line(`peakdrill: ${plan.name} · ${describeLoad(plan.load)} · ${flags.nats ? `agents over ${flags.nats}` : `${workers} worker${workers === 1 ? '' : 's'}`} · run ${drill.runId}`);
   if (served) term.line(`live: ${runUrl(served.url, drill.runId)}`);
   let summary: Summary;
   try {
@@ -182,13 +177,3 @@ async function writeReplayFidelity(plan: Plan, load: ReplayModel, summary: Summa
   return formatFidelity(fidelity);
 }
 
-export function describeLoad(plan: Plan): string {
-  const totalS = plan.load.stages.reduce((a, s) => a + s.durationMs, 0) / 1000;
-  if (plan.load.model === 'replay') return `replay at ${plan.load.speed}× for ${totalS} s`;
-  if (plan.load.model === 'open') {
-    const peak = Math.max(plan.load.startRate, ...plan.load.stages.map((s) => s.target));
-    return `open model, up to ${peak.toLocaleString('en-US')}/s for ${totalS} s`;
-  }
-  const vus = Math.max(...plan.load.stages.map((s) => s.target));
-  return `closed model, ${vus} virtual users for ${totalS} s`;
-}

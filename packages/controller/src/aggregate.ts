@@ -12,6 +12,8 @@ import {
   summarizeHistogram,
   tallyOutcomes,
   type Histogram,
+  type IntervalJourney,
+  type IntervalLink,
   type IntervalMessage,
   type LatencySummary,
   type OutcomeCounts,
@@ -149,10 +151,7 @@ export class Aggregator {
     if (msg.notes) p.notes.push(...msg.notes);
     for (const j of msg.journeys) {
       const cur = p.journeys.get(j.name) ?? { started: 0, completed: 0, failed: 0, shed: 0 };
-      cur.started += j.started;
-      cur.completed += j.completed;
-      cur.failed += j.failed;
-      cur.shed += j.shed ?? 0;
+      addJourneyCounts(cur, j);
       p.journeys.set(j.name, cur);
     }
     for (const l of msg.links) {
@@ -165,16 +164,7 @@ export class Aggregator {
       s.started += l.started;
       s.tagSent += l.tagSent;
       s.tagAcknowledged += l.tagAcknowledged;
-      addEncoded(s.latency, l.latency);
-      addEncoded(s.service, l.service);
-      for (const [hop, enc] of Object.entries(l.hops)) {
-        let h = s.hops.get(hop);
-        if (!h) {
-          h = newHistogram();
-          s.hops.set(hop, h);
-        }
-        addEncoded(h, enc);
-      }
+      addLinkHistograms(s, l);
     }
     this.closeReadySeconds();
   }
@@ -332,6 +322,28 @@ export class Aggregator {
 
 export function addEncoded(into: Histogram, encoded: string): void {
   addEncodedHistogram(into, encoded);
+}
+
+/** Adds one second's journey counts (`shed` may be absent from older generators). */
+export function addJourneyCounts(into: { started: number; completed: number; failed: number; shed: number }, j: IntervalJourney): void {
+  into.started += j.started;
+  into.completed += j.completed;
+  into.failed += j.failed;
+  into.shed += j.shed ?? 0;
+}
+
+/** Adds a link's encoded latency, service-time and hop histograms of one second into decoded ones. */
+export function addLinkHistograms(into: { latency: Histogram; service: Histogram; hops: Map<string, Histogram> }, l: IntervalLink): void {
+  addEncoded(into.latency, l.latency);
+  addEncoded(into.service, l.service);
+  for (const [hop, enc] of Object.entries(l.hops)) {
+    let h = into.hops.get(hop);
+    if (!h) {
+      h = newHistogram();
+      into.hops.set(hop, h);
+    }
+    addEncoded(h, enc);
+  }
 }
 
 function mergeInto(map: Map<string, Histogram>, key: string, h: Histogram): void {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { quickPlan } from '@peakdrill/core';
-import { startTarget, type Target } from '@peakdrill/engine/testing';
+import { startTarget, tokenBucketTarget, type Target } from '@peakdrill/engine/testing';
 import { searchCapacity } from './capacity.js';
 
 let target: Target | null = null;
@@ -12,29 +12,10 @@ afterEach(async () => {
   target = null;
 });
 
-/** An oracle with a known capacity: a token bucket of N per second; beyond it, 503 at once. */
-async function limitedTarget(perSecond: number): Promise<Target> {
-  const t = await startTarget();
-  let tokens = perSecond / 10;
-  let last = performance.now();
-  t.handler = (_req, res) => {
-    const now = performance.now();
-    tokens = Math.min(perSecond / 10, tokens + ((now - last) / 1000) * perSecond);
-    last = now;
-    if (tokens >= 1) {
-      tokens -= 1;
-      return false; // answered normally (200)
-    }
-    res.writeHead(503).end('busy');
-    return true;
-  };
-  return t;
-}
-
 describe('capacity search', () => {
   it('lands within 10% of a known capacity', async () => {
     const capacity = 600;
-    target = await limitedTarget(capacity);
+    target = await tokenBucketTarget(capacity, 503);
     const plan = quickPlan({ url: `${target.url}/`, rate: 1, durationMs: 3000, budgets: ['errors<1%'], targetRps: 500 });
     plan.shadow.enabled = false;
     const result = await searchCapacity({

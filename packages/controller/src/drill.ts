@@ -18,6 +18,10 @@ import {
   RunDirWriter,
   UserError,
   countCsvRows,
+  evenBlock,
+  plannedRates,
+  shadowTagging,
+  totalDurationMs,
   type AbortInfo,
   type FaultRecord,
   type GeneratorMessage,
@@ -27,7 +31,7 @@ import {
   type Summary,
   type WorkerAssignment,
 } from '@peakdrill/core';
-import { ArrivalSchedule, preflight, totalDurationMs, type PreflightResult } from '@peakdrill/engine';
+import { preflight, type PreflightResult } from '@peakdrill/engine';
 import { Aggregator, type SecondReport } from './aggregate.js';
 import type { GeneratorFleet } from './generators.js';
 import { LocalFleet } from './local.js';
@@ -139,6 +143,11 @@ export class Drill {
     return this.liveControl.state();
   }
 
+  /** Whether this drill's requests carry the shadow tag. */
+  get tagging(): boolean {
+    return shadowTagging(this.plan, this.opts.shadowSecret);
+  }
+
   get stopped(): boolean {
     return this.stoppedBy !== null;
   }
@@ -205,7 +214,7 @@ export class Drill {
       }
       const writer = new RunDirWriter(this.opts.outDir, this.runId, this.startMs);
       this.writer = writer;
-      this.abortWatch = watchAbortRules(plan.abort, this.opts.shadowSecret && plan.shadow.enabled ? { floor: plan.shadow.coverageFloor } : undefined);
+      this.abortWatch = watchAbortRules(plan.abort, this.tagging ? { floor: plan.shadow.coverageFloor } : undefined);
       const planned = plannedRates(plan);
       agg = new Aggregator({
         startMs: this.startMs,
@@ -301,9 +310,10 @@ export class Drill {
    */
   private async preflight(): Promise<void> {
     const plan = this.plan;
-    assertRunnable(plan, this.opts.shadowSecret);
-    if (!plan.shadow.enabled || plan.shadow.preflightRequests <= 0 || !this.opts.shadowSecret) return;
-    const results = await preflight(plan, this.runId, this.opts.shadowSecret);
+    const secret = this.opts.shadowSecret;
+    assertRunnable(plan, secret);
+    if (!shadowTagging(plan, secret) || plan.shadow.preflightRequests <= 0) return;
+    const results = await preflight(plan, this.runId, secret);
     const failing = results.filter((r) => r.acknowledged < r.sent);
     if (failing.length > 0) {
       const lines = failing.map(
@@ -347,51 +357,18 @@ function windowTotals(aggregator: Aggregator, plan: Plan, durationS: number): Li
   return out;
 }
 
-/** Planned rates per second: the whole drill and each journey's first link (open model only). */
-function plannedRates(plan: Plan): { total: (t: number) => number | null; forLink: (link: string, t: number) => number | null } {
-  if (plan.load.model !== 'open') return { total: () => null, forLink: () => null };
-  const load = plan.load;
-  let stages = load.stages;
-  let schedule = new ArrivalSchedule(load.startRate, stages, 1);
-  const total = (t: number): number | null => {
-    // live control replaces the stages: plan from the ones in effect
-    if (load.stages !== stages) schedule = new ArrivalSchedule(load.startRate, (stages = load.stages), 1);
-    if (t * 1000 >= schedule.totalMs) return null;
-    return round1(schedule.arrivalsBy((t + 1) * 1000) - schedule.arrivalsBy(t * 1000));
-  };
-  const weights = new Map<string, number>();
-  const sum = plan.journeys.reduce((a, j) => a + j.weight, 0);
-  for (const j of plan.journeys) {
-    const first = j.steps[0];
-    if (first) weights.set(first.name, (weights.get(first.name) ?? 0) + j.weight / sum);
-  }
-  return {
-    total,
-    forLink: (link, t) => {
-      const w = weights.get(link);
-      const tot = total(t);
-      return w === undefined || tot === null ? null : round1(tot * w);
-    },
-  };
-}
-
-const round1 = (x: number): number => Math.round(x * 10) / 10;
-
 function uniqueRangesFor(plan: Plan, index: number, count: number): Pick<WorkerAssignment, 'uniqueRanges'> {
   const ranges: Record<string, [number, number]> = {};
   for (const [name, f] of Object.entries(plan.data)) {
     if (f.mode !== 'unique') continue;
     const rows = f.source.kind === 'list' ? f.source.rows.length : countCsvRows(f.source.file);
-    const per = Math.floor(rows / count);
-    const extra = rows % count;
-    const from = index * per + Math.min(index, extra);
-    ranges[name] = [from, from + per + (index < extra ? 1 : 0)];
+    ranges[name] = evenBlock(rows, index, count);
   }
   return Object.keys(ranges).length > 0 ? { uniqueRanges: ranges } : {};
 }
 
 export function assertRunnable(plan: Plan, shadowSecret: string | undefined): void {
-  if (plan.shadow.enabled && !shadowSecret) {
+  if (plan.shadow.enabled && !shadowTagging(plan, shadowSecret)) {
     throw new UserError(
       'SHADOW_SECRET_MISSING',
       `shadow tagging is on but $${plan.shadow.secretEnv} is not set: set it to the secret the system under test verifies (or turn tagging off explicitly with \`shadow: { enabled: false }\`)`,

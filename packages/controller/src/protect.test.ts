@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { quickPlan } from '@peakdrill/core';
-import { startTarget, type Target } from '@peakdrill/engine/testing';
+import { startTarget, tokenBucketTarget, type Target } from '@peakdrill/engine/testing';
 import { protectMultiples, verifyProtection } from './protect.js';
 
 let target: Target | null = null;
@@ -11,25 +11,6 @@ afterEach(async () => {
   await target?.close();
   target = null;
 });
-
-/** Protected: a token bucket of N per second; beyond it, a friendly 429 at once. */
-async function rateLimited(perSecond: number): Promise<Target> {
-  const t = await startTarget();
-  let tokens = perSecond / 10;
-  let last = performance.now();
-  t.handler = (_req, res) => {
-    const now = performance.now();
-    tokens = Math.min(perSecond / 10, tokens + ((now - last) / 1000) * perSecond);
-    last = now;
-    if (tokens >= 1) {
-      tokens -= 1;
-      return false;
-    }
-    res.writeHead(429).end('sold out, try again');
-    return true;
-  };
-  return t;
-}
 
 /** Unprotected: one request at a time, `serviceMs` each, an unbounded queue in front. Past its knee the queue only grows. */
 async function queueing(serviceMs: number): Promise<Target> {
@@ -60,7 +41,7 @@ describe('capacity --protect', () => {
   // per second) so the generator's own lateness on a busy machine does not move the knee much,
   // and the assertions hold wherever the search puts the knee.
   it('passes when rate limiting holds goodput on a plateau past the knee', async () => {
-    target = await rateLimited(50);
+    target = await tokenBucketTarget(50, 429);
     const r = await verifyProtection(options(target.url, ['errors<1%', 'shed<5%'], 4));
     expect(r.steps.map((s) => s.multiple)).toEqual([1.5, 2, 3, 4]);
     expect(r.kneeGoodputRps).toBeGreaterThan(0);

@@ -1,7 +1,7 @@
 // summary.json from the aggregator's totals. Verdicts and post-drill checks are added by the
 // drill's finalize step; this builds the figures.
 
-import { emptyOutcomes, newHistogram, redactPlan, summarizeHistogram, tallyOutcomes, type AbortInfo, type LinkSummary, type RunStatus, type Summary } from '@peakdrill/core';
+import { emptyOutcomes, newHistogram, plannedAverageRps, redactPlan, summarizeHistogram, tallyOutcomes, type AbortInfo, type LinkSummary, type RunStatus, type Summary } from '@peakdrill/core';
 import { linkTransports } from '@peakdrill/engine';
 import type { Aggregator } from './aggregate.js';
 import type { Drill } from './drill.js';
@@ -54,7 +54,7 @@ export function buildSummary(input: SummaryInput, status: RunStatus, abort: Abor
     const t = aggregator.journeys.get(j.name) ?? { started: 0, completed: 0, failed: 0, shed: 0 };
     return { name: j.name, ...t, interrupted: Math.max(0, t.started - t.completed - t.failed - t.shed) };
   });
-  const plannedRps = plan.load.model === 'open' ? plannedAverage(plan) : null;
+  const plannedRps = plan.load.model === 'open' ? plannedAverageRps(plan.load) : null;
   return {
     id: drill.runId,
     scenario: plan.name,
@@ -73,7 +73,7 @@ export function buildSummary(input: SummaryInput, status: RunStatus, abort: Abor
     dropped: aggregator.dropped,
     ...(plan.load.model !== 'closed' ? { schedulerLateP99Ms: aggregator.lateP99Us / 1000 } : {}),
     maxInFlightHit: aggregator.dropped > 0,
-    shadow: plan.shadow.enabled ? { mode: 'tagged', secretEnv: plan.shadow.secretEnv } : { mode: 'off' },
+    shadow: drill.tagging ? { mode: 'tagged', secretEnv: plan.shadow.secretEnv } : { mode: 'off' },
     isolation: [],
     invariants: [],
     abort,
@@ -81,19 +81,6 @@ export function buildSummary(input: SummaryInput, status: RunStatus, abort: Abor
     plan: redactPlan(plan),
     passed: status === 'passed' || status === 'running',
   };
-}
-
-function plannedAverage(plan: Summary['plan']): number {
-  if (plan.load.model !== 'open') return 0;
-  let prev = plan.load.startRate;
-  let arrivals = 0;
-  let ms = 0;
-  for (const s of plan.load.stages) {
-    arrivals += ((prev + s.target) / 2) * (s.durationMs / 1000);
-    ms += s.durationMs;
-    prev = s.target;
-  }
-  return ms > 0 ? Math.round((arrivals / (ms / 1000)) * 10) / 10 : 0;
 }
 
 function pick(s: { p50: number; p99: number }): { p50: number; p99: number } {

@@ -7,6 +7,7 @@ export * from './runfiles/hlog.js';
 export * from './runfiles/write.js';
 export * from './runfiles/read.js';
 export * from './verdict/index.js';
+export * from './verdict/report.js';
 export * from './scenario/index.js';
 export * from './runfiles/redact.js';
 export * from './runfiles/notes.js';

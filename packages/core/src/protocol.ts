@@ -329,3 +329,6 @@ export type ControllerToAgent =
   | StartMessage
   | AgentControlMessage
   | ControllerHeartbeatMessage;
+
+// what a request's outcome is cross threads in every interval message: the worker takes them from here
+export { OUTCOME_CLASSES, emptyOutcomes, type OutcomeClass } from './runfiles/summary.js';

@@ -1,7 +1,7 @@
 // Failures are classified by error code (stable across undici and Node versions), never by
 // message text.
 
-import type { OutcomeClass } from '@peakdrill/core';
+import type { OutcomeClass } from '@peakdrill/core/protocol';
 
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT', 'UND_ERR_ABORTED_TIMEOUT']);
 const REFUSED_CODES = new Set(['ECONNREFUSED']);

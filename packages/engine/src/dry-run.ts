@@ -2,7 +2,7 @@
 // would render them (same compiled templates, same feeders, same tags), without sending any.
 // Values captured from responses cannot be known; they show as `<name from step>`.
 
-import type { Plan } from '@peakdrill/core';
+import type { Plan } from '@peakdrill/core/plan';
 import { loadFeeder, type Feeder } from './feeder.js';
 import { LinkRecorder } from './recorder.js';
 import { shadowHeaders } from './shadow.js';

@@ -3,7 +3,7 @@
 // reports exhaustion instead of silently repeating.
 
 import { readFileSync } from 'node:fs';
-import { CsvStream, parseCsv, type DataFeeder } from '@peakdrill/core';
+import { CsvStream, parseCsv, type DataFeeder } from '@peakdrill/core/plan';
 
 export class FeederExhausted extends Error {
   readonly code = 'FEEDER_EXHAUSTED';

@@ -10,14 +10,14 @@
 // journey waiting out a think time share a single wake-up, so no timer exists per request.
 
 import { performance } from 'node:perf_hooks';
-import type { ControlMessage, GeneratorMessage, IntervalJourney, IntervalLink, WorkerAssignment } from '@peakdrill/core';
+import type { ControlMessage, GeneratorMessage, IntervalJourney, IntervalLink, WorkerAssignment } from '@peakdrill/core/protocol';
+import { peakLevel, shadowTagging, totalDurationMs } from '@peakdrill/core/plan';
 import { Clock, DueQueue } from './clock.js';
 import { Feeder, loadFeeder } from './feeder.js';
 import { SelfCheck } from './health.js';
 import { Journeys, WAIT_STEP, type JourneyHost, type JourneyRun } from './journey.js';
 import { LOAD_MODELS, type LoadModelRunner, type ModelHost } from './models/index.js';
 import { LinkRecorder } from './recorder.js';
-import { totalDurationMs } from './schedule.js';
 import { shadowHeaders } from './shadow.js';
 import { Pools } from './steps.js';
 import { warmUp } from './warmup.js';
@@ -65,13 +65,13 @@ export class Generator implements JourneyHost, ModelHost {
     this.pools = new Pools(plan);
     this.durationMs = totalDurationMs(plan.load.stages);
     const secret = assignment.shadowSecret;
-    this.tagged = plan.shadow.enabled && typeof secret === 'string' && secret.length > 0;
+    this.tagged = shadowTagging(plan, secret);
     for (const [name, spec] of Object.entries(plan.data)) {
       this.feeders.set(name, loadFeeder(name, spec, assignment.dataFiles?.[name], assignment.uniqueRanges?.[name], { offset: assignment.index, step: assignment.count }));
     }
     // closed model: each VU has one request in flight; if the pools can hold all of them at
     // once, nothing waits for a connection and the send time is the due time
-    const maxVus = plan.load.model === 'closed' ? Math.max(plan.load.startVus ?? 0, ...plan.load.stages.map((s) => s.target)) : Infinity;
+    const maxVus = plan.load.model === 'closed' ? peakLevel(plan.load) : Infinity;
     this.stampSends = maxVus > plan.http.connections * plan.http.pipelining;
     this.journeys = new Journeys(this, plan, this.pools, this.tagged ? shadowHeaders(this.runId, secret!) : {}, (name) => new LinkRecorder(name));
     if (!this.stampSends) for (const link of this.journeys.links.values()) link.serviceSameAsLatency = true;

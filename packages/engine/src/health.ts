@@ -4,7 +4,8 @@
 // behind makes the run inconclusive instead of passing its own stall off as the target's.
 
 import { monitorEventLoopDelay, performance, type EventLoopUtilization, type IntervalHistogram } from 'node:perf_hooks';
-import { encodeHistogramPlain, newHistogram, recordMicros, type GeneratorHealth, type Histogram } from '@peakdrill/core';
+import { encodeHistogramPlain, newHistogram, recordMicros, type Histogram } from '@peakdrill/core/metrics';
+import type { GeneratorHealth } from '@peakdrill/core/protocol';
 
 export class SelfCheck {
   private readonly lateness: Histogram = newHistogram();

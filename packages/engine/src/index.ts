@@ -1,5 +1,4 @@
 export { Generator, type Emit } from './generator.js';
-export { ArrivalSchedule, stageTargetAt, totalDurationMs } from './schedule.js';
 export { signRunId, shadowHeaders, SHADOW_HEADER, SHADOW_ACK_HEADER } from './shadow.js';
 export { classifyError } from './classify.js';
 export { parseServerTiming, scanServerTiming, type HopSink } from './server-timing.js';

@@ -10,7 +10,8 @@
 // completion plus its think time), so a stalled target and a late timer both show.
 
 import { performance } from 'node:perf_hooks';
-import { walkJsonPath, type Journey, type OutcomeClass, type Plan } from '@peakdrill/core';
+import { walkJsonPath, type Journey, type Plan } from '@peakdrill/core/plan';
+import type { OutcomeClass } from '@peakdrill/core/protocol';
 import { classifyError } from './classify.js';
 import { FeederExhausted } from './feeder.js';
 import type { LinkRecorder } from './recorder.js';

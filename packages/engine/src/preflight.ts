@@ -8,7 +8,7 @@
 // OPTIONS), else a tagged GET of its path, never its method or body. Safe requests go first;
 // when one of them is not acknowledged, no first step that writes is sent at all.
 
-import type { Journey, Plan, Step } from '@peakdrill/core';
+import type { Journey, Plan, Step } from '@peakdrill/core/plan';
 import { Feeder, loadFeeder } from './feeder.js';
 import { LinkRecorder } from './recorder.js';
 import { SHADOW_ACK_HEADER, shadowHeaders } from './shadow.js';

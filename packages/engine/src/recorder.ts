@@ -1,7 +1,8 @@
 // Per-link recording for one interval (one second). The hot path only increments counters and
 // records into preallocated histograms; encoding happens once a second in `flush`.
 
-import { emptyOutcomes, encodeHistogramPlain, newHistogram, recordMicros, type Histogram, type IntervalLink, type OutcomeClass, type OutcomeCounts } from '@peakdrill/core';
+import { encodeHistogramPlain, newHistogram, recordMicros, type Histogram } from '@peakdrill/core/metrics';
+import { emptyOutcomes, type IntervalLink, type OutcomeClass, type OutcomeCounts } from '@peakdrill/core/protocol';
 
 export class LinkRecorder {
   readonly name: string;

@@ -3,7 +3,7 @@
 // needs (body? which headers?).
 
 import { Pool, type Dispatcher } from 'undici';
-import { parseJsonPath, type Capture, type Check, type Plan, type Step, type ThinkTime } from '@peakdrill/core';
+import { parseJsonPath, type Capture, type Check, type Plan, type Step, type ThinkTime } from '@peakdrill/core/plan';
 import { LinkRecorder } from './recorder.js';
 import { compileTemplate, isStatic, type Render, type TemplateScope } from './template.js';
 import { stepTransport, type TransportName } from './transport/choose.js';

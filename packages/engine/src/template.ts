@@ -2,7 +2,7 @@
 // concatenate. The parser (and the validation of names) lives in core, shared with `validate`.
 
 import { randomUUID } from 'node:crypto';
-import { parseTemplate, type TemplatePart } from '@peakdrill/core';
+import { parseTemplate, type TemplatePart } from '@peakdrill/core/plan';
 
 /** What a template can read while a journey runs. */
 export interface TemplateScope {

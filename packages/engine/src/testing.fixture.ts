@@ -4,6 +4,7 @@
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
 
 export type TargetMode = 'ok' | 'stall' | 'reset' | 'garbage' | 'slow';
 
@@ -115,5 +116,28 @@ export async function startTarget(init: Partial<Pick<Target, 'mode' | 'slowMs' |
   const addr = server.address();
   t.port = typeof addr === 'object' && addr ? addr.port : 0;
   t.url = `http://127.0.0.1:${t.port}`;
+  return t;
+}
+
+/**
+ * An oracle with a known capacity: a token bucket of `perSecond` (a tenth of a second of burst);
+ * a request beyond it is answered at once with `status` (503: overloaded, 429: protected, a
+ * friendly refusal). The others get the target's normal answer (200).
+ */
+export async function tokenBucketTarget(perSecond: number, status: number): Promise<Target> {
+  const t = await startTarget();
+  let tokens = perSecond / 10;
+  let last = performance.now();
+  t.handler = (_req, res) => {
+    const now = performance.now();
+    tokens = Math.min(perSecond / 10, tokens + ((now - last) / 1000) * perSecond);
+    last = now;
+    if (tokens >= 1) {
+      tokens -= 1;
+      return false;
+    }
+    res.writeHead(status).end(status === 429 ? 'sold out, try again' : 'busy');
+    return true;
+  };
   return t;
 }

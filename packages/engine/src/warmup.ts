@@ -18,7 +18,7 @@
 
 import { performance } from 'node:perf_hooks';
 import type { Dispatcher } from 'undici';
-import type { Plan, Step } from '@peakdrill/core';
+import type { Plan, Step } from '@peakdrill/core/plan';
 import { isConnectionLevel } from './classify.js';
 import { Journeys, type JourneyHost, type JourneyRun } from './journey.js';
 import { LinkRecorder } from './recorder.js';

@@ -3,7 +3,7 @@
 // would block between messages and stall the event loop the generator lives on).
 
 import type { MessagePort } from 'node:worker_threads';
-import type { ControlMessage, GeneratorMessage, WorkerAssignment } from '@peakdrill/core';
+import type { ControlMessage, GeneratorMessage, WorkerAssignment } from '@peakdrill/core/protocol';
 import { Generator } from './generator.js';
 
 export interface WorkerTask {

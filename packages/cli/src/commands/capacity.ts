@@ -1,6 +1,6 @@
 import { cpus } from 'node:os';
 import type { Command } from 'commander';
-import { EXIT, parseDuration, RATE_LIMITED_STATUSES, UserError } from '@peakdrill/core';
+import { EXIT, parseDuration, RATE_LIMITED_STATUSES, shadowSecretFor, UserError } from '@peakdrill/core';
 import { assertRunnable, searchCapacity, table, verifyProtection, type CapacityStep, type ProtectStep } from '@peakdrill/controller';
 import { numberFlag, planFromFlags, runFlags, type RunFlags } from '../plan-flags.js';
 import { Terminal } from '../terminal.js';
@@ -43,8 +43,7 @@ export function register(program: Command): void {
     const links = plan.journeys.flatMap((j) => j.steps.map((s) => s.name));
     const link = flags.link ?? (links.length === 1 ? links[0]! : undefined);
     if (!link) throw new UserError('LINK_REQUIRED', `give --link NAME (one of ${links.join(', ')})`);
-    const shadowSecret = plan.shadow.enabled ? process.env[plan.shadow.secretEnv] : undefined;
-    if (plan.source === '<quick>' && !shadowSecret) plan.shadow.enabled = false;
+    const shadowSecret = shadowSecretFor(plan, process.env);
     assertRunnable(plan, shadowSecret);
     const stepMs = parseDuration(flags.stepDuration);
     const warmupMs = parseDuration(flags.warmup);

@@ -5,7 +5,7 @@
 
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { RUN_FILES, UserError, type ControlMessage, type Plan, type Stage, type LoadModel } from '@peakdrill/core';
+import { RUN_FILES, startLevel, UserError, type ControlMessage, type Plan, type Stage, type LoadModel } from '@peakdrill/core';
 import { CONTROL_MAX_LEVEL, levelAt, replan, type ControlCommand } from './replan.js';
 
 /** Who sent a change: the CLI (`peakdrill ctl`), the HTTP API directly, or the dashboard. */
@@ -64,7 +64,7 @@ export class DrillControl {
 
   constructor(private readonly o: DrillControlOptions) {
     const load = o.plan.load;
-    const start = load.model === 'open' ? load.startRate : load.model === 'closed' ? (load.startVus ?? load.stages[0]?.target ?? 0) : (load.stages[0]?.target ?? 0);
+    const start = startLevel(load);
     // the closed model's start defaults to the first stage's target: pin it, since changes cut that stage
     if (load.model === 'closed') load.startVus = start;
     this.planned = { start, stages: load.stages.map((s) => ({ ...s })) };

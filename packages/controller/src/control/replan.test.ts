@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Stage } from '@peakdrill/core';
-import { ArrivalSchedule } from '@peakdrill/engine';
+import { ArrivalSchedule, type Stage } from '@peakdrill/core';
 import { cutAt, levelAt, parseControlWords, replan } from './replan.js';
 
 // ramp 0 → 400/s over 10 s, hold 400/s for 20 s

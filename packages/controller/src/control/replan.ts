@@ -3,8 +3,7 @@
 // planned end. Because the stages up to `atMs` are unchanged, the arrival schedule up to then is
 // the same, and every arrival keeps its exact due time (latency stays measured from it).
 
-import { MAX_RATE, type Stage } from '@peakdrill/core';
-import { stageTargetAt } from '@peakdrill/engine';
+import { MAX_RATE, stageTargetAt, type Stage } from '@peakdrill/core';
 
 export type ControlCommand =
   | { command: 'rate'; value: number }
@@ -13,7 +12,7 @@ export type ControlCommand =
   | { command: 'step'; percent: number }
   | { command: 'stop' };
 
-/** The load level (open: journeys/s, closed: VUs) at `tMs` of a stage list starting at `start`: the engine's own reading of stages. */
+/** The load level (open: journeys/s, closed: VUs) at `tMs` of a stage list starting at `start`: the load profile's own reading of stages. */
 export const levelAt = stageTargetAt;
 
 /** The stages before `atMs` (the one it falls in cut there) and after it (the rest of that one, then the others). */

@@ -11,7 +11,7 @@
 // per-second histograms without an inflate each (core's addEncodedHistogram), see bench/RESULTS.md.
 
 import { emptyOutcomes, encodeHistogramPlain, newHistogram, type Histogram, type IntervalJourney, type IntervalLink, type IntervalMessage } from '@peakdrill/core';
-import { addEncoded, addOutcomes } from '../aggregate.js';
+import { addJourneyCounts, addLinkHistograms, addOutcomes } from '../aggregate.js';
 
 /** How long after the first worker reported a second the agent waits for the others. */
 export const LATE_MS = 1_000;
@@ -100,10 +100,7 @@ export function mergeIntervals(parts: IntervalMessage[]): IntervalMessage {
     if (m.notes) notes.push(...m.notes);
     for (const j of m.journeys) {
       const cur = journeys.get(j.name) ?? { name: j.name, started: 0, completed: 0, failed: 0, shed: 0 };
-      cur.started += j.started;
-      cur.completed += j.completed;
-      cur.failed += j.failed;
-      cur.shed += j.shed ?? 0;
+      addJourneyCounts(cur, j);
       journeys.set(j.name, cur);
     }
     for (const l of m.links) {
@@ -116,16 +113,7 @@ export function mergeIntervals(parts: IntervalMessage[]): IntervalMessage {
       cur.link.started += l.started;
       cur.link.tagSent += l.tagSent;
       cur.link.tagAcknowledged += l.tagAcknowledged;
-      addEncoded(cur.latency, l.latency);
-      addEncoded(cur.service, l.service);
-      for (const [hop, enc] of Object.entries(l.hops)) {
-        let h = cur.hops.get(hop);
-        if (!h) {
-          h = newHistogram();
-          cur.hops.set(hop, h);
-        }
-        addEncoded(h, enc);
-      }
+      addLinkHistograms(cur, l);
     }
   }
   const merged: IntervalMessage = {

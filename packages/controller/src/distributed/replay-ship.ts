@@ -4,8 +4,8 @@
 // the requests due inside the window are shipped, and the shares are bounded in all.
 
 import { basename } from 'node:path';
-import { UserError, type Plan, type WorkerAssignment } from '@peakdrill/core';
-import { replayLinks, replayShares, totalDurationMs } from '@peakdrill/engine';
+import { totalDurationMs, UserError, type Plan, type WorkerAssignment } from '@peakdrill/core';
+import { replayLinks, replayShares } from '@peakdrill/engine';
 
 /** Shares of all generators together, in characters (one JSON line per request, ~60 bytes each). */
 export const REPLAY_SHIP_MAX_CHARS = 64 * 1024 * 1024;

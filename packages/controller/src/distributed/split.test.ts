@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { quickPlan, type WorkerAssignment } from '@peakdrill/core';
-import { blockOf, payloadFor, shareOf, slotsFor } from './split.js';
+import { evenBlock as blockOf } from '@peakdrill/core';
+import { payloadFor, shareOf, slotsFor } from './split.js';
 
 describe('splitting a drill over agents by capacity', () => {
   it('gives each agent consecutive generators, one per worker, and a share by workers', () => {

@@ -5,7 +5,7 @@
 // An agent's generators take consecutive indices, so its `unique` CSV rows are one block.
 
 import { withReplayShare } from './replay-ship.js';
-import { parseCsv, type AgentAssignPayload, type DataFeeder, type Plan, type WorkerAssignment } from '@peakdrill/core';
+import { evenBlock, parseCsv, type AgentAssignPayload, type DataFeeder, type Plan, type WorkerAssignment } from '@peakdrill/core';
 
 export interface AgentSlot {
   id: string;
@@ -58,20 +58,12 @@ export function payloadFor(slot: AgentSlot, assignments: WorkerAssignment[], dat
           rows = parseCsv(text).length;
           rowCounts.set(name, rows);
         }
-        ranges[name] = blockOf(rows, a.index, a.count);
+        ranges[name] = evenBlock(rows, a.index, a.count);
       }
       if (Object.keys(ranges).length > 0) out.uniqueRanges = ranges;
       return out;
     });
   return { assignments: mine, ...(Object.keys(dataFiles).length > 0 ? { dataFiles } : {}) };
-}
-
-/** Rows [from, to) of generator `index` of `count`: an even split, the remainder on the first ones. */
-export function blockOf(rows: number, index: number, count: number): [number, number] {
-  const per = Math.floor(rows / count);
-  const extra = rows % count;
-  const from = index * per + Math.min(index, extra);
-  return [from, from + per + (index < extra ? 1 : 0)];
 }
 
 /** The CSV feeders' files, read once on the controller and shipped to the agents. */

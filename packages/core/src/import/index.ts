@@ -5,11 +5,8 @@ export { logScenario, weightedList, POOL_KEYS, POOL_LENGTH, type LogScenarioOpti
 export { draftYaml, type Draft, type DraftStep, type DraftJourney, type DraftPool, type DraftLink } from './draft.js';
 export { importFidelity, replayFidelity, formatFidelity, secondsFidelity, type Fidelity, type FidelityLink, type FidelityKeys, type FidelitySecond } from './fidelity.js';
 export { Masker, formatMaskReport, masked, type MaskKind, type MaskReport } from './mask.js';
-export { routeOf, linkName, isIdSegment, templateUrl, type Route, type RouteParam } from './route.js';
-export { COMBINED, COMMON, KNOWN_VARIABLES, compilePattern, parseTimeLocal, type LogEntry } from './log-format.js';
 export { TopKeys, Peaks, type Peak } from './tally.js';
 export { importHar, MAX_HAR_BYTES, type HarImport, type HarOptions } from './har.js';
-export { readLines, checkTextFile, MAX_LINE_BYTES, type Line } from './lines.js';
-export { parserFor } from './log-format.js';
 export { logSpan, type LogSpan } from './log-span.js';
 export { importOpenApi, exampleOf, type OpenApiOptions } from './openapi.js';
+export * from './logs.js';

@@ -1,4 +1,8 @@
-// The scenario format: YAML → validated, normalized Plan (and quick mode's Plan without a file).
+// `@peakdrill/core/scenario`: the scenario format, YAML → validated, normalized Plan (and quick
+// mode's Plan without a file). It loads the YAML parser; what running a Plan needs is also
+// re-exported here, and on its own (no YAML) as `@peakdrill/core/plan` (runtime.ts).
+
+export * from './runtime.js';
 
 export { loadScenario, parseScenario } from './load.js';
 export { MAX_SCENARIO_BYTES, MAX_EXPANDED_BYTES, MAX_BODY_BYTES, MAX_HEADER_BYTES, headerBytes } from './limits.js';
@@ -8,21 +12,6 @@ export { parseDuration, parsePercent, parseRate, formatScenarioDuration, MAX_DUR
 export { parseBudget, formatBudget, PERCENTILES } from './budget.js';
 export { parseAbortRule, type AbortRuleInput } from './abort.js';
 export { checkAllowlist, isLoopback, hostAllowed } from './allowlist.js';
-export {
-  parseTemplate,
-  scanTemplate,
-  isLiteral,
-  BUILTINS,
-  HELPERS,
-  type TemplatePart,
-  type ExpressionPart,
-  type Builtin,
-  type Helper,
-  type TemplateProblem,
-} from './template.js';
-export { parseJsonPath, walkJsonPath, type JsonPathSegment } from './jsonpath.js';
-export { describeLoad } from './load-model.js';
-export { CsvStream, countCsvRows, parseCsv, parseRecord } from './csv.js';
 export { suggest } from './suggest.js';
 export { DEFAULT_HTTP, DEFAULT_SHADOW, DEFAULT_MAX_IN_FLIGHT, RATE_LIMITED_STATUSES } from './defaults.js';
 export { parseBandwidth, describeFault } from './faults.js';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { UserError } from '../errors.js';
 import type { Plan } from '../plan.js';
 import { parseScenario } from './load.js';
-import { describeLoad } from './load-model.js';
+import { describeLoad } from './profile.js';
 
 function withLoad(load: string): string {
   return `name: m\ntargets: { a: "http://127.0.0.1:1" }\nload:\n${load.replace(/^/gm, '  ')}\nrequests: [{ url: / }]\n`;

@@ -5,6 +5,7 @@ import type { ClosedModel, LoadModel, OpenModel, Stage, ThinkTime } from '../pla
 import { DEFAULT_MAX_IN_FLIGHT, MAX_IN_FLIGHT_LIMIT, MAX_VUS } from './defaults.js';
 import { duration, fields, isEmpty, list, num, str, type Ctx, type Val } from './reader.js';
 import { formatScenarioDuration, MAX_DURATION_MS, rateProblem } from './units.js';
+import { totalDurationMs } from './profile.js';
 import { isMap } from 'yaml';
 import { readReplay } from './replay.js';
 
@@ -124,7 +125,7 @@ export function readLoad(ctx: Ctx, v: Val, baseDir = '.'): LoadModel | undefined
     ctx.p.add('MISSING_KEY', `${v.path} needs \`stages:\` or \`${unit}:\` with \`duration:\` (e.g. ${model === 'open' ? '`rate: 100` and `duration: 30s`' : '`vus: 10` and `duration: 30s`'})`, v.at);
   }
   if (stages) {
-    const total = stages.reduce((a, s) => a + s.durationMs, 0);
+    const total = totalDurationMs(stages);
     if (total > MAX_DURATION_MS) ctx.p.add('BAD_DURATION', `${v.path}: the stages last ${formatScenarioDuration(total)}, more than the 24h a drill may last`, stagesV?.at ?? durV?.at ?? v.at);
     if (stages.every((s) => s.target === 0) && (start ?? 0) === 0) {
       ctx.p.add('OUT_OF_RANGE', `${v.path}: every stage has ${unit} 0, so the drill would send nothing`, (stagesV ?? shortV ?? v).at);
@@ -140,24 +141,4 @@ export function readLoad(ctx: Ctx, v: Val, baseDir = '.'): LoadModel | undefined
   if (!stages || start === undefined || think === undefined) return undefined;
   const closed: ClosedModel = { model: 'closed', startVus: start, stages, thinkTimeMs: think };
   return closed;
-}
-
-/** `open 0→2000 req/s over 2m30s (2 stages)` / `closed 50 VUs for 30s`: for `validate` and logs. */
-export function describeLoad(load: LoadModel): string {
-  const total = load.stages.reduce((a, s) => a + s.durationMs, 0);
-  if (load.model === 'replay') return `replay of ${load.log.split('/').pop()} at ${load.speed}× for ${formatScenarioDuration(total)}${load.unsafe ? ', unsafe methods included' : ''}`;
-  const peak = Math.max(...load.stages.map((s) => s.target), load.model === 'open' ? load.startRate : (load.startVus ?? 0));
-  const n = load.stages.length;
-  const stages = n === 1 ? '' : ` (${n} stages)`;
-  const fmt = (x: number): string => x.toLocaleString('en-US', { maximumFractionDigits: 2 });
-  if (load.model === 'open') {
-    const constant = load.stages.every((s) => s.target === load.startRate);
-    return constant
-      ? `open model, ${fmt(peak)} req/s for ${formatScenarioDuration(total)}${stages}`
-      : `open model, up to ${fmt(peak)} req/s over ${formatScenarioDuration(total)}${stages}`;
-  }
-  const constant = load.stages.every((s) => s.target === (load.startVus ?? load.stages[0]!.target));
-  return constant
-    ? `closed model, ${fmt(peak)} VUs for ${formatScenarioDuration(total)}${stages}`
-    : `closed model, up to ${fmt(peak)} VUs over ${formatScenarioDuration(total)}${stages}`;
 }

@@ -8,6 +8,7 @@
 
 import type { LoadModel } from '../plan.js';
 import { DEFAULT_MAX_IN_FLIGHT } from './defaults.js';
+import { peakLevel, totalDurationMs } from './profile.js';
 import type { Problems } from './problems.js';
 import { formatScenarioDuration, MAX_DURATION_MS, rateProblem } from './units.js';
 
@@ -38,11 +39,11 @@ export function checkOverrides(o: ScenarioOverrides, p: Problems): void {
 export function applyLoadOverrides(load: LoadModel, o: ScenarioOverrides): LoadModel {
   let out: LoadModel = load;
   if (o.rate !== undefined && out.model !== 'replay') {
-    const total = out.stages.reduce((a, s) => a + s.durationMs, 0);
+    const total = totalDurationMs(out.stages);
     if (out.model === 'closed') {
       out = { model: 'open', startRate: o.rate, stages: [{ durationMs: total, target: o.rate }], maxInFlight: DEFAULT_MAX_IN_FLIGHT };
     } else {
-      const peak = Math.max(out.startRate, ...out.stages.map((s) => s.target));
+      const peak = peakLevel(out);
       const k = peak > 0 ? o.rate / peak : 0;
       out =
         k > 0
@@ -51,11 +52,11 @@ export function applyLoadOverrides(load: LoadModel, o: ScenarioOverrides): LoadM
     }
   }
   if (o.durationMs !== undefined) {
-    const total = out.stages.reduce((a, s) => a + s.durationMs, 0);
+    const total = totalDurationMs(out.stages);
     const k = o.durationMs / total;
     const stages = out.stages.map((s) => ({ durationMs: Math.max(1, Math.round(s.durationMs * k)), target: s.target }));
     // Rounding must not change the total the user asked for: the last stage takes the rest.
-    const rest = o.durationMs - stages.slice(0, -1).reduce((a, s) => a + s.durationMs, 0);
+    const rest = o.durationMs - totalDurationMs(stages.slice(0, -1));
     stages[stages.length - 1]!.durationMs = Math.max(1, rest);
     out = { ...out, stages };
   }

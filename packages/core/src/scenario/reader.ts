@@ -1,7 +1,7 @@
 // Typed reading of YAML nodes with positions. Every reader records a positioned problem and
 // returns undefined instead of throwing, so one pass finds every problem in the file.
 
-import { isAlias, isMap, isNode, isPair, isScalar, isSeq, Scalar, type Document, type Node } from 'yaml';
+import { isAlias, isMap, isNode, isPair, isScalar, isSeq, Scalar, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
 import type { Problems, Ranged } from './problems.js';
 import { MAX_EXPANDED_BYTES } from './limits.js';
 import { didYouMean } from './suggest.js';
@@ -104,6 +104,20 @@ export interface FieldSpec {
   example?: string;
 }
 
+/** The pairs of a mapping whose keys are plain words (a problem for every other key), in file order. */
+function* plainKeyPairs(ctx: Ctx, v: Val, n: YAMLMap): Generator<{ key: string; keyNode: Ranged; item: Pair }> {
+  for (const item of n.items) {
+    if (!isPair(item)) continue;
+    const keyNode = item.key as Node | null;
+    const k = isScalar(keyNode) ? keyNode.value : undefined;
+    if (typeof k !== 'string' && typeof k !== 'number' && typeof k !== 'boolean') {
+      ctx.p.add('WRONG_TYPE', `${v.path}: keys must be plain words`, (keyNode as Ranged | null) ?? v.at);
+      continue;
+    }
+    yield { key: String(k), keyNode: keyNode as Ranged, item };
+  }
+}
+
 /**
  * Reads a mapping with a fixed set of keys: unknown keys (with "did you mean"), missing
  * required keys and non-string keys are problems. Returns undefined when it is not a mapping.
@@ -115,15 +129,7 @@ export function fields(ctx: Ctx, v: Val, spec: FieldSpec): Fields | undefined {
     return undefined;
   }
   const out: Fields = new Map();
-  for (const item of n.items) {
-    if (!isPair(item)) continue;
-    const keyNode = item.key as Node | null;
-    const k = isScalar(keyNode) ? keyNode.value : undefined;
-    if (typeof k !== 'string' && typeof k !== 'number' && typeof k !== 'boolean') {
-      ctx.p.add('WRONG_TYPE', `${v.path}: keys must be plain words`, (keyNode as Ranged | null) ?? v.at);
-      continue;
-    }
-    const key = String(k);
+  for (const { key, keyNode, item } of plainKeyPairs(ctx, v, n)) {
     const path = v.path === '' ? key : `${v.path}.${key}`;
     if (!spec.keys.includes(key)) {
       const hint = spec.elsewhere?.[key];
@@ -152,15 +158,7 @@ export function entries(ctx: Ctx, v: Val): { key: string; keyAt: Ranged | null; 
     return undefined;
   }
   const out: { key: string; keyAt: Ranged | null; value: Val }[] = [];
-  for (const item of n.items) {
-    if (!isPair(item)) continue;
-    const keyNode = item.key as Node | null;
-    const k = isScalar(keyNode) ? keyNode.value : undefined;
-    if (typeof k !== 'string' && typeof k !== 'number' && typeof k !== 'boolean') {
-      ctx.p.add('WRONG_TYPE', `${v.path}: keys must be plain words`, (keyNode as Ranged | null) ?? v.at);
-      continue;
-    }
-    const key = String(k);
+  for (const { key, keyNode, item } of plainKeyPairs(ctx, v, n)) {
     out.push({ key, keyAt: keyNode as Ranged, value: val(ctx, item.value, `${v.path}.${key}`, keyNode as Ranged) });
   }
   return out;

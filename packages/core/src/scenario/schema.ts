@@ -21,6 +21,7 @@ import { readPostChecks, type UrlUse } from './post-checks.js';
 import type { Ranged } from './problems.js';
 import { put, bool, duration, entries, fields, fraction, isEmpty, list, num, str, type Ctx, type Val } from './reader.js';
 import { didYouMean } from './suggest.js';
+import { totalDurationMs } from './profile.js';
 
 export const TOP_KEYS = ['name', 'description', 'targets', 'allow', 'http', 'load', 'requests', 'journeys', 'data', 'shadow', 'capacity', 'abort', 'isolation', 'invariants', 'faults', 'owners', 'campaign', 'observe'] as const;
 
@@ -257,7 +258,7 @@ export function readScenario(ctx: Ctx, root: Val, opts: ReadOptions): Plan | und
   const invariantsV = get('invariants');
   const invariants = invariantsV ? readPostChecks(ctx, invariantsV, refs, urls, targets) : [];
   const faultsV = get('faults');
-  const drillMs = load ? applyLoadOverrides(load, o).stages.reduce((a, s) => a + s.durationMs, 0) : undefined;
+  const drillMs = load ? totalDurationMs(applyLoadOverrides(load, o).stages) : undefined;
   const faults = faultsV ? readFaults(ctx, faultsV, { links: jr.links, targets, targetNames, drillMs }, urls) : [];
   const owners = get('owners') ? readOwners(ctx, get('owners')!) : undefined;
   const campaign = get('campaign') ? readCampaign(ctx, get('campaign')!) : undefined;

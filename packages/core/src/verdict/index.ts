@@ -1,5 +1,6 @@
-// Verdicts against capacity targets and budgets, and everything that reports them: the
-// terminal table, GitHub step-summary markdown, JUnit XML, the CI exit code, and `compare`.
+// `@peakdrill/core/verdict`: verdicts against capacity targets and budgets, the verdict window,
+// the generator's self-check, recoveries, steadiness and the CI exit code. What reports them
+// (figures, the terminal table, markdown, JUnit, `compare`) is `@peakdrill/core/report`.
 export { steadyWindow, verdictWindow, type SteadyWindow, type VerdictWindow } from './window.js';
 export { linkSecondFromInterval, tallyOutcomes, NON_ERROR_OUTCOMES, type LinkSecond } from './seconds.js';
 export {
@@ -18,11 +19,6 @@ export {
 export { computeVerdicts, describeWindow, THROUGHPUT_TOLERANCE, type VerdictInput } from './verdicts.js';
 export { readRunSeconds, rebuildVerdictsFromRunDir, rebuildVerdicts } from './run-dir.js';
 export { budgetsPassed, exitCodeOf, applyVerdicts } from './gate.js';
-export { formatVerdictTable, verdictRows, overallLine, alignColumns, displayWidth, type VerdictRow } from './table.js';
-export { formatVerdictMarkdown } from './markdown.js';
-export { renderJUnit, xmlText, xmlAttr } from './junit.js';
-export { compareRuns, formatCompare, type Change, type LinkComparison, type RunRef, type CompareResult, type CompareOptions } from './compare.js';
-export { formatMs, formatRatio, formatRps, formatCount, formatNumber, formatChange, formatDuration, formatClock, formatBudgetFigure } from './figures.js';
 export { GeneratorHealthTally, latenessBoundMs, settleStatus, LATENESS_FLOOR_MS, LATENESS_BUDGET_SHARE, LATENESS_NO_BUDGET_MS } from './generator.js';
 export { recoveryOf, judgeRecoveries, recoveriesPassed, planSubject, STABLE_S } from './recovery.js';
 export { steadinessOf, formatSteadiness, samplingNoiseCv, steadyCvLimit, RATE_BAND, P99_FACTOR, RATE_CV_MAX, P99_CV_MAX, BREAK_SIGMAS } from './steadiness.js';

@@ -14,6 +14,7 @@
 // per-second data is bucketed by whole seconds and a half-ramped second is not steady.
 
 import type { Fault, LoadModel } from '../plan.js';
+import { startLevel } from '../scenario/profile.js';
 
 /** Seconds since the run's start, [fromS, toS). */
 export interface SteadyWindow {
@@ -31,7 +32,7 @@ export interface VerdictWindow extends SteadyWindow {
 /** The seconds of the plan's peak hold stage, or null when the plan never holds. */
 export function steadyWindow(load: LoadModel): SteadyWindow | null {
   let atMs = 0;
-  let prev = load.model === 'open' ? load.startRate : load.model === 'closed' ? (load.startVus ?? load.stages[0]?.target ?? 0) : (load.stages[0]?.target ?? 0);
+  let prev = startLevel(load);
   let best: { fromMs: number; toMs: number; rate: number } | null = null;
   let span: { fromMs: number; toMs: number; rate: number } | null = null;
   const consider = (s: { fromMs: number; toMs: number; rate: number } | null): void => {
@@ -66,7 +67,7 @@ export function steadyWindow(load: LoadModel): SteadyWindow | null {
 export function holdStages(load: LoadModel): (SteadyWindow & { rate: number })[] {
   const out: (SteadyWindow & { rate: number })[] = [];
   let atMs = 0;
-  let prev = load.model === 'open' ? load.startRate : load.model === 'closed' ? (load.startVus ?? load.stages[0]?.target ?? 0) : (load.stages[0]?.target ?? 0);
+  let prev = startLevel(load);
   for (const stage of load.stages) {
     const fromMs = atMs;
     atMs += stage.durationMs;

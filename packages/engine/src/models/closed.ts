@@ -6,9 +6,9 @@
 import { performance } from 'node:perf_hooks';
 import { isConnectionLevel } from '../classify.js';
 import { thinkMs, WAIT_RESTART, type JourneyRun } from '../journey.js';
-import { stageTargetAt } from '../schedule.js';
 import type { LoadModelRunner, ModelHost } from './model.js';
-import type { WorkerAssignment } from '@peakdrill/core';
+import { evenShare, stageTargetAt, startLevel } from '@peakdrill/core/plan';
+import type { WorkerAssignment } from '@peakdrill/core/protocol';
 
 const TICK_MS = 100;
 /** A VU whose connection failed waits this long, so a dead target is not hammered in a hot loop. */
@@ -27,7 +27,7 @@ export class ClosedModel implements LoadModelRunner {
     const load = a.plan.load;
     if (load.model !== 'closed') throw new Error('ClosedModel needs a closed-model plan');
     this.think = load.thinkTimeMs;
-    this.startVus = load.startVus ?? load.stages[0]?.target ?? 0;
+    this.startVus = startLevel(load);
   }
 
   fire(now: number): number {
@@ -56,7 +56,7 @@ export class ClosedModel implements LoadModelRunner {
   private vusFor(total: number): number {
     const { index, count, share } = this.a;
     if (count <= 1) return total;
-    if (Math.abs(share - 1 / count) < 1e-9) return Math.floor(total / count) + (index < total % count ? 1 : 0);
+    if (Math.abs(share - 1 / count) < 1e-9) return evenShare(total, index, count);
     return Math.round(total * share);
   }
 

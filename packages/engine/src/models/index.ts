@@ -1,6 +1,6 @@
 // The load models by the `model:` key a scenario uses.
 
-import type { LoadModel } from '@peakdrill/core';
+import type { LoadModel } from '@peakdrill/core/plan';
 import { ClosedModel } from './closed.js';
 import type { ModelFactory } from './model.js';
 import { OpenModel } from './open.js';

@@ -3,7 +3,7 @@
 // the pools, the interval flushing and the end of the window, and asks the model only when
 // journeys start.
 
-import type { WorkerAssignment } from '@peakdrill/core';
+import type { WorkerAssignment } from '@peakdrill/core/protocol';
 import type { JourneyRun, Journeys } from '../journey.js';
 
 /** What a model may ask of its host. */

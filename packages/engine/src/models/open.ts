@@ -1,5 +1,5 @@
 // `model: open`: journeys arrive on a schedule (the arrival rate), whether or not earlier ones
-// returned. Each arrival has an exact due time (schedule.ts); the host's clock wakes at it and
+// returned. Each arrival has an exact due time (core scenario/profile.ts); the host's clock wakes at it and
 // every arrival due by then starts in the same turn, its lateness recorded.
 //
 // An arrival that finds `maxInFlight` journeys in flight waits in a backlog (as many again)
@@ -9,9 +9,9 @@
 // too, or is still in it when the window ends, is dropped and counted: the run is then
 // inconclusive (core verdict/generator.ts), because a dropped arrival is in no percentile.
 
-import type { WorkerAssignment } from '@peakdrill/core';
+import type { WorkerAssignment } from '@peakdrill/core/protocol';
 import type { JourneyRun } from '../journey.js';
-import { ArrivalSchedule } from '../schedule.js';
+import { ArrivalSchedule } from '@peakdrill/core/plan';
 import type { LoadModelRunner, ModelHost } from './model.js';
 import { performance } from 'node:perf_hooks';
 

@@ -12,7 +12,9 @@
 // generator its own share (`replayShares`, `WorkerAssignment.replayShare`).
 
 import { performance } from 'node:perf_hooks';
-import { linkName, parserFor, readLines, routeOf, type ReplayModel as ReplayLoad, type WorkerAssignment } from '@peakdrill/core';
+import { linkName, parserFor, readLines, routeOf } from '@peakdrill/core/logs';
+import type { ReplayModel as ReplayLoad } from '@peakdrill/core/plan';
+import type { WorkerAssignment } from '@peakdrill/core/protocol';
 import type { CompiledJourney, JourneyRun } from '../journey.js';
 import type { LoadModelRunner, ModelHost } from './model.js';
 

@@ -12,7 +12,7 @@
 // Redirects need no rule: neither transport follows them (a 3xx is the answer, as in undici's
 // Pool.dispatch).
 
-import type { Plan, Step } from '@peakdrill/core';
+import type { Plan, Step } from '@peakdrill/core/plan';
 import { isStatic } from '../template.js';
 
 export type TransportName = 'fast' | 'undici';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ArrivalSchedule, stageTargetAt } from './schedule.js';
+import { ArrivalSchedule, stageTargetAt } from './profile.js';
 
 describe('ArrivalSchedule', () => {
   it('spaces a constant rate evenly and counts exactly', () => {
