@@ -2,7 +2,8 @@
 // The dashboard's run page in Debian's chromium (playwright-core) over real drills:
 // - its "Steer this drill" buttons change a running drill: the target, which counts arrivals per
 //   second by its own clock, follows a set-rate within 1 s; a change without the dashboard's token
-//   (when it has one: any dashboard not on loopback) is refused at the HTTP level;
+//   (when it has one: any dashboard not on loopback) is refused at the HTTP level; the open page
+//   marks each change on its charts as it happens;
 // - a drill of the reference stack shows every service's CPU and shed responses beside
 //   peakdrill's own charts, on the run page and in the self-contained report.
 
@@ -126,6 +127,14 @@ suite('the run page in chromium over real drills', { timeout: 180_000 }, () => {
     await card.locator('[data-control-status]', { hasText: 'rate → 150 journeys/s' }).waitFor({ timeout: 15_000 });
     const record = JSON.parse(readFileSync(join(drill!.dir, 'control.ndjson'), 'utf8').trim().split('\n')[0]!) as ControlRecord;
     expect(record).toMatchObject({ via: 'dashboard', who: 'dashboard', level: 150, command: { command: 'rate', value: 150 } });
+    // the open page marks the change on every time chart as it happens, without a reload (the live stream follows control.ndjson)
+    const liveMarks = await page.waitForFunction(() => {
+      const canvases = [...document.querySelectorAll('canvas[data-chart="overview-rps"], canvas[data-chart="rps"], canvas[data-chart="latency"]')] as HTMLCanvasElement[];
+      const C = (window as unknown as { Chart: { getChart(c: HTMLCanvasElement): { options: { plugins: { pdMarks: { changes: { atS: number; command: string; level?: number }[] } } } } | undefined } }).Chart;
+      const all = canvases.map((c) => C.getChart(c)?.options.plugins.pdMarks.changes ?? []);
+      return canvases.length >= 3 && all.every((m) => m.length > 0) ? all.map((m) => m.map((x) => [x.command, x.atS, x.level])) : null;
+    }, undefined, { timeout: 15_000 });
+    for (const m of (await liveMarks.jsonValue())!) expect(m).toEqual([['rate', record.atS, 150]]);
     await until(() => (arrivals.at(-1) ?? 0) > Date.parse(record.at) + 4_200, 'three whole seconds at the new rate');
     await card.locator('button[data-control="stop"]').click();
     await card.locator('[data-control-status]', { hasText: 'stop' }).waitFor({ timeout: 15_000 });

@@ -297,13 +297,19 @@
       });
       return out;
     }
+    // Live changes (control.ndjson): the stream sends the file from its start on each connection,
+    // so a change the page already has (from its inline data or an earlier connection) is skipped.
+    data.control = data.control || [];
+    var changeKeys = {};
+    function changeKey(c) { return [c.atS, c.command, c.level, c.who, c.via].join('\u0000'); }
+    data.control.forEach(function (c) { changeKeys[changeKey(c)] = true; });
     function redraw() {
       pending = false;
       data.series.lastT = lastSeen;
       var bands = liveBands();
       for (var k in charts) {
         var pm = charts[k].options.plugins && charts[k].options.plugins.pdMarks;
-        if (pm) pm.faults = bands;
+        if (pm) { pm.faults = bands; pm.changes = data.control; }
         var x = charts[k].options.scales && charts[k].options.scales.x;
         if (x && x.type === 'linear') { x.max = Math.max(1, lastSeen); x.ticks.stepSize = timeStep(Math.max(1, lastSeen)); }
         charts[k].data.datasets.forEach(function (d) { if (d.pdKey === 'none') d.data = [{ x: 0, y: 0 }, { x: Math.max(1, lastSeen), y: 0 }]; });
@@ -362,6 +368,18 @@
         if (e.phase === 'inject' && e.ok) liveFaults[e.fault] = { fromS: e.atS, toS: null };
         else if (e.phase === 'undo' && liveFaults[e.fault]) liveFaults[e.fault].toS = e.atS;
       });
+      if (!pending) { pending = true; requestAnimationFrame(redraw); }
+    });
+    es.addEventListener('control', function (ev) {
+      JSON.parse(ev.data).forEach(function (c) {
+        if (typeof c.atS !== 'number' || typeof c.command !== 'string' || changeKeys[changeKey(c)]) return;
+        changeKeys[changeKey(c)] = true;
+        // only what the mark shows (drawn on the canvas as text, never as markup)
+        var mark = { atS: c.atS, command: c.command, who: String(c.who || ''), via: String(c.via || ''), unit: String(c.unit || '') };
+        if (typeof c.level === 'number') mark.level = c.level;
+        data.control.push(mark);
+      });
+      data.control.sort(function (a, b) { return a.atS - b.atS; });
       if (!pending) { pending = true; requestAnimationFrame(redraw); }
     });
     es.addEventListener('end', function () { es.close(); setTimeout(function () { location.reload(); }, 800); });

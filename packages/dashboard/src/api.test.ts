@@ -220,6 +220,19 @@ describe('live', () => {
     appendFileSync(join(run.dir, 'faults.ndjson'), JSON.stringify(undo).slice(20) + '\n');
     await until(() => faults().length >= 2);
     expect(faults()).toEqual([inject, undo]);
+    // control.ndjson likewise: each change once, as the charts read it (the record's who, via, command name, level, unit)
+    const changes = (): unknown[] => events.filter((e) => e.event === 'control').flatMap((e) => e.data as unknown[]);
+    const record = (atS: number, command: Record<string, unknown>, level?: number): string =>
+      JSON.stringify({ at: new Date().toISOString(), requestedAt: new Date().toISOString(), atS, who: 'ops', via: 'cli', command, ...(level !== undefined ? { level } : {}), unit: 'req/s' }) + '\n';
+    const stopLine = record(7.5, { command: 'stop' });
+    appendFileSync(join(run.dir, 'control.ndjson'), record(6.5, { command: 'rate', value: 80 }, 80) + stopLine.slice(0, 15));
+    await until(() => changes().length >= 1);
+    appendFileSync(join(run.dir, 'control.ndjson'), stopLine.slice(15));
+    await until(() => changes().length >= 2);
+    expect(changes()).toEqual([
+      { atS: 6.5, who: 'ops', via: 'cli', command: 'rate', level: 80, unit: 'req/s' },
+      { atS: 7.5, who: 'ops', via: 'cli', command: 'stop', unit: 'req/s' },
+    ]);
     run.finish('passed');
     await until(() => events.some((e) => e.event === 'end'));
     expect(events.at(-1)).toEqual({ event: 'end', data: { status: 'passed' } });

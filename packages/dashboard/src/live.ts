@@ -3,11 +3,13 @@
 // served by `peakdrill run --dashboard`, the controller's in-process LiveSource (lower latency).
 // Both carry the same lines; each link's last second sent is remembered, so none is sent twice.
 // faults.ndjson is followed the same way (`faults` events: each inject and undo as it happens),
-// so the charts band a fault while the run is still going.
+// so the charts band a fault while the run is still going, and control.ndjson too (`control`
+// events: each live change as it takes effect), so the charts mark it without a reload.
 
 import { statSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Request, Response } from 'express';
-import { readRun, tailFaultEvents, tailTimeseries, type RunFiles, type Summary, type TimeseriesLine } from '@peakdrill/core';
+import { readRun, RUN_FILES, tailControlChanges, tailFaultEvents, tailTimeseries, type RunFiles, type Summary, type TimeseriesLine } from '@peakdrill/core';
 
 export type LiveEvent =
   | { type: 'seconds'; lines: TimeseriesLine[] }
@@ -61,6 +63,9 @@ export function serveLive(req: Request, res: Response, runsDir: string, run: Run
   const lastT = new Map<string, number>();
   // faults.ndjson is small: every connection reads it from the start, and the page keeps the latest state per fault
   let faultsOffset = 0;
+  // control.ndjson likewise: the page keeps the changes it has, once each
+  let controlOffset = 0;
+  const controlPath = join(run.path, RUN_FILES.control);
   let closed = false;
 
   res.status(200).set({
@@ -101,6 +106,9 @@ export function serveLive(req: Request, res: Response, runsDir: string, run: Run
     const faults = tailFaultEvents(run.files.faults, faultsOffset);
     faultsOffset = faults.nextOffset;
     if (faults.values.length) send('faults', faults.values);
+    const changes = tailControlChanges(controlPath, controlOffset);
+    controlOffset = changes.nextOffset;
+    if (changes.values.length) send('control', changes.values);
   };
 
   let summaryMtime = -1;

@@ -1,7 +1,7 @@
 /// <reference lib="dom" />
 // Rehearsal views in a real browser (Debian's chromium via playwright-core, the dashboard on
 // 127.0.0.1 port 0, fixture run folders): faults marked on the charts with their recovery, and
-// on the live charts of a run still being written.
+// on the live charts of a run still being written; live control changes marked as control.ndjson grows.
 
 import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -153,6 +153,57 @@ suite('rehearsal views in chromium', () => {
         const f = (window as unknown as { Chart: { getChart(c: HTMLCanvasElement): { options: { plugins: { pdMarks: { faults: Band[] } } } } } }).Chart.getChart(c).options.plugins.pdMarks.faults;
         return f.length === 1 && f[0]!.toS === 16;
       }, undefined, { timeout: 30_000 });
+    } finally {
+      clearInterval(timer);
+    }
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 90_000);
+
+  it('marks a live change on every time chart as control.ndjson grows, once each, its fields as text', async () => {
+    const id = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15) + '-double11-ct01';
+    const steered = writeFixtureRun({ runsDir: dir, id, scenario: 'double11', status: 'running', durationS: 600, writeSeconds: 8, startMs: Date.now() - 8_000, links: [{ name: 'order.create', rps: 50, p50Ms: 40 }] });
+    const change = (atS: number, command: Record<string, unknown>, level: number | undefined, who: string): void =>
+      appendFileSync(join(steered.dir, RUN_FILES.control), JSON.stringify({ at: new Date().toISOString(), requestedAt: new Date().toISOString(), atS, who, via: 'cli', command, ...(level !== undefined ? { level } : {}), unit: 'journeys/s' }) + '\n');
+    // one change before the page opens (inline data), the rest while it is open (the stream)
+    change(3, { command: 'rate', value: 80 }, 80, 'ops');
+    const { page, errors } = await open(`/runs/${id}`);
+    type Mark = { atS: number; command: string; level?: number };
+    const marksNow = (): Promise<Mark[][]> => page.evaluate(() => {
+      const canvases = [...document.querySelectorAll('canvas[data-chart="overview-rps"], canvas[data-chart="overview-p99"], canvas[data-chart="rps"], canvas[data-chart="latency"], canvas[data-chart="outcomes"]')] as HTMLCanvasElement[];
+      const C = (window as unknown as { Chart: { getChart(c: HTMLCanvasElement): { options: { plugins: { pdMarks: { changes: Mark[] } } } } } }).Chart;
+      return canvases.map((c) => C.getChart(c).options.plugins.pdMarks.changes.map((m) => ({ atS: m.atS, command: m.command, ...(m.level !== undefined ? { level: m.level } : {}) })));
+    });
+    await page.evaluate(() => { (window as unknown as { __pdSamePage?: number }).__pdSamePage = 1; });
+    const initial = await marksNow();
+    expect(initial).toHaveLength(5);
+    for (const m of initial) expect(m).toEqual([{ atS: 3, command: 'rate', level: 80 }]);
+    let t = 8;
+    const timer = setInterval(() => { steered.appendSeconds(t, t + 1); t++; }, 300);
+    const hostile = '<img src=x onerror="window.__pdPwned=1">';
+    try {
+      change(9.5, { command: 'hold' }, 80, hostile);
+      change(10.25, { command: hostile }, undefined, hostile);
+      const expected: Mark[] = [{ atS: 3, command: 'rate', level: 80 }, { atS: 9.5, command: 'hold', level: 80 }, { atS: 10.25, command: hostile }];
+      await page.waitForFunction((n) => {
+        const cs = [...document.querySelectorAll('canvas[data-chart="overview-rps"], canvas[data-chart="latency"]')] as HTMLCanvasElement[];
+        const C = (window as unknown as { Chart: { getChart(c: HTMLCanvasElement): { options: { plugins: { pdMarks: { changes: unknown[] } } } } } }).Chart;
+        return cs.every((c) => C.getChart(c).options.plugins.pdMarks.changes.length >= n);
+      }, expected.length, { timeout: 30_000 });
+      // two more seconds through the stream: the change the page already had is never added twice
+      const xMax = (): Promise<number> => page.evaluate(() => {
+        const c = document.querySelector('canvas[data-chart="overview-rps"]') as HTMLCanvasElement;
+        return (window as unknown as { Chart: { getChart(c: HTMLCanvasElement): { options: { scales: { x: { max: number } } } } } }).Chart.getChart(c).options.scales.x.max;
+      });
+      const seen = await xMax();
+      await page.waitForFunction((from) => {
+        const c = document.querySelector('canvas[data-chart="overview-rps"]') as HTMLCanvasElement;
+        return (window as unknown as { Chart: { getChart(c: HTMLCanvasElement): { options: { scales: { x: { max: number } } } } } }).Chart.getChart(c).options.scales.x.max >= from + 2;
+      }, seen, { timeout: 30_000 });
+      for (const m of await marksNow()) expect(m).toEqual(expected);
+      expect(await page.evaluate(() => (window as unknown as { __pdPwned?: number }).__pdPwned)).toBeUndefined();
+      expect(await page.locator('img[src="x"]').count()).toBe(0);
+      expect(await page.evaluate(() => (window as unknown as { __pdSamePage?: number }).__pdSamePage)).toBe(1); // no reload
     } finally {
       clearInterval(timer);
     }
