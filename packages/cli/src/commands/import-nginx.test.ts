@@ -57,20 +57,31 @@ interface Nginx {
 }
 
 /**
- * nginx in the foreground with its own prefix, config, pid, error log and temp paths under
- * `dir`, proxying to `upstream`; `logFormat` (a `log_format` body) replaces `combined` when given.
+ * nginx in the foreground, one process (no master, so the PID spawned is all there is to stop),
+ * with its own prefix, config, pid, error log and temp paths under `dir`, proxying to
+ * `upstream`; `logFormat` (a `log_format` body) replaces `combined` when given. A port taken
+ * between picking and binding it is picked again.
  */
 async function startNginx(dir: string, upstream: string, logFormat?: string): Promise<Nginx> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startNginxOnce(dir, upstream, logFormat);
+    } catch (err) {
+      if (attempt >= 3 || !String(err).includes('Address already in use')) throw err;
+    }
+  }
+}
+
+async function startNginxOnce(dir: string, upstream: string, logFormat?: string): Promise<Nginx> {
   mkdirSync(join(dir, 'logs'), { recursive: true });
   const port = await freePort();
   const up = new URL(upstream);
   const accessLog = join(dir, 'access.log');
   const conf = join(dir, 'nginx.conf');
-  const asRoot = process.getuid?.() === 0;
   writeFileSync(
     conf,
     `daemon off;
-${asRoot ? 'user root;' : ''}
+master_process off;
 worker_processes 1;
 pid ${join(dir, 'nginx.pid')};
 error_log ${join(dir, 'error.log')} warn;
@@ -102,10 +113,16 @@ http {
   let exited = false;
   child.once('exit', () => (exited = true));
   const errorLog = (): string => (existsSync(join(dir, 'error.log')) ? readFileSync(join(dir, 'error.log'), 'utf8') : '');
-  await until('nginx to listen', 15_000, async () => {
-    if (exited) throw new Error(`nginx exited before listening: ${stderr}${errorLog()}`);
-    return connects(port);
-  });
+  try {
+    await until('nginx to listen', 15_000, async () => {
+      if (exited) throw new Error(`nginx exited before listening: ${stderr}${errorLog()}`);
+      // nginx writes its pid file once its sockets are bound: a connect before that is to someone else
+      return existsSync(join(dir, 'nginx.pid')) && (await connects(port)) && !exited;
+    });
+  } catch (err) {
+    if (!exited) process.kill(child.pid!, 'SIGKILL');
+    throw err;
+  }
   return {
     url: `http://127.0.0.1:${port}`,
     accessLog,
