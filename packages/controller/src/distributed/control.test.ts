@@ -67,7 +67,8 @@ describe.skipIf(!mustRun)('live control over NATS', { timeout: 60_000 }, () => {
     let drill: Drill | null = null;
     const run = new Drill({ plan, outDir: mkdtempSync(join(tmpdir(), 'peakdrill-natsctl-')), fleet: createNatsFleet({ natsUrl: NATS_URL, prefix, agents: 1, waitMs: 15_000 }), onStarted: (d) => (drill = d) }).run();
 
-    await until(() => drill !== null && arrivals.length > 150, 'a second and a half of traffic');
+    // 2.5 s of traffic: at least one whole wall-clock second before the change, wherever second 0 fell in its second
+    await until(() => drill !== null && arrivals.length > 250, 'two and a half seconds of traffic');
     const record: ControlRecord = drill!.control({ command: 'rate', value: 300 }, 'test-commander', 'api');
     expect(record.level).toBe(300);
     await until(() => logs.some((l) => /stages changed by the controller/.test(l)), 'the agent applying the change');

@@ -70,8 +70,8 @@ const DEFAULT_LOSS_AFTER_MS = 3_000;
 const CONTROLLER_HEARTBEAT_MS = 500;
 const WATCH_MS = 250;
 const ASSIGN_TIMEOUT_MS = 10_000;
-/** From "agents claimed" to second 0: ship the plan, spin up the agents' threads. */
-const START_DELAY_MS = 1_500;
+/** From "agents claimed" to second 0: ship the plan, spin up the agents' threads, warm up (up to 400 ms, engine warmup.ts). */
+const START_DELAY_MS = 2_000;
 
 /**
  * A fleet factory for `DrillOptions.fleet`: connects to NATS and claims the agents when the
