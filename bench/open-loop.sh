@@ -102,7 +102,9 @@ for rate in $MAX_RATES; do
   printf '| %s | peakdrill (max search) | %s | %s | %s | %s | %s | %s | %s | %s | | |\n' "$rate" "$(f "$pp50")" "$(f "$pp99")" "$(f "$pp999")" "$(f "$pmax")" "$(f "$prps")" "$(f "$ps0")" "$(f "$plate")" "$pkept"
   if [ "$ok" = 1 ] && [ "$pkept" = yes ]; then best=$rate; else break; fi
 done
-if [ -n "$MAX_RATES" ]; then
-  read -r wp50 wp99 wp999 wmax wrps < <(wrk2_run "${best:-1000}")
+if [ -n "$MAX_RATES" ] && [ "$best" = 0 ]; then
+  printf '\nno max-search rate was sustained by one peakdrill worker (kept up, achieved ≥ 97%%)\n'
+elif [ -n "$MAX_RATES" ]; then
+  read -r wp50 wp99 wp999 wmax wrps < <(wrk2_run "$best")
   printf '\nhighest rate one peakdrill worker sustained (kept up, achieved ≥ 97%%): %s/s; wrk2 at that rate: p99 %s ms, achieved %s/s\n' "$best" "$(f "$wp99")" "$(f "$wrps")"
 fi
