@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ProtectResult } from '@peakdrill/controller';
 import type { Summary } from '@peakdrill/core';
-import { startTarget, type Target } from '@peakdrill/engine/testing';
+import { tokenBucketTarget, type Target } from '@peakdrill/engine/testing';
 import { startPeakdrill } from '../spawn.fixture.js';
 
 let target: Target | null = null;
@@ -17,31 +17,11 @@ afterEach(async () => {
   target = null;
 });
 
-// The same token bucket as controller/src/protect.test.ts (to be replaced by the engine
-// fixture's `tokenBucketTarget` once it lands): N per second, beyond it a 429 at once.
-async function rateLimited(perSecond: number): Promise<Target> {
-  const t = await startTarget();
-  let tokens = perSecond / 10;
-  let last = performance.now();
-  t.handler = (_req, res) => {
-    const now = performance.now();
-    tokens = Math.min(perSecond / 10, tokens + ((now - last) / 1000) * perSecond);
-    last = now;
-    if (tokens >= 1) {
-      tokens -= 1;
-      return false;
-    }
-    res.writeHead(429).end('sold out, try again');
-    return true;
-  };
-  return t;
-}
-
 describe('peakdrill capacity --url --protect', () => {
   // a capacity search of 2.5 s steps and two steps past the knee, each a drill in a child
   // process, on a busy 2-core machine
   it('counts the limiter\'s 429 as shed: goodput plateaus at the limit, the shed share grows, protection holds', async () => {
-    target = await rateLimited(50);
+    target = await tokenBucketTarget(50, 429);
     const out = mkdtempSync(join(tmpdir(), 'peakdrill-cli-protect-'));
     const p = startPeakdrill(['capacity', '--url', `${target.url}/`, '--protect', '--beyond', '2', '--budget', 'errors<1%', '--budget', 'shed<5%', '--start-rate', '10', '--step-duration', '2500ms', '--warmup', '1s', '--precision', '0.25', '--max-rate', '1000', '--timeout', '500ms', '--workers', '1', '--out', out, '--json', '--quiet']);
     const code = await p.exited;

@@ -1,7 +1,7 @@
 // Test support: judges a replay per second against the recording, by the target's own clock,
 // allowing for the generator's certified lateness bound, or (when the generator says it was
 // late) checks that the run called itself inconclusive rather than passing.
-// (The same judgement is written inline in import.test.ts; that test can move onto this one.)
+// Used by import.test.ts and import-nginx.test.ts.
 
 import { expect } from 'vitest';
 

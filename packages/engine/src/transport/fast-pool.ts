@@ -177,17 +177,6 @@ export class FastPool {
 
   // ------------------------------------------------------------------ lifecycle
 
-  /** Opens every connection with one request each of `req` (uncounted warm-up). */
-  async warm(req: FastRequest, count: number): Promise<{ requests: number; failed: number }> {
-    let failed = 0;
-    await Promise.all(
-      Array.from({ length: count }, () => new Promise<void>((resolve) => {
-        this.dispatch(req, new WarmupHandler(resolve, () => failed++));
-      })),
-    );
-    return { requests: count, failed };
-  }
-
   /** Resolves once every request in flight has finished, then closes the connections. */
   close(): Promise<void> {
     this.closed = true;
@@ -308,25 +297,4 @@ export class FastPool {
       }
     }
   };
-}
-
-class WarmupHandler implements FastHandler {
-  constructor(
-    private readonly done: () => void,
-    private readonly failed: () => void,
-  ) {}
-  onConnect(): void {}
-  onHeaders(): boolean {
-    return true;
-  }
-  onData(): boolean {
-    return true;
-  }
-  onComplete(): void {
-    this.done();
-  }
-  onError(): void {
-    this.failed();
-    this.done();
-  }
 }
