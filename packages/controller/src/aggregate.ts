@@ -6,7 +6,11 @@
 
 import {
   addEncodedHistogram,
+  addHistogram,
   emptyOutcomes,
+  encodeHistogramPlain,
+  hlogIntervalLines,
+  recordMicros,
   newHistogram,
   newTotalHistogram,
   summarizeHistogram,
@@ -232,12 +236,12 @@ export class Aggregator {
       tot.started += s.started;
       tot.tagSent += s.tagSent;
       tot.tagAcknowledged += s.tagAcknowledged;
-      tot.latency.add(s.latency);
-      tot.service.add(s.service);
+      addHistogram(tot.latency, s.latency);
+      addHistogram(tot.service, s.service);
       if (inWindow) {
         addOutcomes(tot.window.outcomes, s.outcomes);
         tot.window.started += s.started;
-        tot.window.latency.add(s.latency);
+        addHistogram(tot.window.latency, s.latency);
         tot.window.seconds.add(p.t);
       }
       const hopLine: Record<string, { p50: number; p99: number }> = {};
@@ -248,7 +252,7 @@ export class Aggregator {
         hopLine[hop] = { p50: sum.p50, p99: sum.p99 };
         histograms.push({ tag: `${name}|hop:${hop}`, fromMs, toMs, histogram: h });
       }
-      all.add(s.latency);
+      addHistogram(all, s.latency);
       const { count: n, errors: e } = tallyOutcomes(s.outcomes);
       count += n;
       errors += e;
@@ -352,11 +356,44 @@ function mergeInto(map: Map<string, Histogram>, key: string, h: Histogram): void
     into = newTotalHistogram();
     map.set(key, into);
   }
-  into.add(h);
+  addHistogram(into, h);
 }
 
 function nonZero(o: OutcomeCounts): Partial<OutcomeCounts> {
   const out: Partial<OutcomeCounts> = {};
   for (const k of OUTCOME_CLASSES) if (o[k] > 0) out[k] = o[k];
   return out;
+}
+
+/** Seconds of throwaway intervals `warmAggregation` merges (enough for the JIT to compile the merge, the summaries and the hlog writer). */
+const WARM_SECONDS = 12;
+
+/**
+ * Runs the per-second path of this thread (merge, totals, summaries, the hlog encoder) on
+ * throwaway intervals of `links`, before second 0: the first seconds of a drill must not be
+ * summarized by cold code, which costs tens of milliseconds a second on a thread that shares
+ * its core with a pinned generator. Nothing here is kept or written.
+ */
+export function warmAggregation(links: readonly string[]): void {
+  links = links.slice(0, 2);
+  const h = newHistogram();
+  for (let us = 50; us < 2_000_000; us = Math.ceil(us * 1.07)) recordMicros(h, us);
+  const latency = encodeHistogramPlain(h);
+  const agg = new Aggregator({
+    startMs: 0,
+    durationS: WARM_SECONDS,
+    window: { fromS: 1, toS: WARM_SECONDS },
+    plannedFor: () => null,
+    plannedTotal: () => null,
+    onSecond: (s) => void hlogIntervalLines(s.histograms, 0),
+  });
+  agg.addGenerator('warm');
+  const outcomes = emptyOutcomes();
+  outcomes.ok = h.totalCount;
+  for (let t = 0; t < WARM_SECONDS; t++) {
+    const intervalLinks = links.map((name) => ({ name, outcomes, started: h.totalCount, latency, service: latency, hops: { app: latency }, tagSent: 0, tagAcknowledged: 0 }));
+    agg.accept({ type: 'interval', generator: 'warm', t, links: intervalLinks, journeys: [], inFlight: 0, dropped: 0, lateP99Us: 0 });
+  }
+  agg.removeGenerator('warm');
+  h.destroy();
 }

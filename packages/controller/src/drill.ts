@@ -32,7 +32,7 @@ import {
   type WorkerAssignment,
 } from '@peakdrill/core';
 import { preflight, type PreflightResult } from '@peakdrill/engine';
-import { Aggregator, type SecondReport } from './aggregate.js';
+import { Aggregator, warmAggregation, type SecondReport } from './aggregate.js';
 import type { GeneratorFleet } from './generators.js';
 import { LocalFleet } from './local.js';
 import { watchAbortRules, type AbortWatch } from './abort.js';
@@ -208,6 +208,8 @@ export class Drill {
     let observer: Observer | null = null;
     try {
       await fleet.start(assignments, onMessage, this);
+      // while the generators warm up, so does this thread's per-second path
+      warmAggregation([...new Set(plan.journeys.flatMap((j) => j.steps.map((s) => s.name)))]);
       if (handshake) {
         await ready.all;
         this.startMs = Date.now() + READY_MARGIN_MS;

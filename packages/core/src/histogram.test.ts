@@ -2,8 +2,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as hdr from 'hdr-histogram-js';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { addEncodedHistogram, decodeHistogram, encodeHistogram, encodeHistogramPlain, newHistogram, newTotalHistogram, recordMicros, summarizeHistogram, type Histogram } from './histogram.js';
+import { addEncodedHistogram, addHistogram, decodeHistogram, encodeHistogram, encodeHistogramPlain, meanOf, newHistogram, newTotalHistogram, recordMicros, summarizeHistogram, type Histogram } from './histogram.js';
 import { HlogFile } from './runfiles/hlog.js';
 import { mergeHlogByTag } from './runfiles/read.js';
 
@@ -113,5 +114,66 @@ describe('whole-run totals count past 2^32', () => {
     const merged = mergeHlogByTag(p).get('order.create')!.histogram;
     expect(merged.totalCount).toBe(SECONDS * PER_SECOND * 1.01);
     expect(summarizeHistogram(merged)).toMatchObject({ p50: 1, p99: 1 });
+  });
+});
+
+describe('summarizeHistogram', () => {
+  it('gives the library figures (getValueAtPercentile, maxValue, mean) in its one pass', () => {
+    const ms = (us: number) => Math.round(us) / 1000;
+    fc.assert(
+      fc.property(fc.boolean(), fc.array(fc.tuple(fc.double({ min: 0, max: 3_700_000_000, noNaN: true }), fc.integer({ min: 1, max: 300 })), { minLength: 1, maxLength: 40 }), (wide, values) => {
+        const h = wide ? newTotalHistogram() : newHistogram();
+        for (const [us, n] of values) for (let k = 0; k < n; k++) recordMicros(h, us);
+        expect(summarizeHistogram(h)).toEqual({
+          p50: ms(h.getValueAtPercentile(50)),
+          p90: ms(h.getValueAtPercentile(90)),
+          p95: ms(h.getValueAtPercentile(95)),
+          p99: ms(h.getValueAtPercentile(99)),
+          p999: ms(h.getValueAtPercentile(99.9)),
+          max: ms(h.maxValue),
+          mean: ms(h.mean),
+        });
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe('meanOf', () => {
+  it('is the library mean, bucket for bucket, on narrow and wide histograms of any spread', () => {
+    fc.assert(
+      fc.property(fc.boolean(), fc.array(fc.tuple(fc.double({ min: 0, max: 3_700_000_000, noNaN: true }), fc.integer({ min: 1, max: 1000 })), { maxLength: 60 }), (wide, values) => {
+        const h = wide ? newTotalHistogram() : newHistogram();
+        for (const [us, n] of values) for (let k = 0; k < n; k++) recordMicros(h, us);
+        expect(meanOf(h)).toBe(h.mean);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('is zero for an empty histogram', () => {
+    expect(meanOf(newHistogram())).toBe(0);
+  });
+});
+
+describe('addHistogram', () => {
+  it('adds exactly as the library add does, into narrow and wide totals', () => {
+    const values = fc.array(fc.tuple(fc.double({ min: 0, max: 3_700_000_000, noNaN: true }), fc.integer({ min: 1, max: 50 })), { maxLength: 30 });
+    fc.assert(
+      fc.property(fc.boolean(), values, values, (wide, first, second) => {
+        const fill = (h: Histogram, vs: [number, number][]) => {
+          for (const [us, n] of vs) for (let k = 0; k < n; k++) recordMicros(h, us);
+          return h;
+        };
+        const ours = fill(wide ? newTotalHistogram() : newHistogram(), first);
+        const theirs = fill(wide ? newTotalHistogram() : newHistogram(), first);
+        const other = fill(newHistogram(), second);
+        addHistogram(ours, other);
+        theirs.add(other);
+        expect([ours.totalCount, ours.maxValue, ours.minNonZeroValue]).toEqual([theirs.totalCount, theirs.maxValue, theirs.minNonZeroValue]);
+        expect(encodeHistogram(ours)).toBe(encodeHistogram(theirs));
+      }),
+      { numRuns: 150 },
+    );
   });
 });

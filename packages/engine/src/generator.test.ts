@@ -1,5 +1,8 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { decodeHistogram, newHistogram, quickPlan, summarizeHistogram, type GeneratorMessage, type IntervalMessage, type Plan } from '@peakdrill/core';
+import { decodeHistogram, newHistogram, parseScenario, quickPlan, summarizeHistogram, type GeneratorMessage, type IntervalMessage, type Plan } from '@peakdrill/core';
 import { Generator } from './generator.js';
 import { signRunId } from './shadow.js';
 import { WARMUP_REQUESTS } from './warmup.js';
@@ -100,6 +103,50 @@ describe('open model', () => {
     // service time (from the actual send) hides most of it: requests queued behind the stall
     // were sent only after it ended
     expect(r.service(90)).toBeLessThan(r.p(90));
+  });
+});
+
+describe('replay model', () => {
+  it('a request that finds maxInFlight in flight waits, and its wait is latency; only past the backlog is one dropped', { timeout: 20_000 }, async () => {
+    target = await startTarget();
+    const dir = mkdtempSync(join(tmpdir(), 'pd-replay-backlog-'));
+    try {
+      // 40 GETs in each of 3 seconds; the target stalls through second 1
+      const lines: string[] = [];
+      for (let s = 0; s < 3; s++) for (let i = 0; i < 40; i++) lines.push(`10.0.0.1 - - [02/Dec/2026:10:00:0${s} +0000] "GET /item HTTP/1.1" 200 5 "-" "ua"`);
+      writeFileSync(join(dir, 'access.log'), lines.join('\n') + '\n');
+      const yaml = [
+        'name: replay-backlog',
+        `targets: { web: "${target.url}" }`,
+        'load: { model: replay, log: access.log, maxInFlight: 5 }',
+        'requests:',
+        '  - { name: "GET /item", url: "/item" }',
+      ].join('\n');
+      const plan = parseScenario(yaml, join(dir, 'replay.yaml'));
+      plan.shadow.enabled = false;
+      plan.http.connections = 5;
+      plan.http.warmup = { enabled: false, path: '/' };
+      let dropped = 0;
+      const r = await drive(plan, {
+        during: () => {
+          setTimeout(() => (target!.mode = 'stall'), 1020);
+          setTimeout(() => target!.release(), 2000);
+        },
+      });
+      for (const i of r.intervals) dropped += i.dropped;
+      // during the stall 5 are in flight and 5 wait; the other ~30 of that second are dropped
+      // (without the backlog, ~35 would be)
+      expect(dropped).toBeGreaterThanOrEqual(25);
+      expect(dropped).toBeLessThanOrEqual(33);
+      expect(r.count + dropped).toBe(120);
+      // the waiting ones started only after the stall, their latency holding the wait: ~10 of
+      // ~90 answers took the stall (without the backlog, 5 of ~85)
+      expect(r.p(91)).toBeGreaterThan(500);
+      // ...and were sent after it: measured from the send, only the 5 caught in flight were slow
+      expect(r.service(91)).toBeLessThan(200);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

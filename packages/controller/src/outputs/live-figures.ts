@@ -4,7 +4,7 @@
 // cumulative HDR histogram per link (merged with `add`, lossless); each output derives its own
 // bucket layout from it when it is read.
 
-import { newHistogram, OUTCOME_CLASSES, type Histogram, type OutcomeClass, type LoadModel } from '@peakdrill/core';
+import { addHistogram, newHistogram, OUTCOME_CLASSES, type Histogram, type OutcomeClass, type LoadModel } from '@peakdrill/core';
 import type { SecondReport } from '../aggregate.js';
 
 export interface LinkFigures {
@@ -49,7 +49,7 @@ export class LiveFigures {
       l.tagSent += per?.tagSent ?? 0;
       l.tagAcknowledged += per?.tagAcknowledged ?? 0;
       const h = latencyByLink.get(line.link);
-      if (h) l.latency.add(h);
+      if (h) addHistogram(l.latency, h);
     }
     this.arrivals += s.journeysStarted;
     this.arrivalsPlanned += s.plannedRps ?? 0;

@@ -53,16 +53,29 @@ export class HlogFile {
   }
 
   /** `tag` (any link name) becomes the `Tag=` column, encoded by encodeHlogTag; `fromMs` and `toMs` are epoch milliseconds. */
-  append(entries: { tag: string; fromMs: number; toMs: number; histogram: Histogram }[]): void {
-    let text = '';
-    const writer = new hdr.HistogramLogWriter((s: string) => { text += s; });
-    writer.baseTime = this.startMs;
-    for (const e of entries) {
-      e.histogram.tag = encodeHlogTag(e.tag);
-      writer.outputIntervalHistogram(e.histogram, (e.fromMs - this.startMs) / 1000, (e.toMs - this.startMs) / 1000, MAX_VALUE_UNIT_RATIO);
-    }
+  append(entries: HlogEntry[]): void {
+    const text = hlogIntervalLines(entries, this.startMs);
     if (text) appendFileSync(this.path, text);
   }
+}
+
+export interface HlogEntry {
+  tag: string;
+  fromMs: number;
+  toMs: number;
+  histogram: Histogram;
+}
+
+/** The interval lines of `entries` (times relative to `startMs`), as HlogFile appends them. */
+export function hlogIntervalLines(entries: readonly HlogEntry[], startMs: number): string {
+  let text = '';
+  const writer = new hdr.HistogramLogWriter((s: string) => { text += s; });
+  writer.baseTime = startMs;
+  for (const e of entries) {
+    e.histogram.tag = encodeHlogTag(e.tag);
+    writer.outputIntervalHistogram(e.histogram, (e.fromMs - startMs) / 1000, (e.toMs - startMs) / 1000, MAX_VALUE_UNIT_RATIO);
+  }
+  return text;
 }
 
 export interface HlogInterval {

@@ -7,16 +7,18 @@
 // A log with whole-second times has the n requests of a second spread evenly over it; lines a
 // little out of order (logs are written at completion) are due no earlier than the line before.
 // Generators split the log without duplication: request i goes to generator i mod count.
+// The arrival loop (due times, lateness, the backlog at `maxInFlight`) is the open model's
+// (arrivals.ts): a request that finds too many in flight waits, its wait counted as latency.
 // Unsafe methods (anything but GET, HEAD, OPTIONS) are sent only with `unsafe: true`.
 // An agent cannot read the controller's log: the controller reads it once and ships each
 // generator its own share (`replayShares`, `WorkerAssignment.replayShare`).
 
-import { performance } from 'node:perf_hooks';
 import { linkName, parserFor, readLines, routeOf } from '@peakdrill/core/logs';
 import type { ReplayModel as ReplayLoad } from '@peakdrill/core/plan';
 import type { WorkerAssignment } from '@peakdrill/core/protocol';
 import type { CompiledJourney, JourneyRun } from '../journey.js';
-import type { LoadModelRunner, ModelHost } from './model.js';
+import { ArrivalModel } from './arrivals.js';
+import type { ModelHost } from './model.js';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 /** The reader pauses with this many requests queued and resumes below LOW_WATER. */
@@ -116,22 +118,19 @@ function* shippedRequests(share: string): Generator<ReplayRequest> {
   }
 }
 
-export class ReplayModel implements LoadModelRunner {
+export class ReplayModel extends ArrivalModel<Due> {
   private queue: Due[] = [];
   private head = 0;
   private readerDone = false;
   private resumeReader: (() => void) | null = null;
-  private readonly freeRuns: JourneyRun[] = [];
-  private readonly maxInFlight: number;
-  private dropped = 0;
 
   constructor(
-    private readonly host: ModelHost,
+    host: ModelHost,
     private readonly a: WorkerAssignment,
   ) {
     const load = a.plan.load;
     if (load.model !== 'replay') throw new Error('ReplayModel needs a replay plan');
-    this.maxInFlight = Math.max(1, Math.ceil(load.maxInFlight / a.count));
+    super(host, Math.max(1, Math.ceil(load.maxInFlight / a.count)));
     void this.read(load).catch((err: unknown) => {
       // The log was readable when the scenario was validated; losing it mid-drill ends the replay early.
       this.readerDone = true;
@@ -163,45 +162,34 @@ export class ReplayModel implements LoadModelRunner {
   }
 
   fire(now: number): number {
-    const host = this.host;
-    const journeys = host.journeys;
-    const start = host.perfStart;
-    const elapsed = now - start;
-    const durationMs = host.durationMs;
-    const q = this.queue;
-    while (this.head < q.length) {
-      const d = q[this.head]!;
-      if (d.at > elapsed || d.at >= durationMs) break;
-      this.head++;
-      if (journeys.inFlight >= this.maxInFlight) {
-        this.dropped++;
-        continue;
-      }
-      const dueAt = start + d.at;
-      host.recordLate(performance.now() - dueAt);
-      const run = this.freeRuns.pop() ?? journeys.newRun();
-      run.replayPath = d.path;
-      journeys.start(run, dueAt, d.journey);
-    }
+    const next = super.fire(now);
     if (this.head > LOW_WATER) {
-      this.queue = q.slice(this.head);
+      this.queue = this.queue.slice(this.head);
       this.head = 0;
     }
     if (this.resumeReader !== null && this.queue.length - this.head < LOW_WATER) {
       this.resumeReader();
       this.resumeReader = null;
     }
-    const next = this.queue[this.head];
-    if (next !== undefined) return next.at >= durationMs ? Infinity : start + next.at;
+    return next;
+  }
+
+  protected nextDue(): number {
+    return this.queue[this.head]?.at ?? Infinity;
+  }
+
+  protected take(): Due {
+    return this.queue[this.head++]!;
+  }
+
+  protected begin(run: JourneyRun, dueAt: number, d: Due): void {
+    run.replayPath = d.path;
+    this.host.journeys.start(run, dueAt, d.journey);
+  }
+
+  /** Nothing queued: the log is done, or its reader is behind the clock. */
+  protected idleWake(now: number): number {
     return this.readerDone ? Infinity : now + READER_POLL_MS;
-  }
-
-  journeyEnded(run: JourneyRun): void {
-    this.freeRuns.push(run);
-  }
-
-  restart(run: JourneyRun): void {
-    this.freeRuns.push(run);
   }
 
   /** A lost generator's share of the log is not re-read by the others: its requests are missing, as the summary's generator health says. */
@@ -209,10 +197,4 @@ export class ReplayModel implements LoadModelRunner {
 
   /** A replay follows its log's own offsets: live level changes are refused by the controller (docs/control.md). */
   replan(): void {}
-
-  takeDropped(): number {
-    const d = this.dropped;
-    this.dropped = 0;
-    return d;
-  }
 }

@@ -83,7 +83,11 @@ export class ResponseParser {
     return this.state !== S_HEAD || this.partial !== null;
   }
 
-  /** Feeds bytes; throws ParseError on malformed input (the parser is then dead). */
+  /**
+   * Feeds bytes; throws ParseError on malformed input (the parser is then dead). `chunk` may be
+   * reused by the caller once this returns (the connection reads into one buffer): what is kept
+   * for the next read is copied.
+   */
   execute(chunk: Buffer): void {
     let buf = chunk;
     if (this.partial !== null) {
@@ -98,7 +102,7 @@ export class ResponseParser {
           const end = buf.indexOf(CRLFCRLF, pos);
           if (end < 0) {
             if (len - pos > MAX_HEAD_BYTES) this.fail('HPE_HEADER_OVERFLOW', 'response head too large');
-            this.partial = buf.subarray(pos);
+            this.partial = Buffer.from(buf.subarray(pos));
             return;
           }
           if (end - pos > MAX_HEAD_BYTES) this.fail('HPE_HEADER_OVERFLOW', 'response head too large');
@@ -118,7 +122,7 @@ export class ResponseParser {
           const eol = buf.indexOf(CRLF, pos);
           if (eol < 0) {
             if (len - pos > 1024) this.fail('HPE_INVALID_CHUNK_SIZE', 'chunk size line too long');
-            this.partial = buf.subarray(pos);
+            this.partial = Buffer.from(buf.subarray(pos));
             return;
           }
           let size = 0;
@@ -149,7 +153,7 @@ export class ResponseParser {
         }
         case S_CHUNK_CRLF: {
           if (len - pos < 2) {
-            this.partial = buf.subarray(pos);
+            this.partial = Buffer.from(buf.subarray(pos));
             return;
           }
           if (buf[pos] !== CR || buf[pos + 1] !== LF) this.fail('HPE_STRICT', 'chunk data not followed by CRLF');
@@ -162,7 +166,7 @@ export class ResponseParser {
           const eol = buf.indexOf(CRLF, pos);
           if (eol < 0) {
             if (len - pos > MAX_HEAD_BYTES) this.fail('HPE_HEADER_OVERFLOW', 'trailers too large');
-            this.partial = buf.subarray(pos);
+            this.partial = Buffer.from(buf.subarray(pos));
             return;
           }
           const empty = eol === pos;
