@@ -20,7 +20,7 @@ import { LOAD_MODELS, type LoadModelRunner, type ModelHost } from './models/inde
 import { LinkRecorder } from './recorder.js';
 import { shadowHeaders } from './shadow.js';
 import { Pools } from './steps.js';
-import { warmUp } from './warmup.js';
+import { warmUp, warmupBounds } from './warmup.js';
 
 /** How long in-flight requests may finish after a stop before the pools are torn down. */
 const STOP_GRACE_MS = 1_000;
@@ -82,7 +82,7 @@ export class Generator implements JourneyHost, ModelHost {
   async run(): Promise<void> {
     const done = new Promise<void>((resolve) => (this.resolveDone = resolve));
     const startWait = new Promise<number | null>((resolve) => (this.resolveStart = resolve));
-    const warm = await warmUp(this.a.plan, this.pools, () => performance.now());
+    const warm = await warmUp(this.a.plan, this.pools, () => performance.now(), warmupBounds(this.a.plan, this.a.share));
     this.emit({ type: 'ready', generator: this.name, warmup: warm });
     if (!this.a.awaitStart) this.resolveStart?.(this.a.startAtMs);
     const startAtMs = await startWait;

@@ -7,8 +7,9 @@
 // What it sends, per generator and per target origin: rounds of `connections × pipelining`
 // concurrent `GET <http.warmup.path>` requests (default `/`), the first round opening the
 // connections, with the scenario's common `http.headers`, the header `x-peakdrill-warmup: 1`
-// and no shadow tag, until WARMUP_REQUESTS have been answered per origin or WARMUP_BUDGET_MS
-// have passed (at least one round). Their answers (any status, even an error) are read and
+// and no shadow tag, until `warmupBounds` requests have been answered per origin (2,000, or half
+// a second of an open model's peak rate, up to 10,000) or its budget has passed (400 ms to 1 s;
+// at least one round). Their answers (any status, even an error) are read and
 // thrown away, never counted in any figure. On the fast transport the rounds run through the
 // drill's own journey machinery (journey.ts: the same send, parse, judge and record code, on
 // a throwaway recorder), so what gets compiled is exactly what second 0 runs; undici pools
@@ -18,7 +19,7 @@
 
 import { performance } from 'node:perf_hooks';
 import type { Dispatcher } from 'undici';
-import type { Plan, Step } from '@peakdrill/core/plan';
+import { peakLevel, type Plan, type Step } from '@peakdrill/core/plan';
 import { isConnectionLevel } from './classify.js';
 import { Journeys, type JourneyHost, type JourneyRun } from './journey.js';
 import { LinkRecorder } from './recorder.js';
@@ -28,9 +29,31 @@ import { USER_AGENT } from './steps.js';
 export const WARMUP_HEADER = 'x-peakdrill-warmup';
 /** A warm-up request that takes longer than this is abandoned (the drill starts regardless). */
 const WARMUP_TIMEOUT_MS = 5_000;
-/** Rounds go on until this many requests were answered per origin, or the budget is spent. */
+/**
+ * Rounds go on until this many requests were answered per origin (at least WARMUP_REQUESTS; an
+ * open model's generator sends WARMUP_LOAD_S of its peak rate, up to WARMUP_MAX_REQUESTS), or
+ * the budget is spent: at 20,000/s one worker's first two seconds kept a p99 of 50–140 ms
+ * after 2,000 warm-up requests and 13–40 ms after 10,000 (bench/RESULTS.md), the JIT still
+ * compiling the path.
+ */
 export const WARMUP_REQUESTS = 2_000;
-export const WARMUP_BUDGET_MS = 400;
+export const WARMUP_MAX_REQUESTS = 10_000;
+const WARMUP_LOAD_S = 0.5;
+/** The budget: 400 ms, or a tenth of a millisecond per request, up to a second. */
+const WARMUP_BUDGET_MS = 400;
+const WARMUP_MAX_BUDGET_MS = 1_000;
+
+export interface WarmupBounds {
+  requests: number;
+  budgetMs: number;
+}
+
+/** How much one generator warms up per origin, from its part of the plan's peak load. */
+export function warmupBounds(plan: Plan, share: number): WarmupBounds {
+  const peakRate = plan.load.model === 'open' ? peakLevel(plan.load) * share : 0;
+  const requests = Math.min(WARMUP_MAX_REQUESTS, Math.max(WARMUP_REQUESTS, Math.ceil(peakRate * WARMUP_LOAD_S)));
+  return { requests, budgetMs: Math.min(WARMUP_MAX_BUDGET_MS, Math.max(WARMUP_BUDGET_MS, requests / 10)) };
+}
 
 export interface WarmupResult {
   requests: number;
@@ -38,7 +61,7 @@ export interface WarmupResult {
   ms: number;
 }
 
-export async function warmUp(plan: Plan, pools: Pools, now: () => number): Promise<WarmupResult> {
+export async function warmUp(plan: Plan, pools: Pools, now: () => number, bounds: WarmupBounds): Promise<WarmupResult> {
   const settings = plan.http.warmup ?? { enabled: true, path: '/' };
   const t0 = now();
   if (!settings.enabled) return { requests: 0, failed: 0, ms: 0 };
@@ -49,12 +72,12 @@ export async function warmUp(plan: Plan, pools: Pools, now: () => number): Promi
   const result: WarmupResult = { requests: 0, failed: 0, ms: 0 };
   const origins: Promise<void>[] = [];
   for (const [, pool] of pools.all()) {
-    origins.push(rounds(perRound, t0, now, result, () => warmRound(pool, settings.path, headers, perRound)));
+    origins.push(rounds(perRound, t0, now, bounds, result, () => warmRound(pool, settings.path, headers, perRound)));
   }
   // the fast transport's connections are opened and warmed through the journeys' own path
   const fastOrigins = pools.allFast().map(([origin]) => origin);
   if (fastOrigins.length > 0) {
-    const warm = new JourneyWarmup(plan, pools, fastOrigins, settings.path, headers, perRound, t0, now);
+    const warm = new JourneyWarmup(plan, pools, fastOrigins, settings.path, headers, perRound, t0, now, bounds);
     origins.push(warm.run().then((r) => void ((result.requests += r.requests), (result.failed += r.failed))));
   }
   await Promise.all(origins);
@@ -63,7 +86,7 @@ export async function warmUp(plan: Plan, pools: Pools, now: () => number): Promi
 }
 
 /** Runs `round` (it resolves to its failures) until enough requests were sent or the budget is spent. */
-async function rounds(perRound: number, t0: number, now: () => number, into: WarmupResult, round: () => Promise<number>): Promise<void> {
+async function rounds(perRound: number, t0: number, now: () => number, bounds: WarmupBounds, into: WarmupResult, round: () => Promise<number>): Promise<void> {
   let sent = 0;
   do {
     const failed = await round();
@@ -72,7 +95,7 @@ async function rounds(perRound: number, t0: number, now: () => number, into: War
     into.failed += failed;
     // a target that refuses the warm-up is not warmed further: the drill will say what it answers
     if (failed === perRound) return;
-  } while (sent < WARMUP_REQUESTS && now() - t0 < WARMUP_BUDGET_MS);
+  } while (sent < bounds.requests && now() - t0 < bounds.budgetMs);
 }
 
 async function warmRound(pool: Dispatcher, path: string, headers: Record<string, string>, count: number): Promise<number> {
@@ -116,6 +139,7 @@ class JourneyWarmup implements JourneyHost {
     private readonly perRound: number,
     private readonly t0: number,
     private readonly now: () => number,
+    private readonly bounds: WarmupBounds,
   ) {
     const targets: Record<string, string> = {};
     const journeys = origins.map((origin, i) => {
@@ -149,7 +173,7 @@ class JourneyWarmup implements JourneyHost {
     const origin = run.vu;
     const answered = run.lastOutcome !== 'timeout' && !isConnectionLevel(run.lastOutcome);
     if (!answered) this.failed++;
-    if (answered && this.sent[origin]! < WARMUP_REQUESTS && this.now() - this.t0 < WARMUP_BUDGET_MS) this.startOn(origin, run);
+    if (answered && this.sent[origin]! < this.bounds.requests && this.now() - this.t0 < this.bounds.budgetMs) this.startOn(origin, run);
     else if (this.live === 0) this.finish();
   }
 

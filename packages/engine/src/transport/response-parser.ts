@@ -225,8 +225,8 @@ export class ResponseParser {
     found.length = 0;
     let line = (lineEnd < 0 || lineEnd > end ? end : lineEnd) + 2;
     while (line < end + 2) {
-      let eol = buf.indexOf(CRLF, line);
-      if (eol < 0 || eol > end) eol = end;
+      let eol = line;
+      while (eol < end && !(buf[eol] === CR && buf[eol + 1] === LF)) eol++;
       let colon = line;
       while (colon < eol && TOKEN[buf[colon]!] === 1) colon++;
       if (colon === line || colon === eol || buf[colon] !== 0x3a) this.fail('HPE_INVALID_HEADER_TOKEN', 'invalid header line');
@@ -250,15 +250,15 @@ export class ResponseParser {
         chunked = ve - vs >= 7 && nameIs(buf, ve - 7, 'chunked') && (ve - vs === 7 || buf[ve - 8] === 0x20 || buf[ve - 8] === 0x2c);
         if (!chunked) close = true;
       } else if (nameLen === 10 && c0 === 0x6b && nameIs(buf, line, 'keep-alive')) {
-        const m = /timeout=(\d+)/i.exec(buf.toString('latin1', vs, ve));
-        if (m !== null) this.keepAliveHintMs = Number(m[1]) * 1000;
+        const seconds = keepAliveTimeout(buf, vs, ve);
+        if (seconds >= 0) this.keepAliveHintMs = seconds * 1000;
       } else if (nameLen === 10 && c0 === 0x63 && nameIs(buf, line, 'connection')) {
-        const v = buf.toString('latin1', vs, ve).toLowerCase();
-        if (v.includes('close')) close = true;
-        else if (http10 && v.includes('keep-alive')) close = false;
+        if (indexOfName(buf, vs, ve, 'close') >= 0) close = true;
+        else if (http10 && indexOfName(buf, vs, ve, 'keep-alive') >= 0) close = false;
       } else if (this.wantedLengths.has(nameLen)) {
-        const name = buf.toString('latin1', line, colon).toLowerCase();
-        if (this.wanted.includes(name)) found.push(name, buf.toString('latin1', vs, ve));
+        // compared in place: a string is made only for a header that is wanted
+        const name = this.wantedAt(buf, line, nameLen);
+        if (name !== null) found.push(name, buf.toString('latin1', vs, ve));
       }
       line = eol + 2;
     }
@@ -283,6 +283,12 @@ export class ResponseParser {
     }
   }
 
+  /** The wanted name (lower case) the `len` bytes at `at` spell, case-insensitively, or null. */
+  private wantedAt(buf: Buffer, at: number, len: number): string | null {
+    for (const w of this.wanted) if (w.length === len && nameIs(buf, at, w)) return w;
+    return null;
+  }
+
   private end(): void {
     const keepAlive = this.keepAlive;
     this.state = keepAlive ? S_HEAD : S_DEAD;
@@ -300,6 +306,26 @@ export class ResponseParser {
 function nameIs(buf: Buffer, at: number, name: string): boolean {
   for (let i = 0; i < name.length; i++) if ((buf[at + i]! | 0x20) !== name.charCodeAt(i)) return false;
   return true;
+}
+
+/** Where a lower-case ASCII `name` first occurs in buf[s..e), case-insensitively, or -1. */
+function indexOfName(buf: Buffer, s: number, e: number, name: string): number {
+  for (let i = s; i + name.length <= e; i++) if (nameIs(buf, i, name)) return i;
+  return -1;
+}
+
+/** The `timeout=N` of a Keep-Alive value in buf[s..e) (seconds), or -1. */
+function keepAliveTimeout(buf: Buffer, s: number, e: number): number {
+  const at = indexOfName(buf, s, e, 'timeout=');
+  if (at < 0) return -1;
+  let i = at + 8;
+  let n = 0;
+  for (; i < e; i++) {
+    const d = buf[i]! - 48;
+    if (d < 0 || d > 9) break;
+    n = n * 10 + d;
+  }
+  return i === at + 8 ? -1 : n;
 }
 
 /** Decimal content-length, or -1 when it is not one. */
