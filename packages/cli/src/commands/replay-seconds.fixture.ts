@@ -28,6 +28,8 @@ export function judgeReplaySeconds(perRecordedSecond: number[], perReplaySecond:
     }
     expect(g.behind.map((b) => b.cause).filter((c) => c !== 'lateness')).toEqual([]);
     expect(g.latenessMs.p99).toBeGreaterThan(g.boundMs);
+    // which way the judgement went shows in the test log (a loaded machine takes this one)
+    console.info(`replay ×${speed}: the generator was late (lateness p99 ${g.latenessMs.p99} ms > ${g.boundMs} ms): the run said ${run.status}, no second judged`);
     return 0;
   }
   const rateAt = (recordedSecond: number): number => speed * (perRecordedSecond[recordedSecond] ?? 0);
@@ -41,5 +43,6 @@ export function judgeReplaySeconds(perRecordedSecond: number[], perReplaySecond:
     checked++;
   }
   expect(checked).toBeGreaterThanOrEqual(1);
+  console.info(`replay ×${speed}: ${checked} seconds judged by the target's own count, each within 2% of the recording (lateness p99 ${g.latenessMs.p99} ms, bound ${g.boundMs} ms)`);
   return checked;
 }
