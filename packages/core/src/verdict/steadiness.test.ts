@@ -104,6 +104,10 @@ describe('steadiness per hold stage', () => {
     expect(law.every(Number.isFinite)).toBe(true);
     expect(law.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 9);
     expect(law[98]! + law[99]!).toBeGreaterThan(0.99);
+    // 30,000 (the normal tail, past 200 binomial terms) agrees
+    const normalLaw = p99Law(wide, 30_000);
+    expect(normalLaw.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 6);
+    expect(normalLaw[98]! + normalLaw[99]!).toBeGreaterThan(0.99);
     // a constant latency has no noise at all
     expect(p99Noise(poolOfCounts([25], [7])!, [8, 12, 16]).cv).toBe(0);
   });
