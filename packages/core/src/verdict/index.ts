@@ -21,7 +21,8 @@ export { readRunSeconds, rebuildVerdictsFromRunDir, rebuildVerdicts } from './ru
 export { budgetsPassed, exitCodeOf, applyVerdicts } from './gate.js';
 export { GeneratorHealthTally, latenessBoundMs, settleStatus, LATENESS_FLOOR_MS, LATENESS_BUDGET_SHARE, LATENESS_NO_BUDGET_MS } from './generator.js';
 export { recoveryOf, judgeRecoveries, recoveriesPassed, planSubject, STABLE_S } from './recovery.js';
-export { steadinessOf, formatSteadiness, samplingNoiseCv, steadyCvLimit, RATE_BAND, P99_FACTOR, RATE_CV_MAX, P99_CV_MAX, BREAK_SIGMAS } from './steadiness.js';
+export { steadinessOf, formatSteadiness, samplingNoiseCv, steadyCvLimit, cvLimit, RATE_BAND, P99_FACTOR, RATE_CV_MAX, P99_CV_MAX, BREAK_SIGMAS, type StagePools } from './steadiness.js';
+export { p99Noise, p99Law, p99Rank, poolOfHistogram, poolOfCounts, type LatencyPool, type P99Noise } from './p99-noise.js';
 export { holdStages } from './window.js';
 export { chainMap, type ChainMap, type ChainNode, type ChainEdge } from './chain.js';
 export { campaignReadiness, type CampaignReadiness, type CampaignRound, type CampaignRun, type LinkReadiness, type RoundLink } from './campaign.js';

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { newHistogram, newTotalHistogram, recordMicros, summarizeHistogram } from '../histogram.js';
 import type { TimeseriesLine } from '../runfiles/summary.js';
-import { formatSteadiness, P99_CV_MAX, RATE_CV_MAX, samplingNoiseCv, steadinessOf, steadyCvLimit } from './steadiness.js';
+import { p99Law, p99Noise, p99Rank, poolOfCounts, poolOfHistogram, type LatencyPool } from './p99-noise.js';
+import { cvLimit, formatSteadiness, P99_CV_MAX, RATE_CV_MAX, samplingNoiseCv, steadinessOf, steadyCvLimit } from './steadiness.js';
 import { holdStages } from './window.js';
 
 const line = (t: number, rps: number, p99: number, link = 'order.create'): TimeseriesLine => ({ t, ts: 0, link, planned: 100, count: rps, errors: 0, shed: 0, outcomes: {}, rps, latencyMs: { p50: p99 / 2, p90: p99 * 0.8, p99, max: p99 * 2, mean: p99 / 2 }, inFlight: 1 });
@@ -87,5 +89,105 @@ describe('steadiness per hold stage', () => {
     expect(pay!.p99Cv).toBeLessThan(0.05);
     expect(pay!.broken.filter((b) => b.why.includes('p99'))).toEqual([]);
     expect(pay!.steady).toBe(true); // the rate's 0/1 swing is what 0.5/s looks like
+  });
+
+  it('computes the law of an HDR p99 of n answers exactly: the value itself at n = 1, the maximum up to 50, no underflow at 10,000', () => {
+    expect([1, 8, 50, 51, 100, 101].map(p99Rank)).toEqual([1, 8, 50, 51, 99, 100]);
+    const pool = poolOfCounts([10, 20, 30, 40], [1, 1, 1, 1])!;
+    expect(p99Law(pool, 1)).toEqual([0.25, 0.25, 0.25, 0.25]);
+    // the max of 3: P(max ≤ v) = F(v)³
+    const max3 = p99Law(pool, 3);
+    [0.25, 0.5, 0.75, 1].forEach((f, j) => expect(max3.slice(0, j + 1).reduce((a, b) => a + b, 0)).toBeCloseTo(f ** 3, 12));
+    // 10,000 answers: the p99 sits at the pool's p99 (its 99th of 100 values), with a little spread
+    const wide = poolOfCounts(Array.from({ length: 100 }, (_, i) => i + 1), new Array<number>(100).fill(1))!;
+    const law = p99Law(wide, 10_000);
+    expect(law.every(Number.isFinite)).toBe(true);
+    expect(law.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 9);
+    expect(law[98]! + law[99]!).toBeGreaterThan(0.99);
+    // 30,000 (the normal tail, past 200 binomial terms) agrees
+    const normalLaw = p99Law(wide, 30_000);
+    expect(normalLaw.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 6);
+    expect(normalLaw[98]! + normalLaw[99]!).toBeGreaterThan(0.99);
+    // a constant latency has no noise at all
+    expect(p99Noise(poolOfCounts([25], [7])!, [8, 12, 16]).cv).toBe(0);
+  });
+
+  describe('at 8–16 answers a second, with a long-tailed latency (seeded)', () => {
+    let seed = 0;
+    // mulberry32: nearby seeds give unrelated streams (a plain LCG's do not)
+    const uniform = (): number => {
+      seed = (seed + 0x6d2b79f5) | 0;
+      let x = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+      x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
+      return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
+    };
+    const normal = (): number => Math.sqrt(-2 * Math.log(uniform() || 1e-12)) * Math.cos(2 * Math.PI * uniform());
+    const poisson = (mean: number): number => {
+      let k = 0;
+      for (let p = uniform(); p > Math.exp(-mean); p *= uniform()) k++;
+      return k;
+    };
+    /** 20 seconds of a link at `rate`/s whose answers take 30 ms × e^(σ·N(0,1)) (p99/p50 ≈ 6 at σ = 0.8), × `slow(t)`, through real histograms. */
+    const drill = (rate: number, sigma: number, slow: (t: number) => number = () => 1, rateAt: (t: number) => number = () => rate): { lines: TimeseriesLine[]; pool: LatencyPool } => {
+      const lines: TimeseriesLine[] = [];
+      const all = newTotalHistogram();
+      for (let t = 10; t < 30; t++) {
+        const h = newHistogram();
+        const n = poisson(rateAt(t));
+        for (let i = 0; i < n; i++) recordMicros(h, 30_000 * slow(t) * Math.exp(sigma * normal()));
+        lines.push({ ...line(t, n, 0, 'x'), latencyMs: summarizeHistogram(h) });
+        all.add(h);
+        h.destroy();
+      }
+      const pool = poolOfHistogram(all)!;
+      all.destroy();
+      return { lines, pool };
+    };
+    const judge = ({ lines, pool }: { lines: TimeseriesLine[]; pool?: LatencyPool }) => steadinessOf(load, lines, 30, [], pool ? () => new Map([['x', pool]]) : undefined)[0]!.links[0]!;
+
+    it('does not flag a steady link whose p99 is the max of a few long-tailed answers (the 1/√n model flagged many such stages)', () => {
+      let oldFlagged = 0;
+      for (const rate of [8, 12, 16]) {
+        for (let s = 1; s <= 8; s++) {
+          seed = rate * 100 + s;
+          const d = drill(rate, 1);
+          const l = judge(d);
+          expect(l.p99Cv, JSON.stringify(l)).toBeLessThanOrEqual(l.p99CvLimit!);
+          expect(l.rateCv).toBeLessThanOrEqual(l.rateCvLimit!);
+          expect(l.steady).toBe(true);
+          const old = judge({ lines: d.lines });
+          if (old.p99Cv > old.p99CvLimit!) oldFlagged++;
+        }
+      }
+      expect(oldFlagged).toBeGreaterThanOrEqual(5); // 7 of these 24: the demo's "6 of 7 links unsteady"
+    });
+
+    it('flags a database job that makes answers 8× slower for 5 seconds, and marks those seconds', () => {
+      for (let s = 1; s <= 5; s++) {
+        seed = 900 + s;
+        const l = judge(drill(12, 0.5, (t) => (t >= 18 && t < 23 ? 8 : 1)));
+        expect(l.steady, JSON.stringify(l)).toBe(false);
+        expect(l.p99Cv).toBeGreaterThan(l.p99CvLimit!);
+        expect(l.broken.filter((b) => b.t >= 18 && b.t < 23).length).toBeGreaterThanOrEqual(4);
+        expect(l.broken.filter((b) => b.t < 18 || b.t >= 23).length).toBeLessThanOrEqual(1);
+      }
+    });
+
+    it('flags a rate dip from 12/s to 1/s for 6 seconds', () => {
+      for (let s = 1; s <= 5; s++) {
+        seed = 700 + s;
+        const l = judge(drill(12, 0.5, undefined, (t) => (t >= 18 && t < 24 ? 1 : 12)));
+        expect(l.steady, JSON.stringify(l)).toBe(false);
+        expect(l.rateCv).toBeGreaterThan(l.rateCvLimit!);
+      }
+    });
+
+    it('flags a tripled p99 for 5 seconds of 20 on a busy link, where chance is small', () => {
+      seed = 5;
+      const l = judge(drill(200, 0.3, (t) => (t >= 18 && t < 23 ? 3 : 1)));
+      expect(l.steady, JSON.stringify(l)).toBe(false);
+      expect(l.p99Cv).toBeGreaterThan(l.p99CvLimit!);
+      expect(cvLimit(P99_CV_MAX, 0, 20)).toBe(P99_CV_MAX);
+    });
   });
 });

@@ -2,47 +2,63 @@
 // were (coefficient of variation: standard deviation over mean), and the seconds that broke
 // it — the database job no drill had sampled shows up as a run of marked seconds.
 //
-// Sampling noise first (docs/design/steadiness.md): a link answering n requests a second has
-// a per-second count that varies by about √n (a random journey mix splits arrivals like a coin)
-// and a per-second p99 estimated from n samples, so even a perfectly steady link shows a CV of
-// about 1/√n — 25–35% at 8–16 requests a second. Each link's CV is therefore judged against a
-// limit that adds that noise (with a margin for the few seconds a stage has) to the fixed
-// RATE_CV_MAX / P99_CV_MAX: unsteady only when the variation is clearly beyond the noise. The
-// p99 is judged over the seconds that had answers (an empty second has no p99 to compare).
+// Sampling noise first (docs/design/steadiness.md): even a perfectly steady link shows a CV
+// by chance. Its per-second count varies by about √n (a random journey mix splits arrivals
+// like a coin): a rate CV of 1/√n. Its per-second p99 is an order statistic of the second's n
+// answers — at 8–16 a second, the maximum — whose spread depends on the tail of the latency
+// distribution, so it is measured, not guessed: p99-noise.ts computes the exact spread (and
+// kurtosis) of the per-second p99 if every second drew from the stage's pooled histogram. Each
+// CV is judged against a limit that adds that noise (with a margin for the few seconds a stage
+// has, wider for a heavy-tailed statistic) to the fixed RATE_CV_MAX / P99_CV_MAX: unsteady only
+// when the variation is clearly beyond chance. The p99 is judged over the seconds that had
+// answers (an empty second has no p99 to compare).
 //
 // A second breaks steadiness when its achieved rate is further off the stage's median than
 // RATE_BAND or BREAK_SIGMAS × √median (whichever is wider), or its p99 is above the wider of
-// P99_FACTOR and 1 + BREAK_SIGMAS/√n times the stage's median p99 (and at least P99_FLOOR_MS
-// above it, so 1 ms → 2.5 ms jitter on a fast link is not a break). Informational: it does not
-// change the run's status.
+// P99_FACTOR and 1 + BREAK_SIGMAS × the p99 noise CV times the stage's median p99 (and at least
+// P99_FLOOR_MS above it, so 1 ms → 2.5 ms jitter on a fast link is not a break). Informational:
+// it does not change the run's status.
 
 import type { Fault, LoadModel } from '../plan.js';
 import type { StageSteadiness, SteadinessBreak, TimeseriesLine } from '../runfiles/summary.js';
 import { holdStages } from './window.js';
+import { p99Noise, type LatencyPool } from './p99-noise.js';
 
 export const RATE_BAND = 0.15;
 export const P99_FACTOR = 2;
 export const P99_FLOOR_MS = 5;
 export const RATE_CV_MAX = 0.1;
+/**
+ * Real p99 variation allowed beyond chance. A curve at 1× and 2× its p99 never reaches it (at
+ * most 35%, with a third of its seconds doubled): a doubling shows as marked seconds, a tripling
+ * for a quarter of the stage (58%) fails it. Lower maxima flagged real drills on a busy machine.
+ */
 export const P99_CV_MAX = 0.5;
 /** How many standard deviations of sampling noise a second or a CV must exceed to count. */
 export const BREAK_SIGMAS = 3;
 
-/** Expected CV of pure sampling noise for n samples a second: 1/√n (Poisson count; p99 estimate). */
+/** Expected CV of a Poisson count of n a second: 1/√n (the per-second rate's sampling noise). */
 export function samplingNoiseCv(perSecond: number): number {
   return perSecond > 0 ? 1 / Math.sqrt(perSecond) : 0;
 }
 
 /**
  * The highest CV still steady: observed CV² ≈ real CV² + noise², and a variance estimated from
- * m seconds wanders by √(2/(m−1)) of itself, so the noise allowed is noise² × (1 + BREAK_SIGMAS
- * × √(2/(m−1))) on top of the fixed maximum.
+ * m values of kurtosis κ wanders by √((κ−1)/(m−1)) of itself (√(2/(m−1)) for a normal law), so
+ * the noise allowed is noise² × (1 + BREAK_SIGMAS × √((κ−1)/(m−1))) on top of the fixed maximum.
  */
-export function steadyCvLimit(max: number, perSecond: number, seconds: number): number {
-  const noise = samplingNoiseCv(perSecond);
-  const margin = 1 + BREAK_SIGMAS * Math.sqrt(2 / Math.max(1, seconds - 1));
-  return Math.sqrt(max * max + noise * noise * margin);
+export function cvLimit(max: number, noiseCv: number, seconds: number, kurtosis = 3): number {
+  const margin = 1 + BREAK_SIGMAS * Math.sqrt((kurtosis - 1) / Math.max(1, seconds - 1));
+  return Math.sqrt(max * max + noiseCv * noiseCv * margin);
 }
+
+/** The rate's limit at n requests a second over m seconds (Poisson noise). */
+export function steadyCvLimit(max: number, perSecond: number, seconds: number): number {
+  return cvLimit(max, samplingNoiseCv(perSecond), seconds);
+}
+
+/** Per stage, each link's pooled latencies (from histograms.hlog); without one the p99 noise falls back to 1/√n. */
+export type StagePools = (fromS: number, toS: number) => ReadonlyMap<string, LatencyPool>;
 
 function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -61,7 +77,7 @@ function cv(xs: readonly number[]): number {
 const round = (v: number, d = 4): number => Math.round(v * 10 ** d) / 10 ** d;
 
 /** Steadiness of every hold stage the run reached, per link, from its per-second lines. */
-export function steadinessOf(load: LoadModel, lines: readonly TimeseriesLine[], durationS: number, faults: readonly Fault[] = []): StageSteadiness[] {
+export function steadinessOf(load: LoadModel, lines: readonly TimeseriesLine[], durationS: number, faults: readonly Fault[] = [], pools?: StagePools): StageSteadiness[] {
   const ranS = Math.floor(durationS + 0.1);
   const byLink = new Map<string, Map<number, TimeseriesLine>>();
   for (const l of lines) {
@@ -75,6 +91,7 @@ export function steadinessOf(load: LoadModel, lines: readonly TimeseriesLine[], 
     const toS = Math.min(stage.toS, ranS);
     if (toS - stage.fromS < 2) continue;
     const links: StageSteadiness['links'] = [];
+    const stagePools = pools?.(stage.fromS, toS);
     for (const [link, seconds] of [...byLink].sort(([a], [b]) => a.localeCompare(b))) {
       const ts: number[] = [];
       for (let t = stage.fromS; t < toS; t++) if (seconds.has(t)) ts.push(t);
@@ -88,7 +105,9 @@ export function steadinessOf(load: LoadModel, lines: readonly TimeseriesLine[], 
       const perSecond = ts.reduce((a, t) => a + seconds.get(t)!.count, 0) / ts.length;
       const perAnsweredSecond = answered.length ? (perSecond * ts.length) / answered.length : 0;
       const rateBand = Math.max(RATE_BAND, BREAK_SIGMAS * samplingNoiseCv(median(ts.map((t) => seconds.get(t)!.count))));
-      const p99Factor = Math.max(P99_FACTOR, 1 + BREAK_SIGMAS * samplingNoiseCv(perAnsweredSecond));
+      const pool = stagePools?.get(link);
+      const noise = pool ? p99Noise(pool, answered.map((t) => seconds.get(t)!.count)) : { cv: samplingNoiseCv(perAnsweredSecond), kurtosis: 3 };
+      const p99Factor = Math.max(P99_FACTOR, 1 + BREAK_SIGMAS * noise.cv);
       const broken: SteadinessBreak[] = [];
       ts.forEach((t, i) => {
         const why: string[] = [];
@@ -103,7 +122,7 @@ export function steadinessOf(load: LoadModel, lines: readonly TimeseriesLine[], 
       const rateCv = round(cv(rates));
       const p99Cv = round(cv(p99s));
       const rateCvLimit = round(steadyCvLimit(RATE_CV_MAX, perSecond, ts.length));
-      const p99CvLimit = round(steadyCvLimit(P99_CV_MAX, perAnsweredSecond, answered.length));
+      const p99CvLimit = round(cvLimit(P99_CV_MAX, noise.cv, answered.length, noise.kurtosis));
       links.push({ link, rateCv, p99Cv, perSecond: round(perSecond, 1), rateCvLimit, p99CvLimit, steady: rateCv <= rateCvLimit && p99Cv <= p99CvLimit, broken });
     }
     out.push({ fromS: stage.fromS, toS, rate: stage.rate, links });
