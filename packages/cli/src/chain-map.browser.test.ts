@@ -4,25 +4,21 @@
 // port 0; the page draws the six services and their hops from Server-Timing, and flags the hop
 // missing from `owners:`.
 
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { loadScenario, type Summary } from '@peakdrill/core';
 import { serveDashboard, type ServedDashboard } from '@peakdrill/dashboard';
 import { SECRET, testStack, type TestStack } from '@peakdrill/stack/testing';
 import { SCENARIOS_DIR } from './commands/demo.js';
 import { runDrill } from './execute.js';
+import { browserSuite, launchChromium } from '@peakdrill/dashboard/testing';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
-const haveChromium = existsSync(CHROMIUM);
-// On CI a missing browser is a failure, never a silent skip.
-const suite = haveChromium || process.env['CI'] === 'true' ? describe : describe.skip;
 
 // PGlite's WASM PostgreSQL, a 6 s drill and chromium on a busy 2-core machine: minutes, far above what they need
-suite('the chain map of a double11 drill on the reference stack, in chromium', { timeout: 180_000 }, () => {
+browserSuite('the chain map of a double11 drill on the reference stack, in chromium', { timeout: 180_000 }, () => {
   let stack: TestStack | null = null;
   let browser: Browser | null = null;
   let dash: ServedDashboard | null = null;
@@ -31,7 +27,6 @@ suite('the chain map of a double11 drill on the reference stack, in chromium', {
   let drilled = ''; // what the drill's links answered and which hops they carried, for a failure's message
 
   beforeAll(async () => {
-    if (!haveChromium) throw new Error(`chromium is missing at ${CHROMIUM}: apt-get install -y chromium (CI=true makes this a failure)`);
     process.env['PEAKDRILL_SHADOW_SECRET'] = SECRET;
     // the scenario's users.csv and SKU list: every id it names exists, so its links answer and carry their hops
     stack = await testStack('pglite', { seed: { skus: 3000, users: 1000 } });
@@ -43,8 +38,7 @@ suite('the chain map of a double11 drill on the reference stack, in chromium', {
     runId = basename(dir);
     const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as Summary;
     drilled = JSON.stringify(summary.links.map((l) => ({ link: l.name, count: l.count, errors: l.errors, hops: l.hops.map((h) => h.name) })));
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    browser = await launchChromium();
     dash = await serveDashboard({ runsDir, port: 0 });
   }, 180_000);
 

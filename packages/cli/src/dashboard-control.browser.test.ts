@@ -10,7 +10,7 @@
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { loadScenario, quickPlan, readObserveFile, type ObserveLine } from '@peakdrill/core';
 import { Drill, serveControl, type ControlApi, type ControlRecord } from '@peakdrill/controller';
@@ -19,12 +19,8 @@ import { startTarget, type Target } from '@peakdrill/engine/testing';
 import { SECRET, testStack, type TestStack } from '@peakdrill/stack/testing';
 import { SCENARIOS_DIR } from './commands/demo.js';
 import { runDrill } from './execute.js';
+import { browserSuite, launchChromium } from '@peakdrill/dashboard/testing';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
-const haveChromium = existsSync(CHROMIUM);
-// On CI a missing browser is a failure, never a silent skip.
-const suite = haveChromium || process.env['CI'] === 'true' ? describe : describe.skip;
 
 let browser: Browser | null = null;
 let target: Target | null = null;
@@ -42,9 +38,7 @@ afterEach(async () => {
 });
 
 async function launch(): Promise<Browser> {
-  if (!haveChromium) throw new Error(`chromium is missing at ${CHROMIUM}: apt-get install -y chromium (CI=true makes this a failure)`);
-  const { chromium } = await import('playwright-core');
-  return (browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS }));
+  return (browser = await launchChromium());
 }
 
 async function until(cond: () => boolean, what: string, ms = 30_000): Promise<void> {
@@ -66,7 +60,7 @@ async function observeChart(page: Page, source: string): Promise<{ label: string
 }
 
 // Chromium and a drill on a busy 2-core machine: minutes, far above what they need
-suite('the run page in chromium over real drills', { timeout: 180_000 }, () => {
+browserSuite('the run page in chromium over real drills', { timeout: 180_000 }, () => {
   it('Set rate on a running drill changes the target\'s own per-second count within 1 s; without the token a change is refused', async () => {
     target = await startTarget();
     const arrivals: number[] = [];

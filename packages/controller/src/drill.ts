@@ -29,6 +29,7 @@ import {
   type Plan,
   type RunStatus,
   type Summary,
+  type VerdictWindow,
   type WorkerAssignment,
 } from '@peakdrill/core';
 import { preflight, type PreflightResult } from '@peakdrill/engine';
@@ -184,7 +185,10 @@ export class Drill {
       ...uniqueRangesFor(plan, index, count),
     }));
 
-    const health = new GeneratorHealthTally(latenessBoundMs(plan), verdictWindow(plan.load, this.durationMs / 1000, plan.faults), plan.load.model === 'open');
+    // the verdict window of the planned run, for the generators' self-check and the aggregator;
+    // live control moves it (onStages), and the end takes it again for the seconds that ran
+    const window = this.windowOf(this.durationMs / 1000);
+    const health = new GeneratorHealthTally(latenessBoundMs(plan), window, plan.load.model === 'open');
     let aggregator: Aggregator | null = null;
     let agg!: Aggregator;
     const early: GeneratorMessage[] = [];
@@ -221,7 +225,7 @@ export class Drill {
       agg = new Aggregator({
         startMs: this.startMs,
         durationS: this.durationMs / 1000,
-        window: verdictWindow(plan.load, this.durationMs / 1000, plan.faults),
+        window,
         plannedFor: planned.forLink,
         plannedTotal: planned.total,
         onSecond: (sec) => this.onSecond(sec),
@@ -245,7 +249,7 @@ export class Drill {
         send: (msg) => fleet.send(msg),
         stop: (reason) => this.stop(reason, { cause: 'request', rule: 'control', atS: (Date.now() - this.startMs) / 1000, figures: {}, reason }),
         onStages: () => {
-          const note = agg.setWindow(verdictWindow(plan.load, this.durationMs / 1000, plan.faults));
+          const note = agg.setWindow(this.windowOf(this.durationMs / 1000));
           if (note) this.notes.push(note);
         },
       });
@@ -276,7 +280,9 @@ export class Drill {
     const agents = fleet.agents?.(summary.durationS);
     if (agents) summary.agents = agents;
     if (status === 'error') summary.error = this.failures[0] ?? 'every generator failed';
-    summary = applyVerdicts(summary, computeVerdicts({ plan, intervals: windowTotals(agg, plan, summary.durationS), durationS: summary.durationS }));
+    // one window for the totals and the verdicts over them
+    const ran = this.windowOf(summary.durationS);
+    summary = applyVerdicts(summary, computeVerdicts({ plan, intervals: windowTotals(agg, ran), durationS: summary.durationS, window: ran }));
     // some generators died, or they fell behind: the figures describe the tool (DESIGN.md, exit 4)
     summary = settleStatus(summary);
     if (status !== 'error') Object.assign(summary, rehearsalOfRun(plan, this.faultRecords, writer.dir, summary.durationS));
@@ -333,6 +339,11 @@ export class Drill {
   get runStartMs(): number {
     return this.startMs;
   }
+
+  /** The verdict window of the stages in effect, for a run that lasts `durationS`: the one place the drill asks. */
+  private windowOf(durationS: number): VerdictWindow {
+    return verdictWindow(this.plan.load, durationS, this.plan.faults);
+  }
 }
 
 /**
@@ -340,8 +351,7 @@ export class Drill {
  * steady window as seconds close; when the run ended before its hold stage, the verdict covers
  * the whole run instead (verdictWindow says which), so the whole-run totals are passed.
  */
-function windowTotals(aggregator: Aggregator, plan: Plan, durationS: number): LinkSecond[] {
-  const w = verdictWindow(plan.load, durationS, plan.faults);
+function windowTotals(aggregator: Aggregator, w: VerdictWindow): LinkSecond[] {
   const out: LinkSecond[] = [];
   for (const [name, t] of aggregator.links) {
     const useWindow = w.source === 'hold';

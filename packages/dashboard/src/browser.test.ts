@@ -4,26 +4,22 @@
 // dashboard on a real socket (127.0.0.1, port 0) over fixture run folders.
 // Screenshots: test-artifacts/screenshots/ (look at them).
 
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { serveDashboard, type ServedDashboard } from './serve.js';
 import { renderReport } from './report.js';
 import { writeFixtureRun, writeStandardRuns, XSS_NAME, type WrittenFixture } from './runs.fixture.js';
+import { browserSuite, launchChromium } from './chromium.fixture.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 const SHOTS = resolve(fileURLToPath(new URL('../../../test-artifacts/screenshots/', import.meta.url)));
-const haveChromium = existsSync(CHROMIUM);
-// On CI a missing browser is a failure, never a silent skip.
-const suite = haveChromium || process.env['CI'] === 'true' ? describe : describe.skip;
 
 // Chromium's start and first paint take seconds on a busy 2-core machine: each test (and the
 // launch in beforeAll) gets two minutes, far above what it needs, instead of vitest's 5 s.
-suite('dashboard in chromium', { timeout: 120_000 }, () => {
+browserSuite('dashboard in chromium', { timeout: 120_000 }, () => {
   let dir: string;
   let browser: Browser;
   let dash: ServedDashboard;
@@ -32,14 +28,12 @@ suite('dashboard in chromium', { timeout: 120_000 }, () => {
   const TOKEN = 'e2e-token-0123456789abcdef';
 
   beforeAll(async () => {
-    if (!haveChromium) throw new Error(`chromium is missing at ${CHROMIUM}: apt-get install -y chromium (CI=true makes this a failure)`);
     mkdirSync(SHOTS, { recursive: true });
     dir = mkdtempSync(join(tmpdir(), 'pd-e2e-'));
     runs = writeStandardRuns(dir);
     const id = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15) + '-double11-live';
     live = writeFixtureRun({ runsDir: dir, id, scenario: 'double11', status: 'running', durationS: 600, writeSeconds: 20, startMs: Date.now() - 20_000, links: [{ name: 'catalog.item', rps: 300, p50Ms: 20 }, { name: 'order.create', rps: 80, p50Ms: 70 }] });
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    browser = await launchChromium();
     dash = await serveDashboard({ runsDir: dir, port: 0 });
   }, 120_000);
 

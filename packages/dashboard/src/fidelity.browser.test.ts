@@ -3,27 +3,23 @@
 // dashboard on 127.0.0.1 port 0, a fixture run folder with the fidelity.json a replay writes),
 // and in the self-contained report: per second recorded ÷ speed vs sent, the mix per link.
 
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { RUN_FILES, secondsFidelity, type Fidelity, type Summary } from '@peakdrill/core';
 import { renderReport } from './report.js';
 import { serveDashboard, type ServedDashboard } from './serve.js';
 import { writeFixtureRun, XSS_NAME } from './runs.fixture.js';
+import { browserSuite, launchChromium } from './chromium.fixture.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
-const haveChromium = existsSync(CHROMIUM);
-// On CI a missing browser is a failure, never a silent skip.
-const suite = haveChromium || process.env['CI'] === 'true' ? describe : describe.skip;
 
 // second 3 is the worst after the first: 8 sent of 10 recorded (20% off); second 0 (start-up) is worse but not judged
 const RECORDED = [10, 40, 60, 10, 30];
 const SENT = [5, 40, 59, 8, 30];
 
-suite('a replay run\'s fidelity in chromium', { timeout: 120_000 }, () => {
+browserSuite('a replay run\'s fidelity in chromium', { timeout: 120_000 }, () => {
   let dir: string;
   let runDir: string;
   let browser: Browser;
@@ -31,7 +27,6 @@ suite('a replay run\'s fidelity in chromium', { timeout: 120_000 }, () => {
   const id = '20261202-100000-replay-fd01';
 
   beforeAll(async () => {
-    if (!haveChromium) throw new Error(`chromium is missing at ${CHROMIUM}: apt-get install -y chromium (CI=true makes this a failure)`);
     dir = mkdtempSync(join(tmpdir(), 'pd-fidelity-'));
     const run = writeFixtureRun({ runsDir: dir, id, scenario: 'replay of access.log', status: 'passed', durationS: 5, links: [{ name: 'GET /api/items/:item_id', rps: 30, p50Ms: 5 }, { name: XSS_NAME, rps: 10, p50Ms: 5 }] });
     runDir = run.dir;
@@ -45,8 +40,7 @@ suite('a replay run\'s fidelity in chromium', { timeout: 120_000 }, () => {
       ...secondsFidelity(RECORDED, SENT),
     };
     writeFileSync(join(run.dir, RUN_FILES.fidelity), JSON.stringify(fidelity));
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    browser = await launchChromium();
     dash = await serveDashboard({ runsDir: dir, port: 0 });
   }, 120_000);
 

@@ -2,7 +2,7 @@
 // report inlines them (and forbids the network with a meta CSP), so a report opens from disk.
 
 import { createHash } from 'node:crypto';
-import { assetText } from './assets.js';
+import { assetText, CLIENT_SCRIPTS } from './assets.js';
 import { html, jsonForScript, raw, scriptForInline, type SafeHtml } from './html.js';
 
 /** `linked`: served by the dashboard; `inline`: one self-contained file (the report). */
@@ -23,7 +23,7 @@ export interface DocumentOptions {
 function inlineBlocks(charts: boolean): { style: string; scripts: string[] } {
   return {
     style: assetText('dashboard.css').replace(/<\/style/gi, '<\\/style'),
-    scripts: [...(charts ? [scriptForInline(assetText('chart.umd.js'))] : []), scriptForInline(assetText('figures.js')), scriptForInline(assetText('dashboard.js'))],
+    scripts: [...(charts ? ['chart.umd.js' as const] : []), 'figures.js' as const, ...CLIENT_SCRIPTS].map((name) => scriptForInline(assetText(name))),
   };
 }
 
@@ -49,8 +49,8 @@ export function renderDocument(o: DocumentOptions): string {
     ? html`${blocks.scripts.map((s) => html`<script>${raw(s)}</script>`)}`
     : html`${o.charts ? html`<script src="/assets/chart.umd.js"></script>` : ''}
 <script src="/assets/figures.js"></script>
-<script src="/assets/dashboard.js"></script>
-<script src="/assets/control.js"></script>`;
+${CLIENT_SCRIPTS.map((name) => html`<script src="/assets/${name}"></script>
+`)}<script src="/assets/control.js"></script>`;
   const nav = inline
     ? html`<span class="right">peakdrill report · opens offline · generated ${new Date().toISOString().replace('T', ' ').slice(0, 19)} UTC</span>`
     : html`<nav><a href="/" class="${o.nav === 'runs' ? 'on' : ''}">Runs</a><a href="/compare" class="${o.nav === 'compare' ? 'on' : ''}">Compare</a></nav>`;

@@ -3,21 +3,17 @@
 // 127.0.0.1 port 0, fixture run folders): faults marked on the charts with their recovery, and
 // on the live charts of a run still being written; live control changes marked as control.ndjson grows.
 
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { RUN_FILES, type FaultEvent, type FaultRecord, type Summary } from '@peakdrill/core';
 import { serveDashboard, type ServedDashboard } from './serve.js';
 import { writeFixtureRun, type WrittenFixture } from './runs.fixture.js';
 import { appendRunNote } from '@peakdrill/core';
+import { browserSuite, launchChromium } from './chromium.fixture.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
-const haveChromium = existsSync(CHROMIUM);
-// On CI a missing browser is a failure, never a silent skip.
-const suite = haveChromium || process.env['CI'] === 'true' ? describe : describe.skip;
 
 const FAULT: FaultRecord = {
   name: 'slow-inventory', kind: 'http', what: 'POST http://127.0.0.1:8083/admin/faults', plan: '#37 degrade recommendations',
@@ -25,7 +21,7 @@ const FAULT: FaultRecord = {
   recovery: { withinMs: 10_000, passed: false, recoveredS: 12, links: [{ link: 'order.create', p99S: 12, errorsS: 0, recoveredS: 12, budgets: ['p99 ≤ 250 ms'] }], reason: 'plan #37 (degrade recommendations) did not hold: order.create: p99 back in 12 s, budget 10 s' },
 };
 
-suite('rehearsal views in chromium', () => {
+browserSuite('rehearsal views in chromium', () => {
   let dir: string;
   let browser: Browser;
   let dash: ServedDashboard;
@@ -34,7 +30,6 @@ suite('rehearsal views in chromium', () => {
   let live: WrittenFixture;
 
   beforeAll(async () => {
-    if (!haveChromium) throw new Error(`chromium is missing at ${CHROMIUM}: apt-get install -y chromium (CI=true makes this a failure)`);
     dir = mkdtempSync(join(tmpdir(), 'pd-rehearsal-'));
     const run = writeFixtureRun({ runsDir: dir, id: '20261201-100000-double11-fa01', scenario: 'double11', status: 'failed', durationS: 40, links: [{ name: 'order.create', rps: 50, p50Ms: 40, p99BudgetMs: 250, spike: { atS: 10, forS: 22, factor: 8 } }] });
     const summaryPath = join(run.dir, 'summary.json');
@@ -72,8 +67,7 @@ suite('rehearsal views in chromium', () => {
     // a drill in progress: 10 seconds written so far, more appended by the test, faults.ndjson not yet there
     const liveId = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15) + '-double11-fl01';
     live = writeFixtureRun({ runsDir: dir, id: liveId, scenario: 'double11', status: 'running', durationS: 600, writeSeconds: 10, startMs: Date.now() - 10_000, links: [{ name: 'order.create', rps: 50, p50Ms: 40 }] });
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    browser = await launchChromium();
     dash = await serveDashboard({ runsDir: dir, port: 0 });
   }, 60_000); // chromium starts in seconds on a busy 2-core machine
 

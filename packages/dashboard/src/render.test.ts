@@ -96,3 +96,34 @@ describe('figures in the browser', () => {
     expect(browser['formatMs']!(12_345.6)).toBe('12,345.6 ms');
   });
 });
+
+describe('the load on the run page', () => {
+  it("is in core's words (describeLoad, describeStages), a replay's included", async () => {
+    const { mkdtempSync, readFileSync, rmSync, writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const { describeLoad, describeStages, readRunDir } = await import('@peakdrill/core');
+    const { writeFixtureRun } = await import('./runs.fixture.js');
+    const { buildRunView } = await import('./view.js');
+    const { renderRunBody } = await import('./pages/run.js');
+    const dir = mkdtempSync(join(tmpdir(), 'pd-load-'));
+    try {
+      const run = writeFixtureRun({ runsDir: dir, id: '20261203-080000-load-ld01', scenario: 'load', status: 'passed', durationS: 20, samplesPerSecond: 2, links: [{ name: 'a', rps: 300, p50Ms: 5 }] });
+      const row = (): string => { const r = renderRunBody(buildRunView(readRunDir(run.dir))).value; return r.slice(r.indexOf('data-testid="load"'), r.indexOf('</dd>', r.indexOf('data-testid="load"'))); };
+      const load = readRunDir(run.dir).summary.plan.load;
+      const open = row();
+      expect(open).toContain(describeLoad(load));
+      expect(open).toContain('open model, up to 300 req/s over 20s (2 stages)');
+      expect(open).toContain(describeStages(load).join(' · '));
+      expect(open).toContain('ramp 0 → 300 req/s over 2s · hold 300 req/s for 18s');
+      // a replay was listed as "closed model (virtual users)" before
+      const path = join(run.dir, 'summary.json');
+      const s = JSON.parse(readFileSync(path, 'utf8')) as Summary;
+      writeFileSync(path, JSON.stringify({ ...s, model: 'replay', plan: { ...s.plan, load: { model: 'replay', log: '/var/log/nginx/access.log', speed: 2, unsafe: false, stages: [{ durationMs: 60_000, target: 1 }] } } }));
+      expect(buildRunView(readRunDir(run.dir)).load).toEqual({ words: 'replay of access.log at 2× for 1m', stages: [] });
+      expect(row()).not.toMatch(/closed model|VUs/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

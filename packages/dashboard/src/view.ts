@@ -3,7 +3,7 @@
 
 import { join } from 'node:path';
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
-import { chainMap, observedSources, readControlChanges, RUN_FILES, type ControlChange, readObserveFile, readRunNotes, readTimeseries, redactSummary, type ChainMap, type Fidelity, type ObservedSource, type RunNote, type RunFiles, type Summary, type TimeseriesLine } from '@peakdrill/core';
+import { chainMap, describeLoad, describeStages, observedSources, readControlChanges, RUN_FILES, type ControlChange, readObserveFile, readRunNotes, readTimeseries, redactSummary, type ChainMap, type Fidelity, type ObservedSource, type RunNote, type RunFiles, type Summary, type TimeseriesLine } from '@peakdrill/core';
 import { readPercentiles, type LinkPercentiles } from './percentiles.js';
 import { buildSeries, DEFAULT_MAX_POINTS, type SeriesSet } from './series.js';
 import { readFidelity } from './pages/fidelity.js';
@@ -44,6 +44,13 @@ export interface RunView {
   runNotes?: RunNote[];
   /** A replay run: how closely it followed its recording (fidelity.json; pages/fidelity.ts). */
   fidelity?: Fidelity;
+  /** The plan's load in words, by core's load profile (describeLoad, describeStages); absent when the summary has no readable plan. */
+  load?: LoadWords;
+}
+
+export interface LoadWords {
+  words: string;
+  stages: string[];
 }
 
 export interface ViewOptions {
@@ -116,7 +123,15 @@ export function buildRunView(run: RunFiles, options: ViewOptions = {}): RunView 
     chain,
     runNotes: readRunNotes(run.path),
     ...(fidelity ? { fidelity } : {}),
+    ...loadWords(run.summary),
   };
+}
+
+/** The stages as they ran (live control rewrites them) in core's words; a folder of an older or broken run may have none. */
+function loadWords(summary: Summary): { load?: LoadWords } {
+  const load = summary.plan?.load;
+  if (!load || !Array.isArray(load.stages)) return {};
+  return { load: { words: describeLoad(load), stages: describeStages(load) } };
 }
 
 /**

@@ -1,5 +1,6 @@
-// The small HTTP layer every service is built on: routing, bounded JSON bodies, JSON errors,
-// shadow-tag handling, Server-Timing, metrics, and keep-alive calls to downstream services.
+// The small HTTP layer every service is built on: routing (router.ts), bounded JSON bodies,
+// JSON errors, shadow-tag handling, Server-Timing, metrics, and keep-alive calls to downstream
+// services.
 
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -9,6 +10,7 @@ import { type Downstream, send } from './downstream.js';
 import { FaultState, faultRoutes, withFaults } from './faults.js';
 import { Metrics, type TrafficKind } from './metrics.js';
 import { HttpError } from './errors.js';
+import { compile, match, type Compiled } from './router.js';
 export { isLoopback, requireAdmin, tokenMatches } from './admin.js';
 import { SHADOW_ACK_HEADER, SHADOW_HEADER, type ShadowVerifier, type Suspect, suspectOf } from './shadow.js';
 
@@ -191,46 +193,6 @@ export class Ctx {
     if (this.runId !== null && res.headers[SHADOW_ACK_HEADER] !== this.runId) this.acked = false;
     return res;
   }
-}
-
-interface Compiled {
-  method: string;
-  pattern: string;
-  segments: string[];
-  handler: Handler;
-}
-
-function compile(routes: readonly Route[]): Compiled[] {
-  return routes.map((r) => ({ method: r.method, pattern: r.pattern, segments: r.pattern.split('/').slice(1), handler: r.handler }));
-}
-
-function match(routes: Compiled[], method: string, path: string): { route: Compiled; params: Record<string, string> } | 'method' | null {
-  const parts = path.split('/').slice(1);
-  let methodMismatch = false;
-  outer: for (const r of routes) {
-    if (r.segments.length !== parts.length) continue;
-    let params: Record<string, string> | null = null;
-    for (let i = 0; i < parts.length; i++) {
-      const s = r.segments[i]!;
-      const p = parts[i]!;
-      if (s.charCodeAt(0) === 58 /* : */) {
-        if (p.length === 0) continue outer;
-        let v: string;
-        try {
-          v = decodeURIComponent(p);
-        } catch {
-          continue outer;
-        }
-        (params ??= {})[s.slice(1)] = v;
-      } else if (s !== p) continue outer;
-    }
-    if (r.method !== method) {
-      methodMismatch = true;
-      continue;
-    }
-    return { route: r, params: params ?? {} };
-  }
-  return methodMismatch ? 'method' : null;
 }
 
 function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {

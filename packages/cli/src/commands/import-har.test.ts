@@ -4,37 +4,31 @@
 // writes is imported, validated by the real scenario parser, and run against the same stack.
 
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { loadScenario } from '@peakdrill/core';
 import { SECRET, testStack, type TestStack } from '@peakdrill/stack/testing';
 import { startTarget } from '@peakdrill/engine/testing';
 import { runDrill } from '../execute.js';
 import { runHarImport } from './import.js';
+import { browserSuite, launchChromium } from '@peakdrill/dashboard/testing';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
-const haveChromium = existsSync(CHROMIUM);
-// On CI a missing browser is a failure, never a silent skip.
-const suite = haveChromium || process.env['CI'] === 'true' ? describe : describe.skip;
 const bin = resolve(dirname(fileURLToPath(import.meta.url)), '../../bin/peakdrill.js');
 const root = mkdtempSync(join(tmpdir(), 'peakdrill-har-'));
 
-suite('peakdrill import har (a Chromium recording of the reference stack)', () => {
+browserSuite('peakdrill import har (a Chromium recording of the reference stack)', () => {
   let stack: TestStack;
   let browser: Browser;
 
   // Starting the stack (PGlite) and a browser on a busy 2-core machine takes seconds.
   beforeAll(async () => {
-    if (!haveChromium) throw new Error(`chromium is missing at ${CHROMIUM}: apt-get install -y chromium (CI=true makes this a failure)`);
     process.env['PEAKDRILL_SHADOW_SECRET'] = SECRET;
     stack = await testStack('pglite');
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    browser = await launchChromium();
   }, 90_000);
   afterAll(async () => {
     await browser?.close();

@@ -5,7 +5,7 @@
 
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { RUN_FILES, startLevel, UserError, type ControlMessage, type Plan, type Stage, type LoadModel } from '@peakdrill/core';
+import { levelUnit, RUN_FILES, startLevel, UserError, type LevelUnit, type ControlMessage, type Plan, type Stage, type LoadModel } from '@peakdrill/core';
 import { CONTROL_MAX_LEVEL, levelAt, replan, type ControlCommand } from './replan.js';
 
 /** Who sent a change: the CLI (`peakdrill ctl`), the HTTP API directly, or the dashboard. */
@@ -24,14 +24,14 @@ export interface ControlRecord {
   command: ControlCommand;
   /** The load level right after the change (open: journeys/s; closed: VUs); absent for stop. */
   level?: number;
-  unit: 'journeys/s' | 'VUs';
+  unit: LevelUnit;
   capped?: string;
 }
 
 export interface ControlState {
   running: boolean;
   model: LoadModel['model'];
-  unit: 'journeys/s' | 'VUs';
+  unit: LevelUnit;
   /** The level now (interpolated on the stages in effect). */
   level: number;
   elapsedS: number;
@@ -60,7 +60,7 @@ export class DrillControl {
   private readonly planned: { start: number; stages: readonly Stage[] };
   private readonly changes: ControlRecord[] = [];
   private running = true;
-  private readonly unit: 'journeys/s' | 'VUs';
+  private readonly unit: LevelUnit;
 
   constructor(private readonly o: DrillControlOptions) {
     const load = o.plan.load;
@@ -68,7 +68,7 @@ export class DrillControl {
     // the closed model's start defaults to the first stage's target: pin it, since changes cut that stage
     if (load.model === 'closed') load.startVus = start;
     this.planned = { start, stages: load.stages.map((s) => ({ ...s })) };
-    this.unit = load.model === 'open' ? 'journeys/s' : 'VUs';
+    this.unit = levelUnit(load.model);
   }
 
   apply(cmd: ControlCommand, who: string, via: ControlVia): ControlRecord {

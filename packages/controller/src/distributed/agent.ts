@@ -23,6 +23,7 @@ import {
   OUTCOME_CLASSES,
   PROTOCOL_VERSION,
   redactUserinfo,
+  totalDurationMs,
   type AgentAssignPayload,
   type AgentDoneMessage,
   type AgentGeneratorMessage,
@@ -407,7 +408,7 @@ class Agent implements RunningAgent {
     } else if (c.type === 'stages' && !run.stopping) {
       // live control (docs/control.md): the new stages go to every generator, as locally
       const plan = run.assignments?.[0]?.plan;
-      const bad = plan ? stagesProblem(c.stages, plan.load.stages.reduce((a, s) => a + s.durationMs, 0)) : 'no assignment yet';
+      const bad = plan ? stagesProblem(c.stages, totalDurationMs(plan.load.stages)) : 'no assignment yet';
       if (bad) {
         this.log(`agent ${this.name}: run ${run.runId}: refused a stages change: ${bad}; not acted upon`);
         return;

@@ -8,10 +8,9 @@
 // (`abort`).
 // Every message of the run is authenticated (auth.ts): what the controller publishes is signed
 // with the run's control key, and an agent's messages count only under that agent's data key.
-// (Over 400 lines on purpose: the run's side of every agent — assignment, traffic, loss — is one
-// piece of state, and splitting it would spread one agent's bookkeeping over several rooms.)
-// Over 400 lines on purpose: the controller's side of the same exchange, one state machine per
-// agent; discovery, splitting, sealing and signing live in their own files next to it.
+// (Over 400 lines on purpose: the controller's side of the agents' exchange is one state machine
+// per agent — assignment, traffic, loss — and splitting it would spread one agent's bookkeeping
+// over several rooms; discovery, splitting, sealing and signing live in their own files next to it.)
 
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';

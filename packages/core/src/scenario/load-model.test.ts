@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { UserError } from '../errors.js';
 import type { Plan } from '../plan.js';
 import { parseScenario } from './load.js';
-import { describeLoad } from './profile.js';
+import { describeLoad, describeStages } from './profile.js';
 
 function withLoad(load: string): string {
   return `name: m\ntargets: { a: "http://127.0.0.1:1" }\nload:\n${load.replace(/^/gm, '  ')}\nrequests: [{ url: / }]\n`;
@@ -88,5 +88,12 @@ describe('describeLoad', () => {
     expect(describeLoad(plan('rate: 500\nduration: 10s').load)).toBe('open model, 500 req/s for 10s');
     expect(describeLoad(plan('stages: [{ duration: 30s, rate: 2000 }, { duration: 2m, rate: 2000 }]').load)).toBe('open model, up to 2,000 req/s over 2m30s (2 stages)');
     expect(describeLoad(plan('model: closed\nvus: 5\nduration: 1m').load)).toBe('closed model, 5 VUs for 1m');
+  });
+
+  it('lists each stage: ramps from the level before, holds, and the jumps live control adds', () => {
+    const open = plan('startRate: 100\nstages: [{ duration: 30s, rate: 2000 }, { duration: 2m, rate: 2000 }]').load;
+    expect(describeStages(open)).toEqual(['ramp 100 → 2,000 req/s over 30s', 'hold 2,000 req/s for 2m']);
+    expect(describeStages({ ...open, stages: [...open.stages, { durationMs: 0, target: 2500.5 }, { durationMs: 10_000, target: 2500.5 }] }).slice(2)).toEqual(['jump to 2,500.5 req/s', 'hold 2,500.5 req/s for 10s']);
+    expect(describeStages(plan('model: closed\nvus: 5\nduration: 1m').load)).toEqual(['hold 5 VUs for 1m']);
   });
 });

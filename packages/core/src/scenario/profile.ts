@@ -168,18 +168,44 @@ export function evenBlock(total: number, index: number, count: number): [number,
   return [from, from + evenShare(total, index, count)];
 }
 
-/** The load in words, for `validate` and the drill's first line. */
+export type LevelUnit = 'journeys/s' | 'VUs';
+
+/** What a level of the load counts: the open model's arrivals per second, the closed model's users. */
+export function levelUnit(model: LoadModel['model']): LevelUnit {
+  return model === 'closed' ? 'VUs' : 'journeys/s';
+}
+
+const fmtLevel = (x: number): string => x.toLocaleString('en-US', { maximumFractionDigits: 2 });
+
+/** The load in words, for `validate`, the drill's first line and the run page. */
 export function describeLoad(load: LoadModel): string {
   const total = totalDurationMs(load.stages);
   if (load.model === 'replay') return `replay of ${load.log.split('/').pop()} at ${load.speed}× for ${formatScenarioDuration(total)}${load.unsafe ? ', unsafe methods included' : ''}`;
   const peak = peakLevel(load);
   const n = load.stages.length;
   const stages = n === 1 ? '' : ` (${n} stages)`;
-  const fmt = (x: number): string => x.toLocaleString('en-US', { maximumFractionDigits: 2 });
   const start = startLevel(load);
   const constant = load.stages.every((s) => s.target === start);
   const unit = load.model === 'open' ? 'req/s' : 'VUs';
   return constant
-    ? `${load.model} model, ${fmt(peak)} ${unit} for ${formatScenarioDuration(total)}${stages}`
-    : `${load.model} model, up to ${fmt(peak)} ${unit} over ${formatScenarioDuration(total)}${stages}`;
+    ? `${load.model} model, ${fmtLevel(peak)} ${unit} for ${formatScenarioDuration(total)}${stages}`
+    : `${load.model} model, up to ${fmtLevel(peak)} ${unit} over ${formatScenarioDuration(total)}${stages}`;
+}
+
+/**
+ * Each stage in words, in order (`ramp 0 → 2,000 req/s over 30s`, `hold 2,000 req/s for 2m`,
+ * `jump to 3,000 req/s` for a live change), for the run page; none for a replay, whose stages
+ * are its log's time span.
+ */
+export function describeStages(load: LoadModel): string[] {
+  if (load.model === 'replay') return [];
+  const unit = load.model === 'open' ? 'req/s' : 'VUs';
+  let prev = startLevel(load);
+  return load.stages.map((s) => {
+    const from = prev;
+    prev = s.target;
+    if (s.durationMs <= 0) return `jump to ${fmtLevel(s.target)} ${unit}`;
+    if (s.target === from) return `hold ${fmtLevel(s.target)} ${unit} for ${formatScenarioDuration(s.durationMs)}`;
+    return `ramp ${fmtLevel(from)} → ${fmtLevel(s.target)} ${unit} over ${formatScenarioDuration(s.durationMs)}`;
+  });
 }

@@ -13,6 +13,9 @@ export {
   evenShare,
   evenBlock,
   describeLoad,
+  describeStages,
+  levelUnit,
+  type LevelUnit,
   type PlannedRates,
 } from './profile.js';
 export { shadowTagging, shadowSecretFor } from './shadow.js';

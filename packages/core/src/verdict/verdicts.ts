@@ -23,6 +23,8 @@ export interface VerdictInput {
   durationS: number;
   /** Override the throughput tolerance (a fraction); default THROUGHPUT_TOLERANCE. */
   throughputTolerance?: number;
+  /** The window of `plan` and `durationS` when the caller has it already (verdictWindow); computed here otherwise. */
+  window?: VerdictWindow;
 }
 
 /**
@@ -33,7 +35,7 @@ export interface VerdictInput {
 export function computeVerdicts(input: VerdictInput): Map<string, LinkVerdict> {
   const { plan } = input;
   const tolerance = input.throughputTolerance ?? THROUGHPUT_TOLERANCE;
-  const window = verdictWindow(plan.load, input.durationS, plan.faults);
+  const window = input.window ?? verdictWindow(plan.load, input.durationS, plan.faults);
   const seconds = window.toS - window.fromS;
   const links = Object.keys(plan.capacity.links);
 

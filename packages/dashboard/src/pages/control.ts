@@ -2,14 +2,14 @@
 // stop. The buttons call POST /api/runs/:id/control (control.ts on the server; assets/control.js
 // in the browser). Never in a report: a file opened from disk steers nothing.
 
-import type { Summary } from '@peakdrill/core';
+import { levelUnit, type Summary } from '@peakdrill/core';
 import { html, type SafeHtml } from '../html.js';
 import type { RunView } from '../view.js';
 
 export function controlSection(view: RunView): SafeHtml | '' {
   if (view.status !== 'live' || view.api === null) return '';
   const s: Summary = view.summary;
-  const unit = s.model === 'closed' ? 'VUs' : 'journeys/s';
+  const unit = levelUnit(s.model);
   return html`<section class="card" data-testid="control" data-control-api="${view.api}/control">
 <div class="toolbar"><h2>Steer this drill</h2><span class="spacer"></span><span class="small muted">each change becomes a stage of the plan, is drawn on the charts and written to control.ndjson (docs/control.md)</span></div>
 <div class="toolbar">

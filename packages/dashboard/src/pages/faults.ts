@@ -1,6 +1,6 @@
 // The run page's rehearsal section: each fault of the timeline, what it did, when it was on,
 // the contingency plan it exercised and its recovery verdict per link. The charts mark the
-// same faults as bands (dashboard.js, the `pdMarks` plugin).
+// same faults as bands (assets/charts.js, the `pdMarks` plugin).
 
 import type { FaultRecord, Summary } from '@peakdrill/core';
 import { formatDuration } from '@peakdrill/core';

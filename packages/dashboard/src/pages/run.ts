@@ -115,10 +115,9 @@ ${hasHops ? chart('hops', i, `${l.link}: Server-Timing by hop`) : ''}
 </section>`;
 }
 
-function scenarioSection(s: Summary): SafeHtml {
+function scenarioSection(s: Summary, load: RunView['load']): SafeHtml {
   const p = s.plan;
   if (!p) return html``;
-  const stages = p.load?.stages ?? [];
   return html`<section class="card" data-testid="scenario">
 <h2>Scenario as it ran</h2>
 <dl class="kv">
@@ -126,7 +125,7 @@ function scenarioSection(s: Summary): SafeHtml {
 ${p.description ? html`<dt>Description</dt><dd>${p.description}</dd>` : ''}
 <dt>Source</dt><dd class="mono">${p.source}</dd>
 <dt>Targets</dt><dd>${Object.entries(p.targets ?? {}).map(([k, v]) => html`<div><b>${k}</b> <span class="mono">${v}</span></div>`)}</dd>
-<dt>Load</dt><dd>${p.load?.model === 'open' ? html`open model (arrival rate), from ${formatCount(p.load.startRate)}/s: ` : html`closed model (virtual users): `}${stages.map((st, k) => html`${k ? ' → ' : ''}${formatCount(st.target)}${p.load?.model === 'open' ? '/s' : ' VUs'} over ${formatDuration(st.durationMs / 1000)}`)}</dd>
+<dt>Load</dt><dd data-testid="load">${load ? html`${load.words}${load.stages.length ? html`<div class="small muted">${load.stages.join(' · ')}</div>` : ''}` : '—'}</dd>
 <dt>Shadow traffic</dt><dd>${p.shadow?.enabled ? html`tagged; secret read from <span class="mono">$${p.shadow.secretEnv}</span> (never stored)` : 'off'}</dd>
 <dt>Journeys</dt><dd>${(p.journeys ?? []).map((j) => html`<div><b>${j.name}</b> (weight ${formatCount(j.weight)}): ${j.steps.map((st, k) => html`${k ? ' → ' : ''}<span class="mono">${st.name}</span>`)}</div>`)}</dd>
 </dl>
@@ -190,7 +189,7 @@ ${checksTable('Isolation checks (no test data in production)', s.isolation, 'iso
 ${checksTable('Invariants', s.invariants, 'invariants')}
 </div>
 ${s.agents && s.agents.length ? html`<section class="card"><h2>Load generators</h2><table><thead><tr><th>Agent</th><th class="num">Share</th><th class="num">Achieved</th><th class="num">Requests</th><th>Lost</th></tr></thead><tbody>${s.agents.map((a) => html`<tr><td>${a.name}</td><td class="num">${formatRatio(a.share)}</td><td class="num">${formatRps(a.achievedRps)}</td><td class="num">${formatCount(a.count)}</td><td>${a.lost ? `at ${formatDuration(a.lost.atS)}: ${a.lost.reason}` : '—'}</td></tr>`)}</tbody></table></section>` : ''}
-${scenarioSection(s)}
+${scenarioSection(s, view.load)}
 <footer>peakdrill · run ${s.id}</footer>`;
 }
 

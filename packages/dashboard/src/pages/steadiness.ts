@@ -1,6 +1,6 @@
 // The run page's steadiness section: per hold stage and link, the coefficient of variation of
 // the per-second achieved rate and p99, and the seconds that broke it (also ticked in red under
-// every time chart by dashboard.js).
+// every time chart by assets/charts.js).
 
 import type { Summary } from '@peakdrill/core';
 import { formatRatio } from '@peakdrill/core';
