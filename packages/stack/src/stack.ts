@@ -1,4 +1,5 @@
-// Starts the reference stack: the store, optional Redis, and one HTTP server per service.
+// Starts the reference stack: the store, optional Redis, and one HTTP server per service, all on
+// this event loop, or with `threads` each service in a worker thread of its own (threads.ts).
 
 import http from 'node:http';
 import { cart } from './cart.js';
