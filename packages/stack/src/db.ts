@@ -3,7 +3,7 @@
 
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import pg from 'pg';
 import type { StoreReady, StoreReply, StoreRequest, StoreWorkerData } from './store-protocol.js';
 
@@ -27,6 +27,8 @@ export interface Db extends Sql {
   tx<T>(fn: (sql: Sql) => Promise<T>): Promise<T>;
   stats(): PoolStats;
   close(): Promise<void>;
+  /** The embedded store only: a port for another thread to reach it on (pgliteOverPort). */
+  attach?(): MessagePort;
 }
 
 export interface DbOptions {
@@ -94,16 +96,49 @@ class StoreError extends Error {
 // on the request thread they would stall every service's answers, cached or not.
 async function openPglite(dataDir: string | undefined): Promise<Db> {
   const worker = new Worker(workerUrl(), { workerData: { ...(dataDir ? { dataDir } : {}) } satisfies StoreWorkerData });
-  const pending = new Map<number, { resolve(r: StoreReply & { ok: true }): void; reject(e: Error): void }>();
-  let nextId = 1;
-  let dead: Error | null = null;
   const ready = new Promise<void>((resolve, reject) => {
     worker.once('message', (m: StoreReady) => (m.ready ? resolve() : reject(new Error(m.message))));
     worker.once('error', reject);
     worker.once('exit', (code) => reject(new Error(`the store thread exited (${code}) while opening`)));
   });
   await ready;
-  worker.on('message', (m: StoreReply) => {
+  const client = storeClient(worker, async (send, dead) => {
+    if (!dead) await send({ op: 'close' }).catch(() => {});
+    await worker.terminate();
+  });
+  worker.on('error', client.die);
+  worker.on('exit', (code) => client.die(new Error(`the store thread exited (${code})`)));
+  return {
+    ...client.db,
+    attach() {
+      // a service in its own thread reaches the store on a port of its own
+      const { port1, port2 } = new MessageChannel();
+      worker.postMessage({ op: 'attach', id: 0, port: port2 } satisfies StoreRequest, [port2]);
+      return port1;
+    },
+  };
+}
+
+/** The embedded store from another thread, on a port `attach()` made; closing closes only the port. */
+export function pgliteOverPort(port: MessagePort): Db {
+  const client = storeClient(port, async () => {
+    port.close();
+  });
+  port.on('close', () => client.die(new Error('the store port closed')));
+  return client.db;
+}
+
+type Req = StoreRequest extends infer R ? (R extends { id: number; op: 'query' | 'begin' | 'end' | 'close' } ? Omit<R, 'id'> : never) : never;
+type Send = (req: Req) => Promise<StoreReply & { ok: true }>;
+
+function storeClient(
+  endpoint: { postMessage(m: unknown): void; on(event: 'message', fn: (m: StoreReply) => void): unknown },
+  close: (send: Send, dead: boolean) => Promise<void>,
+): { db: Db; die(err: Error): void } {
+  const pending = new Map<number, { resolve(r: StoreReply & { ok: true }): void; reject(e: Error): void }>();
+  let nextId = 1;
+  let dead: Error | null = null;
+  endpoint.on('message', (m: StoreReply) => {
     const p = pending.get(m.id);
     if (!p) return;
     pending.delete(m.id);
@@ -115,16 +150,12 @@ async function openPglite(dataDir: string | undefined): Promise<Db> {
     for (const p of pending.values()) p.reject(dead);
     pending.clear();
   };
-  worker.on('error', die);
-  worker.on('exit', (code) => die(new Error(`the store thread exited (${code})`)));
-
-  type Req = StoreRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
-  const send = (req: Req): Promise<StoreReply & { ok: true }> => {
+  const send: Send = (req) => {
     if (dead) return Promise.reject(dead);
     const id = nextId++;
     return new Promise((resolve, reject) => {
       pending.set(id, { resolve, reject });
-      worker.postMessage({ ...req, id } as StoreRequest);
+      endpoint.postMessage({ ...req, id } as StoreRequest);
     });
   };
   // PGlite is one connection: it queues queries and transactions itself. We count what waits
@@ -138,7 +169,7 @@ async function openPglite(dataDir: string | undefined): Promise<Db> {
       inFlight--;
     }
   };
-  return {
+  const db: Db = {
     kind: 'pglite',
     query<R>(text: string, params?: readonly unknown[]) {
       return track(async () => (await send({ op: 'query', text, params })).rows as R[]);
@@ -164,8 +195,9 @@ async function openPglite(dataDir: string | undefined): Promise<Db> {
     },
     stats: () => ({ total: 1, idle: inFlight === 0 ? 1 : 0, waiting: Math.max(0, inFlight - 1) }),
     async close() {
-      if (!dead) await send({ op: 'close' }).catch(() => {});
-      await worker.terminate();
+      await close(send, dead !== null);
+      die(new Error('the store is closed'));
     },
   };
+  return { db, die };
 }

@@ -329,6 +329,7 @@ export function closeServer(server: http.Server): Promise<void> {
 // Input checks shared by the services: each names the field and says what to send instead.
 
 export const SKU_RE = /^[A-Za-z0-9_-]{1,64}$/;
+export const ORDER_ID_RE = /^[A-Za-z0-9_-]{1,80}$/;
 export const USER_RE = /^[A-Za-z0-9_-]{1,64}$/;
 
 export function field(o: Record<string, unknown>, name: string, re: RegExp): string {

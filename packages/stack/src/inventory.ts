@@ -1,13 +1,14 @@
 // inventory — stock per SKU. Deduction is one conditional UPDATE per SKU inside a transaction
 // (`available >= qty`), so stock never goes below zero however many buyers race for the last
-// item. With Redis, a Lua script pre-deducts first and turns a sold-out stampede away before
-// it reaches the database; the database stays the record of truth.
+// item. Before it, a stock figure (in memory, or in Redis by one Lua script) is taken from, so
+// a sold-out stampede is turned away before it reaches the database; the database stays the
+// record of truth, and the figures reload from it without promising a unit twice (holds.ts).
 
 import { auditRoute, shadowResetRoute } from './audit.js';
-import { loadHoldable, MemoryHolds } from './holds.js';
+import { type Figures, type HeldKind, MemoryHolds, RedisHolds } from './holds.js';
 import { requireService } from './credential.js';
 import type { Schema, Sql } from './db.js';
-import { type Ctx, field, HttpError, intField, ok, pathParam, type Reply, type Service, SKU_RE } from './http.js';
+import { type Ctx, field, HttpError, intField, ok, ORDER_ID_RE, pathParam, type Reply, type Service, SKU_RE } from './http.js';
 import { Metrics } from './metrics.js';
 import type { Kv } from './redis.js';
 
@@ -20,7 +21,6 @@ export interface ReserveLine {
   qty: number;
 }
 
-const ORDER_ID_RE = /^[A-Za-z0-9_-]{1,80}$/;
 const MAX_LINES = 50;
 
 class SoldOut extends HttpError {
@@ -78,17 +78,20 @@ export function inventory(opts: InventoryOptions): Service {
   // SKUs seen at zero, per schema: a stampede on a sold-out SKU is answered from memory. A
   // release in this process forgets the SKU at once; one in another process within the TTL.
   const zero: Record<Schema, Map<string, number>> = { public: new Map(), shadow: new Map() };
-  // Without Redis, the units still promisable to queued orders live here (holds.ts).
-  const mem = new MemoryHolds();
-  const knownZero = (schema: Schema, lines: readonly ReserveLine[]): string | null => {
+  // The units still promisable before the store catches up: in Redis when given, else here (holds.ts).
+  const figures: Figures = kv ? new RedisHolds(kv) : new MemoryHolds();
+  const rejected = (at: 'memory' | 'redis' | 'db') => metrics.inc('stock_rejected_total', 'Reservations refused as sold out, by where they were stopped.', { at });
+  const refuseKnownZero = (schema: Schema, lines: readonly ReserveLine[]): void => {
     const m = zero[schema];
-    if (m.size === 0) return null;
+    if (m.size === 0) return;
     const now = performance.now();
     for (const l of lines) {
       const until = m.get(l.sku);
-      if (until !== undefined && now < until) return l.sku;
+      if (until !== undefined && now < until) {
+        rejected('memory');
+        throw new SoldOut(l.sku, 0);
+      }
     }
-    return null;
   };
   const sawZero = (schema: Schema, sku: string) => {
     if (zero[schema].size >= 100_000) zero[schema].clear();
@@ -102,41 +105,41 @@ export function inventory(opts: InventoryOptions): Service {
     return ok({ sku, available: row.available });
   }
 
-  async function preDeduct(ctx: Ctx, lines: readonly ReserveLine[]): Promise<string[]> {
-    if (!kv) return [];
-    const keys = lines.map((l) => kv.key(ctx.schema, `stock:${l.sku}`));
-    const qtys = lines.map((l) => l.qty);
-    for (let attempt = 0; attempt <= lines.length; attempt++) {
-      const r = await kv.reserve(keys, qtys);
-      if (r.ok) return keys;
-      if ('soldOut' in r) {
-        metrics.inc('stock_rejected_total', 'Reservations refused as sold out, by where they were stopped.', { at: 'redis' });
-        throw new SoldOut(lines[r.soldOut]!.sku);
-      }
-      const sku = lines[r.missing]!.sku;
-      // less the units of queued orders: they hold stock the store has not deducted yet
-      const available = await loadHoldable({ query: (text, params) => ctx.sql(text, params) }, ctx.schema, sku);
-      if (available === null) throw new HttpError(404, 'ITEM_NOT_FOUND', `No item ${sku}.`, { sku });
-      await kv.load(keys[r.missing]!, available);
+  /** Takes the lines from the figures (loading them as needed), recorded under the order until settled. */
+  async function take(ctx: Ctx, orderId: string, kind: HeldKind, lines: readonly ReserveLine[]): Promise<Array<{ sku: string; available: number }>> {
+    const schema = ctx.schema;
+    const skus = lines.map((l) => l.sku);
+    const r = await figures.take({ query: (t, p) => ctx.sql(t, p) }, schema, orderId, kind, skus, lines.map((l) => l.qty));
+    if ('missing' in r) {
+      const sku = skus[r.missing]!;
+      throw new HttpError(404, 'ITEM_NOT_FOUND', `No item ${sku}.`, { sku });
     }
-    throw new Error('Redis stock keys vanished while loading them');
+    if (!r.ok) {
+      rejected(figures.at);
+      const sku = skus[r.short]!;
+      if (r.left === 0) sawZero(schema, sku);
+      throw new SoldOut(sku, r.left);
+    }
+    const items = lines.map((l, i) => ({ sku: l.sku, available: r.left[i]! }));
+    for (const i of items) if (i.available === 0) sawZero(schema, i.sku);
+    return items;
   }
 
   /**
-   * Gives pre-deducted units back to Redis. The database already has them back; when Redis
-   * fails, the keys are dropped so they reload from it, and when that fails too the failure is
-   * logged and counted (the keys then show less stock than there is, never more).
+   * Runs a figure update after the store already has its outcome. When Redis fails, the keys
+   * are dropped so they reload from the store, and when that fails too the failure is logged
+   * and counted (the keys then show less stock than there is, never more).
    */
-  async function giveBack(ctx: Ctx, keys: readonly string[], qtys: readonly number[]): Promise<'released' | 'reload' | 'failed'> {
+  async function afterStore(ctx: Ctx, skus: readonly string[], update: () => Promise<number>): Promise<'released' | 'reload' | 'failed'> {
     try {
-      const absent = await kv!.release(keys, qtys);
+      const absent = await update();
       if (absent > 0) metrics.inc('redis_release_total', 'Units given back to Redis stock keys, by outcome.', { outcome: 'reload' }, absent);
       return absent > 0 ? 'reload' : 'released';
     } catch (err) {
-      metrics.inc('redis_release_total', 'Units given back to Redis stock keys, by outcome.', { outcome: 'failed' }, keys.length);
+      metrics.inc('redis_release_total', 'Units given back to Redis stock keys, by outcome.', { outcome: 'failed' }, skus.length);
       ctx.rt.log(`peakdrill stack: inventory: could not give stock back to Redis (${(err as Error).message}); dropping the keys so they reload`);
       try {
-        await kv!.forget(keys);
+        await figures.forget(ctx.schema, skus);
         return 'reload';
       } catch {
         return 'failed';
@@ -151,29 +154,27 @@ export function inventory(opts: InventoryOptions): Service {
     const lines = parseLines(body);
     const schema = ctx.schema;
     if (body['held'] === true) return deductHeld(ctx, orderId, lines);
-    const gone = knownZero(schema, lines);
-    if (gone !== null) {
-      metrics.inc('stock_rejected_total', 'Reservations refused as sold out, by where they were stopped.', { at: 'memory' });
-      throw new SoldOut(gone, 0);
-    }
-    const keys = await preDeduct(ctx, lines);
+    refuseKnownZero(schema, lines);
+    const skus = lines.map((l) => l.sku);
+    await take(ctx, orderId, 'take', lines);
+    let items;
     try {
       // A single line is one atomic statement; several need a transaction to be all-or-nothing.
-      const items =
+      items =
         lines.length === 1
           ? await deduct({ query: (text, params) => ctx.sql(text, params) }, schema, orderId, ctx.rowRun, lines)
           : await ctx.tx((sql) => deduct(sql, schema, orderId, ctx.rowRun, lines));
-      for (const i of items) if (i.available === 0) sawZero(schema, i.sku);
-      if (!kv) for (const l of lines) mem.adjust(schema, l.sku, -l.qty);
-      return ok({ orderId, reserved: true, items });
     } catch (err) {
-      if (kv && keys.length > 0) await giveBack(ctx, keys, lines.map((l) => l.qty));
+      await afterStore(ctx, skus, () => figures.giveBack(schema, orderId, skus, lines.map((l) => l.qty)));
       if (err instanceof SoldOut) {
-        metrics.inc('stock_rejected_total', 'Reservations refused as sold out, by where they were stopped.', { at: 'db' });
+        rejected('db');
         if (err.left === 0) sawZero(schema, String(err.extra?.['sku']));
       }
       throw err;
     }
+    for (const i of items) if (i.available === 0) sawZero(schema, i.sku);
+    await figures.settle(schema, orderId, skus).catch(() => {}); // a record left behind is dropped by the next reload
+    return ok({ orderId, reserved: true, items });
   }
 
   /**
@@ -185,32 +186,8 @@ export function inventory(opts: InventoryOptions): Service {
     const body = ctx.json();
     const orderId = field(body, 'orderId', ORDER_ID_RE);
     const lines = parseLines(body);
-    const schema = ctx.schema;
-    const gone = knownZero(schema, lines);
-    if (gone !== null) {
-      metrics.inc('stock_rejected_total', 'Reservations refused as sold out, by where they were stopped.', { at: 'memory' });
-      throw new SoldOut(gone, 0);
-    }
-    let left: number[];
-    if (kv) {
-      const keys = await preDeduct(ctx, lines);
-      left = (await Promise.all(keys.map((k) => kv.get(k)))).map((v) => Number(v ?? 0));
-    } else {
-      const r = await mem.take(schema, lines.map((l) => l.sku), lines.map((l) => l.qty), (sku) => loadHoldable({ query: (t, p) => ctx.sql(t, p) }, schema, sku));
-      if ('missing' in r) {
-        const sku = lines[r.missing]!.sku;
-        throw new HttpError(404, 'ITEM_NOT_FOUND', `No item ${sku}.`, { sku });
-      }
-      if (!r.ok) {
-        metrics.inc('stock_rejected_total', 'Reservations refused as sold out, by where they were stopped.', { at: 'memory' });
-        const sku = lines[r.short]!.sku;
-        if (r.left === 0) sawZero(schema, sku);
-        throw new SoldOut(sku, r.left);
-      }
-      left = r.left;
-    }
-    const items = lines.map((l, i) => ({ sku: l.sku, available: left[i]! }));
-    for (const i of items) if (i.available === 0) sawZero(schema, i.sku);
+    refuseKnownZero(ctx.schema, lines);
+    const items = await take(ctx, orderId, 'hold', lines);
     metrics.inc('stock_held_total', 'Units held for queued orders, by traffic kind.', { kind: ctx.kind }, lines.reduce((t, l) => t + l.qty, 0));
     return ok({ orderId, held: true, items });
   }
@@ -218,11 +195,13 @@ export function inventory(opts: InventoryOptions): Service {
   /** Gives back a hold whose order was never queued (it lost an idempotency race). */
   async function unhold(ctx: Ctx): Promise<Reply> {
     requireService(ctx);
-    const lines = parseLines(ctx.json());
+    const body = ctx.json();
+    const orderId = field(body, 'orderId', ORDER_ID_RE);
+    const lines = parseLines(body);
     const schema = ctx.schema;
-    for (const l of lines) zero[schema].delete(l.sku);
-    if (kv) await giveBack(ctx, lines.map((l) => kv.key(schema, `stock:${l.sku}`)), lines.map((l) => l.qty));
-    else for (const l of lines) mem.adjust(schema, l.sku, l.qty);
+    const skus = lines.map((l) => l.sku);
+    for (const sku of skus) zero[schema].delete(sku);
+    await afterStore(ctx, skus, () => figures.giveBack(schema, orderId, skus, lines.map((l) => l.qty)));
     return ok({ released: lines });
   }
 
@@ -234,6 +213,7 @@ export function inventory(opts: InventoryOptions): Service {
    */
   async function deductHeld(ctx: Ctx, orderId: string, lines: readonly ReserveLine[]): Promise<Reply> {
     const schema = ctx.schema;
+    const skus = lines.map((l) => l.sku);
     try {
       const items = await ctx.tx(async (sql) => {
         await sql.query('SELECT pg_advisory_xact_lock(hashtext($1))', [orderId]);
@@ -241,14 +221,14 @@ export function inventory(opts: InventoryOptions): Service {
         if ((done?.n ?? 0) > 0) return null;
         return deduct(sql, schema, orderId, ctx.rowRun, lines);
       });
+      await figures.settle(schema, orderId, skus).catch(() => {});
       if (items === null) return ok({ orderId, reserved: true, replayed: true, items: [] });
       return ok({ orderId, reserved: true, replayed: false, items });
     } catch (err) {
       if (err instanceof SoldOut) {
-        metrics.inc('stock_rejected_total', 'Reservations refused as sold out, by where they were stopped.', { at: 'db' });
-        const sku = String(err.extra?.['sku']);
-        if (kv) await kv.forget([kv.key(schema, `stock:${sku}`)]).catch(() => {});
-        else mem.forget(schema, sku);
+        rejected('db');
+        await figures.settle(schema, orderId, skus).catch(() => {});
+        await figures.forget(schema, [String(err.extra?.['sku'])]).catch(() => {});
       }
       throw err;
     }
@@ -258,6 +238,9 @@ export function inventory(opts: InventoryOptions): Service {
     requireService(ctx);
     const orderId = field(ctx.json(), 'orderId', ORDER_ID_RE);
     const schema = ctx.schema;
+    const [moved] = await ctx.sql<{ skus: string[] }>(`SELECT ARRAY(SELECT DISTINCT sku FROM ${schema}.stock_movements WHERE order_id = $1 ORDER BY sku) AS skus`, [orderId]);
+    // the figures' generations before the store has the units back (holds.ts: the release side of the reload race)
+    const gens = await figures.generations(schema, moved?.skus ?? []).catch(() => null);
     const back = await ctx.tx(async (sql) => {
       const rows = await sql.query<{ sku: string; held: number }>(
         `SELECT sku, -sum(delta)::int AS held FROM ${schema}.stock_movements WHERE order_id = $1 GROUP BY sku HAVING sum(delta) < 0 ORDER BY sku`,
@@ -269,12 +252,11 @@ export function inventory(opts: InventoryOptions): Service {
       }
       return rows;
     });
-    for (const r of back) {
-      zero[schema].delete(r.sku);
-      if (!kv) mem.adjust(schema, r.sku, r.held);
-    }
-    const redis = kv && back.length > 0 ? await giveBack(ctx, back.map((r) => kv.key(schema, `stock:${r.sku}`)), back.map((r) => r.held)) : null;
-    return ok({ orderId, released: back.map((r) => ({ sku: r.sku, qty: r.held })), ...(redis ? { redis } : {}) });
+    for (const r of back) zero[schema].delete(r.sku);
+    const skus = back.map((r) => r.sku);
+    const seen = skus.map((sku) => gens?.[(moved?.skus ?? []).indexOf(sku)] ?? -1);
+    const outcome = back.length > 0 ? await afterStore(ctx, skus, () => figures.release(schema, skus, back.map((r) => r.held), seen)) : null;
+    return ok({ orderId, released: back.map((r) => ({ sku: r.sku, qty: r.held })), ...(kv && outcome ? { redis: outcome } : {}) });
   }
 
   return {
@@ -293,8 +275,7 @@ export function inventory(opts: InventoryOptions): Service {
           await sql.query('UPDATE shadow.stock SET available = initial');
         });
         zero.shadow.clear();
-        mem.clear('shadow');
-        if (kv) await kv.clear('shadow', 'stock:');
+        await figures.clear('shadow');
       }),
     ],
   };

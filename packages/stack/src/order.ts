@@ -18,6 +18,7 @@ import { embeddedQueue, type OrderQueue } from './order-queue.js';
 import {
   type Ctx,
   field,
+  ORDER_ID_RE,
   HttpError,
   intField,
   ok,
@@ -30,7 +31,6 @@ import {
 import { Metrics } from './metrics.js';
 import { SOLD_OUT_HEADER } from './shield.js';
 
-export const ORDER_ID_RE = /^[A-Za-z0-9_-]{1,80}$/;
 const IDEMPOTENCY_KEY_RE = /^[A-Za-z0-9._:-]{1,128}$/;
 /** How long a duplicate request waits for the first one with the same key to finish. */
 const DUPLICATE_WAIT_MS = 10_000;
@@ -165,30 +165,52 @@ async function prepare(ctx: Ctx): Promise<Priced | Reply> {
   return { key, hash, userId, fromCart: body['fromCart'] === true, lines, priced, total };
 }
 
+/**
+ * Writes the order and its lines in one statement (so one implicit transaction), `pending` on
+ * the direct path and `queued` on the queued one. Answers its creation time, or null when a
+ * concurrent duplicate holds the idempotency key (nothing is inserted then).
+ */
+async function insertOrder(ctx: Ctx, id: string, status: 'pending' | 'queued', p: Priced): Promise<string | null> {
+  const s = ctx.schema;
+  const [row] = await ctx.sql<{ created_at: Date | string }>(
+    `WITH o AS (
+       INSERT INTO ${s}.orders (id, user_id, status, total_cents, idempotency_key, request_hash, run_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, created_at)
+     INSERT INTO ${s}.order_items (order_id, sku, qty, price_cents, run_id)
+       SELECT o.id, x.sku, x.qty, x.price, $7 FROM o, unnest($8::text[], $9::int[], $10::int[]) AS x(sku, qty, price)
+     RETURNING (SELECT created_at FROM o)`,
+    [id, p.userId, status, p.total, p.key, p.hash, ctx.rowRun, p.priced.map((l) => l.sku), p.priced.map((l) => l.qty), p.priced.map((l) => l.priceCents)],
+  );
+  return row ? new Date(row.created_at).toISOString() : null;
+}
+
+/** Lost the idempotency race to a concurrent duplicate: answer with its outcome. */
+async function lostRace(ctx: Ctx, p: Priced): Promise<Reply> {
+  const r = p.key ? await replay(ctx, p.key, p.hash) : null;
+  if (r) return r;
+  throw new HttpError(409, 'ORDER_IN_PROGRESS', 'A concurrent request with this Idempotency-Key ended without an order; retry.');
+}
+
+function viewOf(ctx: Ctx, id: string, status: OrderStatus, p: Priced, createdAt: string): OrderView {
+  const items = [...p.priced].sort((a, b) => (a.sku < b.sku ? -1 : 1));
+  return { id, userId: p.userId, status, totalCents: p.total, items, runId: ctx.runId, createdAt };
+}
+
+function soldOutFrom(d: Downstream): never {
+  const e = errorOf(d);
+  // Tell the gateway, so it answers the next buyers of this SKU itself.
+  if (e.code === 'SOLD_OUT' && typeof e.extra?.['sku'] === 'string') throw new HttpError(e.status, e.code, e.message, e.extra, { [SOLD_OUT_HEADER]: e.extra['sku'] });
+  throw e;
+}
+
 async function create(ctx: Ctx): Promise<Reply> {
   const p = await prepare(ctx);
   if ('status' in p) return p;
-  const { key, hash, userId, lines, priced, total } = p;
+  const { userId, lines } = p;
   const s = ctx.schema;
-  const skus = lines.map((l) => l.sku);
   const id = `O-${randomUUID()}`;
-  // The order and its lines in one statement (so one implicit transaction): nothing is inserted
-  // when a concurrent duplicate holds the idempotency key.
-  const inserted = await ctx.sql<{ created_at: Date | string }>(
-    `WITH o AS (
-       INSERT INTO ${s}.orders (id, user_id, status, total_cents, idempotency_key, request_hash, run_id)
-       VALUES ($1, $2, 'pending', $3, $4, $5, $6) ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, created_at)
-     INSERT INTO ${s}.order_items (order_id, sku, qty, price_cents, run_id)
-       SELECT o.id, x.sku, x.qty, x.price, $6 FROM o, unnest($7::text[], $8::int[], $9::int[]) AS x(sku, qty, price)
-     RETURNING (SELECT created_at FROM o)`,
-    [id, userId, total, key, hash, ctx.rowRun, skus, priced.map((l) => l.qty), priced.map((l) => l.priceCents)],
-  );
-  if (inserted.length === 0) {
-    // Lost the race to a concurrent duplicate: answer with its outcome.
-    const r = key ? await replay(ctx, key, hash) : null;
-    if (r) return r;
-    throw new HttpError(409, 'ORDER_IN_PROGRESS', 'A concurrent request with this Idempotency-Key ended without an order; retry.');
-  }
+  const createdAt = await insertOrder(ctx, id, 'pending', p);
+  if (createdAt === null) return lostRace(ctx, p);
 
   let reserved;
   try {
@@ -199,10 +221,7 @@ async function create(ctx: Ctx): Promise<Reply> {
   }
   if (reserved.status !== 200) {
     await ctx.sql(`DELETE FROM ${s}.orders WHERE id = $1`, [id]);
-    const e = errorOf(reserved);
-    // Tell the gateway, so it answers the next buyers of this SKU itself.
-    if (e.code === 'SOLD_OUT' && typeof e.extra?.['sku'] === 'string') throw new HttpError(e.status, e.code, e.message, e.extra, { [SOLD_OUT_HEADER]: e.extra['sku'] });
-    throw e;
+    soldOutFrom(reserved);
   }
   const gone = parseJson<{ items?: Array<{ sku: string; available: number }> }>(reserved).items?.filter((i) => i.available === 0).map((i) => i.sku) ?? [];
   await ctx.sql(`UPDATE ${s}.orders SET status = 'created', updated_at = now() WHERE id = $1`, [id]);
@@ -210,16 +229,7 @@ async function create(ctx: Ctx): Promise<Reply> {
     // The order stands even if emptying the cart fails; the user just sees the items again.
     await ctx.call('cart', 'DELETE', `/cart/${encodeURIComponent(userId)}`).catch(() => {});
   }
-  const view: OrderView = {
-    id,
-    userId,
-    status: 'created',
-    totalCents: total,
-    items: [...priced].sort((a, b) => (a.sku < b.sku ? -1 : 1)),
-    runId: ctx.runId,
-    createdAt: new Date(inserted[0]!.created_at).toISOString(),
-  };
-  return { status: 201, body: view, headers: { 'idempotent-replay': 'false', ...(gone.length > 0 ? { [SOLD_OUT_HEADER]: gone.join(',') } : {}) } };
+  return { status: 201, body: viewOf(ctx, id, 'created', p, createdAt), headers: { 'idempotent-replay': 'false', ...(gone.length > 0 ? { [SOLD_OUT_HEADER]: gone.join(',') } : {}) } };
 }
 
 /** Longest `Prefer: wait=N` honoured, in seconds. */
@@ -242,13 +252,6 @@ function preference(ctx: Ctx): { async: boolean; waitS: number } {
   return { async, waitS };
 }
 
-function soldOutFrom(d: Downstream): never {
-  const e = errorOf(d);
-  // Tell the gateway, so it answers the next buyers of this SKU itself.
-  if (e.code === 'SOLD_OUT' && typeof e.extra?.['sku'] === 'string') throw new HttpError(e.status, e.code, e.message, e.extra, { [SOLD_OUT_HEADER]: e.extra['sku'] });
-  throw e;
-}
-
 /**
  * The queued path (peak shaving): stock is held in memory or Redis, the order is written once
  * as `queued` and published; the buyer gets 202 at once, or with `wait=N` the consumer's
@@ -262,21 +265,11 @@ async function createQueued(ctx: Ctx, confirmer: OrderConfirmer, waitS: number):
   const held = await ctx.call('inventory', 'POST', '/inventory/hold', { orderId: id, items: p.lines });
   if (held.status !== 200) soldOutFrom(held);
   const gone = parseJson<{ items?: Array<{ sku: string; available: number }> }>(held).items?.filter((i) => i.available === 0).map((i) => i.sku) ?? [];
-  const unhold = () => ctx.call('inventory', 'POST', '/inventory/unhold', { items: p.lines }).catch(() => undefined);
-  const inserted = await ctx.sql<{ created_at: Date | string }>(
-    `WITH o AS (
-       INSERT INTO ${s}.orders (id, user_id, status, total_cents, idempotency_key, request_hash, run_id)
-       VALUES ($1, $2, 'queued', $3, $4, $5, $6) ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, created_at)
-     INSERT INTO ${s}.order_items (order_id, sku, qty, price_cents, run_id)
-       SELECT o.id, x.sku, x.qty, x.price, $6 FROM o, unnest($7::text[], $8::int[], $9::int[]) AS x(sku, qty, price)
-     RETURNING (SELECT created_at FROM o)`,
-    [id, p.userId, p.total, p.key, p.hash, ctx.rowRun, p.priced.map((l) => l.sku), p.priced.map((l) => l.qty), p.priced.map((l) => l.priceCents)],
-  );
-  if (inserted.length === 0) {
+  const unhold = () => ctx.call('inventory', 'POST', '/inventory/unhold', { orderId: id, items: p.lines }).catch(() => undefined);
+  const createdAt = await insertOrder(ctx, id, 'queued', p);
+  if (createdAt === null) {
     await unhold();
-    const r = p.key ? await replay(ctx, p.key, p.hash) : null;
-    if (r) return r;
-    throw new HttpError(409, 'ORDER_IN_PROGRESS', 'A concurrent request with this Idempotency-Key ended without an order; retry.');
+    return lostRace(ctx, p);
   }
   const confirmed = waitS > 0 ? confirmer.wait(id, waitS * 1000) : null;
   try {
@@ -295,16 +288,7 @@ async function createQueued(ctx: Ctx, confirmer: OrderConfirmer, waitS: number):
     const sku = p.lines[0]!.sku;
     throw new HttpError(409, 'SOLD_OUT', `Sorry, ${sku} is sold out.`, { sku, orderId: id }, { [SOLD_OUT_HEADER]: p.lines.map((l) => l.sku).join(',') });
   }
-  const view: OrderView = {
-    id,
-    userId: p.userId,
-    status: outcome ?? 'queued',
-    totalCents: p.total,
-    items: [...p.priced].sort((a, b) => (a.sku < b.sku ? -1 : 1)),
-    runId: ctx.runId,
-    createdAt: new Date(inserted[0]!.created_at).toISOString(),
-  };
-  return { status: outcome === 'created' ? 201 : 202, body: view, headers };
+  return { status: outcome === 'created' ? 201 : 202, body: viewOf(ctx, id, outcome ?? 'queued', p, createdAt), headers };
 }
 
 /** How often a waiting GET looks at the store again, for a confirmation made by another process. */

@@ -7,9 +7,9 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { auditRoute, shadowResetRoute } from './audit.js';
 import { parseJson, passError } from './downstream.js';
-import { type Ctx, HttpError, ok, pathParam, type Reply, type Service } from './http.js';
+import { type Ctx, HttpError, ok, ORDER_ID_RE, pathParam, type Reply, type Service } from './http.js';
 import { Metrics } from './metrics.js';
-import { ORDER_ID_RE, type OrderView } from './order.js';
+import type { OrderView } from './order.js';
 
 export interface PaymentOptions {
   /** Simulated processor latency per charge (default 0). */

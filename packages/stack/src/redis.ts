@@ -5,31 +5,68 @@
 import { createHash } from 'node:crypto';
 import { createClient } from 'redis';
 import type { Schema } from './db.js';
+import type { Held, HeldKind } from './holds.js';
 
-// KEYS: stock keys; ARGV: quantities. All-or-nothing: 1 = deducted, -1-i = KEYS[i+1] is short,
-// -1000-i = KEYS[i+1] is not loaded yet (the caller loads it from the database and retries).
+// Stock figures and the record of each take beside them (holds.ts says why); every script
+// touches one figure's keys together, so a take and its record are one step.
+
+// KEYS: stock keys, then their held hashes; ARGV: orderId, kind, epoch ms, quantities.
+// All-or-nothing: {1, left...} taken and recorded; {2, i, left} KEYS[i+1] is short;
+// {3, i} KEYS[i+1] is not loaded (the caller loads it from the store and retries).
 const RESERVE = `
-for i = 1, #KEYS do
+local n = #KEYS / 2
+for i = 1, n do
   local v = redis.call('GET', KEYS[i])
-  if not v then return -1000 - (i - 1) end
-  if tonumber(v) < tonumber(ARGV[i]) then return -1 - (i - 1) end
+  if not v then return {3, i - 1} end
+  if tonumber(v) < tonumber(ARGV[3 + i]) then return {2, i - 1, tonumber(v)} end
 end
-for i = 1, #KEYS do redis.call('DECRBY', KEYS[i], ARGV[i]) end
-return 1`;
-const RESERVE_SHA = createHash('sha1').update(RESERVE).digest('hex');
+local out = {1}
+for i = 1, n do
+  out[i + 1] = redis.call('DECRBY', KEYS[i], ARGV[3 + i])
+  redis.call('HSET', KEYS[n + i], ARGV[1], ARGV[2] .. ':' .. ARGV[3] .. ':' .. ARGV[3 + i])
+end
+return out`;
 
-// KEYS: stock keys; ARGV: quantities. Gives units back only to keys that are loaded: a key a
-// restart cleared is reloaded from the database (which has the units back already) by the
-// next reservation, so adding to it here would invent stock. Returns how many were absent.
-const RELEASE = `
+// KEYS: stock key, generation key; ARGV: figure. Loads unless another process loaded first.
+const LOAD = `
+if redis.call('SET', KEYS[1], ARGV[1], 'NX') then redis.call('INCR', KEYS[2]) return 1 end
+return 0`;
+
+// KEYS: stock keys, then held hashes; ARGV: orderId, quantities. Undoes a recorded take: a
+// figure still there (or reloaded less the recorded take) gets the units back, a missing one
+// reloads from the store, which never had them out.
+const GIVE_BACK = `
+local n = #KEYS / 2
 local absent = 0
-for i = 1, #KEYS do
-  if redis.call('EXISTS', KEYS[i]) == 1 then redis.call('INCRBY', KEYS[i], ARGV[i]) else absent = absent + 1 end
+for i = 1, n do
+  local recorded = redis.call('HDEL', KEYS[n + i], ARGV[1]) == 1
+  if redis.call('EXISTS', KEYS[i]) == 1 then
+    if recorded then redis.call('INCRBY', KEYS[i], ARGV[1 + i]) end
+  else absent = absent + 1 end
 end
 return absent`;
-const RELEASE_SHA = createHash('sha1').update(RELEASE).digest('hex');
 
-export type ReserveResult = { ok: true } | { ok: false; soldOut: number } | { ok: false; missing: number };
+// KEYS: stock keys, then generation keys; ARGV: generations seen before the store gave the
+// units back, then quantities. Adds only to a figure loaded before that: one reloaded
+// meanwhile may hold the units already, so it is dropped to reload. Returns how many were not added.
+const RELEASE = `
+local n = #KEYS / 2
+local absent = 0
+for i = 1, n do
+  if redis.call('EXISTS', KEYS[i]) == 1 and (redis.call('GET', KEYS[n + i]) or '0') == ARGV[i] then
+    redis.call('INCRBY', KEYS[i], ARGV[n + i])
+  else
+    redis.call('DEL', KEYS[i])
+    absent = absent + 1
+  end
+end
+return absent`;
+
+const sha = (script: string) => createHash('sha1').update(script).digest('hex');
+const SCRIPTS = { RESERVE, LOAD, GIVE_BACK, RELEASE } as const;
+const SHAS = { RESERVE: sha(RESERVE), LOAD: sha(LOAD), GIVE_BACK: sha(GIVE_BACK), RELEASE: sha(RELEASE) } as const;
+
+export type ReserveResult = { ok: true; left: number[] } | { ok: false; short: number; left: number } | { ok: false; missing: number };
 
 type RedisArg = string;
 
@@ -62,35 +99,63 @@ export class Kv {
     return (await this.#client.sendCommand(args)) as T;
   }
 
-  async #script(script: string, sha: string, keys: readonly string[], argv: readonly number[]): Promise<number> {
+  async #script<T>(name: keyof typeof SCRIPTS, keys: readonly string[], argv: readonly (string | number)[]): Promise<T> {
     const args = [String(keys.length), ...keys, ...argv.map(String)];
     try {
-      return await this.#cmd<number>(['EVALSHA', sha, ...args]);
+      return await this.#cmd<T>(['EVALSHA', SHAS[name], ...args]);
     } catch (err) {
       if (!String((err as Error).message).startsWith('NOSCRIPT')) throw err;
-      return await this.#cmd<number>(['EVAL', script, ...args]);
+      return await this.#cmd<T>(['EVAL', SCRIPTS[name], ...args]);
     }
   }
 
-  async reserve(keys: readonly string[], qtys: readonly number[]): Promise<ReserveResult> {
-    const r = await this.#script(RESERVE, RESERVE_SHA, keys, qtys);
-    if (r === 1) return { ok: true };
-    if (r <= -1000) return { ok: false, missing: -1000 - r };
-    return { ok: false, soldOut: -1 - r };
+  /** Takes `qtys` from the stock keys at once and records the take in the held hashes. */
+  async reserve(stock: readonly string[], held: readonly string[], take: { orderId: string; kind: HeldKind; at: number }, qtys: readonly number[]): Promise<ReserveResult> {
+    const r = await this.#script<number[]>('RESERVE', [...stock, ...held], [take.orderId, take.kind, take.at, ...qtys]);
+    if (r[0] === 1) return { ok: true, left: r.slice(1) };
+    if (r[0] === 2) return { ok: false, short: r[1]!, left: r[2]! };
+    return { ok: false, missing: r[1]! };
   }
 
   async get(key: string): Promise<string | null> {
     return this.#cmd<string | null>(['GET', key]);
   }
 
-  /** Loads a stock figure unless another process loaded it first. */
-  async load(key: string, available: number): Promise<void> {
-    await this.#cmd(['SET', key, String(available), 'NX']);
+  /** Loads a stock figure unless another process loaded it first; bumps its generation when loaded. */
+  async load(stock: string, gen: string, available: number): Promise<void> {
+    await this.#script('LOAD', [stock, gen], [available]);
   }
 
-  /** Gives units back to the loaded keys among `keys`; answers how many were not loaded (left to reload). */
-  async release(keys: readonly string[], qtys: readonly number[]): Promise<number> {
-    return this.#script(RELEASE, RELEASE_SHA, keys, qtys);
+  /** The takes recorded in one held hash. */
+  async held(key: string): Promise<Held[]> {
+    const flat = await this.#cmd<string[]>(['HGETALL', key]);
+    const out: Held[] = [];
+    for (let i = 0; i + 1 < flat.length; i += 2) {
+      const [kind, at, qty] = flat[i + 1]!.split(':');
+      out.push({ orderId: flat[i]!, kind: kind === 'hold' ? 'hold' : 'take', at: Number(at), qty: Number(qty) });
+    }
+    return out;
+  }
+
+  /** Drops the records of `orderIds` from each held hash. */
+  async settle(held: readonly string[], orderIds: readonly string[]): Promise<void> {
+    if (orderIds.length > 0) await Promise.all(held.map((k) => this.#cmd(['HDEL', k, ...orderIds])));
+  }
+
+  /** Undoes a recorded take; answers how many stock keys were not loaded. */
+  async giveBack(stock: readonly string[], held: readonly string[], orderId: string, qtys: readonly number[]): Promise<number> {
+    return this.#script<number>('GIVE_BACK', [...stock, ...held], [orderId, ...qtys]);
+  }
+
+  /** Each stock key's load generation, -1 for a key not loaded. */
+  async generations(stock: readonly string[], gen: readonly string[]): Promise<number[]> {
+    const v = await this.#cmd<Array<string | null>>(['MGET', ...stock, ...gen]);
+    return stock.map((_, i) => (v[i] === null ? -1 : Number(v[stock.length + i] ?? 0)));
+  }
+
+  /** Adds units the store gave back to keys unchanged since `gens`; answers how many were not added. */
+  async release(stock: readonly string[], gen: readonly string[], gens: readonly number[], qtys: readonly number[]): Promise<number> {
+    return this.#script<number>('RELEASE', [...stock, ...gen], [...gens, ...qtys]);
   }
 
   /** Drops keys so the next reservation reloads them from the database. */

@@ -1,11 +1,13 @@
-// Starts the reference stack: the store, optional Redis, and one HTTP server per service.
+// Starts the reference stack: the store, optional Redis, and one HTTP server per service, all on
+// this event loop, or with `threads` each service in a worker thread of its own (threads.ts).
 
 import http from 'node:http';
 import { cart } from './cart.js';
 import { processServiceToken } from './credential.js';
 import { catalog } from './catalog.js';
-import { type Db, openDb } from './db.js';
+import { type Db, type DbOptions, openDb } from './db.js';
 import { gateway, type RateLimitOptions } from './gateway.js';
+import { startThreaded } from './threads.js';
 import { closeServer, createServer, listen, type Runtime, type Service, SERVICE_NAMES, type ServiceName } from './http.js';
 import { inventory, resyncStock } from './inventory.js';
 import { order } from './order.js';
@@ -53,6 +55,8 @@ export interface StackOptions {
   catalogCacheTtlMs?: number;
   /** Which services to start here (default all). */
   services?: readonly ServiceName[];
+  /** Each service in its own worker thread, as one process per service would run them (default: see DEFAULT_THREADS). */
+  threads?: boolean;
   /** Base URLs of services running elsewhere (used for services not started here). */
   peers?: Partial<Record<ServiceName, string>>;
   seed?: SeedOptions;
@@ -91,9 +95,34 @@ function reason(err: unknown): string {
 const INTERNAL: readonly ServiceName[] = ['inventory', 'order', 'payment'];
 const NEEDS_DB: ReadonlySet<ServiceName> = new Set(['catalog', 'cart', 'inventory', 'order', 'payment']);
 
+/**
+ * Whether `startStack` runs each service in its own worker thread when `threads` is not given.
+ * Chosen by measurement (docs/design/stack.md "Services in threads").
+ */
+export const DEFAULT_THREADS = false;
+
+/** What a service thread's startServices takes from the main thread instead of doing it again. */
+export interface Inner {
+  /** The store to use (the embedded one over a port); not opened here. */
+  store?: Db;
+  /** The main thread migrated and seeded the store already. */
+  migrated?: boolean;
+  /** The main thread warned about a missing shadow secret already. */
+  warned?: boolean;
+  /** Listen only; `begin(peers)` starts the services once every thread's address is known. */
+  deferStart?: boolean;
+}
+
 export async function startStack(opts: StackOptions = {}): Promise<RunningStack> {
-  const log = opts.log ?? ((line: string) => process.stderr.write(line + '\n'));
   const names = SERVICE_NAMES.filter((n) => (opts.services ?? SERVICE_NAMES).includes(n));
+  if ((opts.threads ?? DEFAULT_THREADS) && names.length > 1) {
+    checkOptions(opts, names);
+    return startThreaded(opts, names);
+  }
+  return startServices(opts);
+}
+
+function checkOptions(opts: StackOptions, names: readonly ServiceName[]): void {
   for (const n of opts.services ?? []) if (!SERVICE_NAMES.includes(n)) throw new StackStartError('BAD_OPTION', `unknown service "${n}" (one of ${SERVICE_NAMES.join(', ')})`);
   if (names.length === 0) throw new StackStartError('BAD_OPTION', 'no service to start');
   const port = opts.port ?? 0;
@@ -103,10 +132,11 @@ export async function startStack(opts: StackOptions = {}): Promise<RunningStack>
   } catch (err) {
     throw new StackStartError('BAD_OPTION', (err as Error).message);
   }
-  const host = opts.host ?? '127.0.0.1';
-  const secret = opts.shadowSecret ?? process.env['PEAKDRILL_SHADOW_SECRET'] ?? '';
-  if (!secret) log('peakdrill stack: warning: no shadow secret (PEAKDRILL_SHADOW_SECRET): every shadow tag is treated as forged and its traffic as production.');
+}
 
+/** The shadow secret, the service credential and the admin token as the options and the environment give them. */
+export function credentialsOf(opts: StackOptions, names: readonly ServiceName[]): { secret: string; serviceToken: string; adminToken: string | undefined } {
+  const secret = opts.shadowSecret ?? process.env['PEAKDRILL_SHADOW_SECRET'] ?? '';
   let serviceToken = opts.serviceToken ?? process.env['PEAKDRILL_SERVICE_TOKEN'] ?? '';
   // order, inventory and payment call each other's internal endpoints; split over processes they need the shared token.
   const internal = INTERNAL.filter((n) => names.includes(n)).length;
@@ -114,6 +144,33 @@ export async function startStack(opts: StackOptions = {}): Promise<RunningStack>
     if (internal > 0 && internal < INTERNAL.length) throw new StackStartError('BAD_OPTION', 'services in separate processes share a credential: set PEAKDRILL_SERVICE_TOKEN to the same value for each');
     serviceToken = processServiceToken();
   }
+  return { secret, serviceToken, adminToken: opts.adminToken ?? process.env['PEAKDRILL_ADMIN_TOKEN'] };
+}
+
+export const NO_SECRET_WARNING =
+  'peakdrill stack: warning: no shadow secret (PEAKDRILL_SHADOW_SECRET): every shadow tag is treated as forged and its traffic as production.';
+
+/** Opens the store the options name (PostgreSQL or the embedded one), migrated and seeded. */
+export async function openStore(opts: StackOptions, poolSize: number): Promise<Db> {
+  const d = await openDb({ ...dbOptions(opts), poolSize }).catch(storeError(opts));
+  try {
+    await migrate(d, opts.seed);
+  } catch (err) {
+    await d.close().catch(() => {});
+    throw err;
+  }
+  return d;
+}
+
+/** The services of `opts.services` in this thread (all of them by default). */
+export async function startServices(opts: StackOptions, inner: Inner = {}): Promise<RunningStack & { begin?(peers: Partial<Record<ServiceName, string>>): Promise<void> }> {
+  const log = opts.log ?? ((line: string) => process.stderr.write(line + '\n'));
+  const names = SERVICE_NAMES.filter((n) => (opts.services ?? SERVICE_NAMES).includes(n));
+  checkOptions(opts, names);
+  const port = opts.port ?? 0;
+  const host = opts.host ?? '127.0.0.1';
+  const { secret, serviceToken, adminToken } = credentialsOf(opts, names);
+  if (!secret && !inner.warned) log(NO_SECRET_WARNING);
 
   const cleanup: Array<() => Promise<void>> = [];
   const closeAll = async () => {
@@ -121,15 +178,11 @@ export async function startStack(opts: StackOptions = {}): Promise<RunningStack>
   };
   try {
     let db: Db | null = null;
-    if (names.some((n) => NEEDS_DB.has(n))) {
-      const d = await openDb({ ...(opts.pgUrl ? { pgUrl: opts.pgUrl } : {}), ...(opts.dataDir ? { dataDir: opts.dataDir } : {}), poolSize: opts.pgPoolSize ?? 20 }).catch(
-        (err: unknown) => {
-          throw new StackStartError('STORE_UNREACHABLE', opts.pgUrl ? `could not connect to PostgreSQL at ${redact(opts.pgUrl)}: ${reason(err)}` : `could not open the embedded store: ${reason(err)}`, err);
-        },
-      );
-      db = d;
+    if (inner.store) db = inner.store;
+    else if (names.some((n) => NEEDS_DB.has(n))) db = inner.migrated ? await openDb(dbOptions(opts)).catch(storeError(opts)) : await openStore(opts, opts.pgPoolSize ?? 20);
+    if (db) {
+      const d = db;
       cleanup.push(() => d.close());
-      await migrate(d, opts.seed);
     }
     let kv: Kv | null = null;
     if (opts.redisUrl && (names.includes('inventory') || names.includes('catalog'))) {
@@ -162,7 +215,7 @@ export async function startStack(opts: StackOptions = {}): Promise<RunningStack>
       verifier,
       signTag: (runId) => (secret ? signShadowTag(secret, runId) : null),
       agent,
-      adminToken: opts.adminToken ?? process.env['PEAKDRILL_ADMIN_TOKEN'],
+      adminToken,
       serviceToken,
       log,
       localMetrics: {},
@@ -210,13 +263,29 @@ export async function startStack(opts: StackOptions = {}): Promise<RunningStack>
       urls[name] = url;
       peers[name] = url;
     }
-    for (const svc of started) await svc.start?.(rt);
-    return { urls, store: db?.kind ?? 'none', redis: kv !== null, queue: queue?.kind ?? 'none', close: closeAll };
+    const begin = async (all: Partial<Record<ServiceName, string>>) => {
+      Object.assign(peers, all);
+      for (const svc of started) await svc.start?.(rt);
+    };
+    const running = { urls, store: db?.kind ?? 'none', redis: kv !== null, queue: queue?.kind ?? 'none', close: closeAll } as const;
+    if (inner.deferStart) return { ...running, begin };
+    await begin({});
+    return running;
   } catch (err) {
     await closeAll();
     if (err instanceof RangeError) throw new StackStartError('BAD_OPTION', err.message, err);
     throw err;
   }
+}
+
+function dbOptions(opts: StackOptions): DbOptions {
+  return { ...(opts.pgUrl ? { pgUrl: opts.pgUrl } : {}), ...(opts.dataDir ? { dataDir: opts.dataDir } : {}), poolSize: opts.pgPoolSize ?? 20 };
+}
+
+function storeError(opts: StackOptions): (err: unknown) => never {
+  return (err) => {
+    throw new StackStartError('STORE_UNREACHABLE', opts.pgUrl ? `could not connect to PostgreSQL at ${redact(opts.pgUrl)}: ${reason(err)}` : `could not open the embedded store: ${reason(err)}`, err);
+  };
 }
 
 /** The URL without its password, for messages. */

@@ -3,11 +3,10 @@
 // and queues queries itself; a transaction holds it until the request side ends it, so the
 // queries of other requests wait behind an open transaction exactly as on one pg connection.
 
-import { parentPort, workerData } from 'node:worker_threads';
+import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import type { StoreReady, StoreReply, StoreRequest, StoreWorkerData } from './store-protocol.js';
 
-const port = parentPort!;
 const data = workerData as StoreWorkerData;
 
 interface OpenTx {
@@ -27,13 +26,15 @@ async function main(): Promise<void> {
   try {
     db = data.dataDir ? await PGlite.create(data.dataDir) : await PGlite.create();
   } catch (err) {
-    port.postMessage({ ready: false, message: (err as Error).message } satisfies StoreReady);
+    parentPort!.postMessage({ ready: false, message: (err as Error).message } satisfies StoreReady);
     return;
   }
   const txs = new Map<number, OpenTx>();
   let nextTx = 1;
 
-  function begin(id: number): void {
+  // Each request thread speaks on its own port (the first on parentPort, more attached by `attach`); a reply goes back on the port of its request.
+  type Port = Pick<MessagePort, 'postMessage'>;
+  function begin(port: Port, id: number): void {
     const tx = nextTx++;
     db.transaction(
       (t) =>
@@ -48,50 +49,55 @@ async function main(): Promise<void> {
   }
 
   // The `end` request of a transaction is answered once COMMIT or ROLLBACK has run.
-  const ending = new Map<number, number>();
+  const ending = new Map<number, { port: Port; id: number }>();
   function settle(tx: number, err: unknown): void {
     txs.delete(tx);
-    const id = ending.get(tx);
+    const e = ending.get(tx);
     ending.delete(tx);
-    if (id !== undefined) port.postMessage(err ? fail(id, err) : ({ id, ok: true } satisfies StoreReply));
+    if (e !== undefined) e.port.postMessage(err ? fail(e.id, err) : ({ id: e.id, ok: true } satisfies StoreReply));
   }
 
-  port.on('message', (m: StoreRequest) => {
-    switch (m.op) {
-      case 'query': {
-        const target = m.tx === undefined ? db : txs.get(m.tx)?.t;
-        if (!target) {
-          port.postMessage(fail(m.id, new Error(`transaction ${m.tx} is not open`)));
+  const serve = (port: MessagePort) =>
+    port.on('message', (m: StoreRequest) => {
+      switch (m.op) {
+        case 'attach':
+          serve(m.port);
+          return;
+        case 'query': {
+          const target = m.tx === undefined ? db : txs.get(m.tx)?.t;
+          if (!target) {
+            port.postMessage(fail(m.id, new Error(`transaction ${m.tx} is not open`)));
+            return;
+          }
+          target.query(m.text, m.params as unknown[] | undefined).then(
+            (r) => port.postMessage({ id: m.id, ok: true, rows: r.rows } satisfies StoreReply),
+            (err: unknown) => port.postMessage(fail(m.id, err)),
+          );
           return;
         }
-        target.query(m.text, m.params as unknown[] | undefined).then(
-          (r) => port.postMessage({ id: m.id, ok: true, rows: r.rows } satisfies StoreReply),
-          (err: unknown) => port.postMessage(fail(m.id, err)),
-        );
-        return;
-      }
-      case 'begin':
-        begin(m.id);
-        return;
-      case 'end': {
-        const open = txs.get(m.tx);
-        if (!open) {
-          port.postMessage(fail(m.id, new Error(`transaction ${m.tx} is not open`)));
+        case 'begin':
+          begin(port, m.id);
+          return;
+        case 'end': {
+          const open = txs.get(m.tx);
+          if (!open) {
+            port.postMessage(fail(m.id, new Error(`transaction ${m.tx} is not open`)));
+            return;
+          }
+          ending.set(m.tx, { port, id: m.id });
+          open.end(m.commit);
           return;
         }
-        ending.set(m.tx, m.id);
-        open.end(m.commit);
-        return;
+        case 'close':
+          db.close().then(
+            () => port.postMessage({ id: m.id, ok: true } satisfies StoreReply),
+            (err: unknown) => port.postMessage(fail(m.id, err)),
+          );
+          return;
       }
-      case 'close':
-        db.close().then(
-          () => port.postMessage({ id: m.id, ok: true } satisfies StoreReply),
-          (err: unknown) => port.postMessage(fail(m.id, err)),
-        );
-        return;
-    }
-  });
-  port.postMessage({ ready: true } satisfies StoreReady);
+    });
+  serve(parentPort as unknown as MessagePort);
+  parentPort!.postMessage({ ready: true } satisfies StoreReady);
 }
 
 void main();

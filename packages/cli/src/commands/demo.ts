@@ -16,6 +16,7 @@ interface DemoFlags {
   workers?: string;
   pg?: string;
   redis?: string;
+  threads?: boolean;
   exit?: boolean;
 }
 
@@ -31,6 +32,8 @@ export function register(program: Command): void {
     .option('--workers <n>', 'local worker threads (default: one per core)')
     .option('--pg <url>', 'run the stack on PostgreSQL instead of its embedded store')
     .option('--redis <url>', 'give the stack Redis for flash-sale stock')
+    .option('--threads', 'run each stack service in its own worker thread')
+    .option('--no-threads', 'run all stack services on one event loop')
     .option('--exit', 'exit after the drill instead of serving the dashboard')
     .action(async (flags: DemoFlags) => {
       const term = new Terminal({ quiet: false, ci: false });
@@ -46,6 +49,7 @@ export function register(program: Command): void {
         shadowSecret: secret,
         ...(flags.pg ? { pgUrl: flags.pg } : {}),
         ...(flags.redis ? { redisUrl: flags.redis } : {}),
+        ...(flags.threads !== undefined ? { threads: flags.threads } : {}),
         log: (line) => term.line(line),
       });
       const hub = new LiveHub();

@@ -12,4 +12,10 @@ describe('peakdrill stack flags', () => {
     expect(() => stackOptions({ host: '127.0.0.1', skuInFlight: '-1' })).toThrow(/--sku-in-flight must be an integer from 0/);
     expect(() => stackOptions({ host: '127.0.0.1', soldOutTtl: 'soon' })).toThrow(/--sold-out-ttl must be an integer/);
   });
+
+  it('pass --threads / --no-threads on, and leave the default to the stack', () => {
+    expect(stackOptions({ host: '127.0.0.1', threads: true }).threads).toBe(true);
+    expect(stackOptions({ host: '127.0.0.1', threads: false }).threads).toBe(false);
+    expect('threads' in stackOptions({ host: '127.0.0.1' })).toBe(false);
+  });
 });

@@ -22,6 +22,8 @@ interface Flags {
   skuInFlight?: string;
   skus?: string;
   flashStock?: string;
+  /** --threads / --no-threads; undefined: the stack's default. */
+  threads?: boolean;
   [peerUrl: `${string}Url`]: string | undefined;
 }
 
@@ -77,6 +79,7 @@ export function stackOptions(f: Flags): StackOptions {
     port,
     host: f.host,
     ...(services ? { services } : {}),
+    ...(f.threads !== undefined ? { threads: f.threads } : {}),
     peers,
     ...(pgUrl ? { pgUrl } : {}),
     ...(redisUrl ? { redisUrl } : {}),
@@ -113,6 +116,8 @@ export function register(program: Command): void {
     .option('--nats <url>', 'NATS URL: the order queue (Prefer: respond-async) runs on JetStream (default: the embedded queue)')
     .option('--nats-stream <name>', 'JetStream stream of the order queue (default PEAKDRILL_ORDERS)')
     .option('--data-dir <dir>', 'keep the embedded store in this folder (default: in memory)')
+    .option('--threads', 'run each service in its own worker thread (default: all on one event loop; docs/stack.md)')
+    .option('--no-threads', 'run all services on one event loop')
     .addOption(new Option('--service <name>', 'start only this service').choices([...SERVICE_NAMES]))
     .option('--payment-latency <ms>', 'simulated payment processor latency')
     .option('--payment-failure-rate <r>', 'share of charges the simulated processor declines (0..1)')
