@@ -4,7 +4,7 @@
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { pgliteOverPort } from './db.js';
-import { StackStartError, startServices } from './stack.js';
+import { StackStartError, startServices } from './services.js';
 import type { FromServiceThread, ServiceThreadData, ToServiceThread } from './thread-protocol.js';
 
 const data = workerData as ServiceThreadData;

@@ -3,7 +3,7 @@
 
 import type { MessagePort } from 'node:worker_threads';
 import type { ServiceName } from './http.js';
-import type { StackOptions, StackStartError } from './stack.js';
+import type { StackOptions, StackStartError } from './services.js';
 
 /** What a service thread is given: the stack's options as resolved by the main thread (plain data only). */
 export interface ServiceThreadData {

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { ServiceName } from './http.js';
-import { credentialsOf, NO_SECRET_WARNING, openStore, type RunningStack, type StackOptions, StackStartError } from './stack.js';
+import { credentialsOf, NO_SECRET_WARNING, openStore, type RunningStack, type StackOptions, StackStartError } from './services.js';
 import type { FromServiceThread, ServiceThreadData, ToServiceThread } from './thread-protocol.js';
 
 const NEEDS_DB: ReadonlySet<ServiceName> = new Set(['catalog', 'cart', 'inventory', 'order', 'payment']);
