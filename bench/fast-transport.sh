@@ -3,6 +3,7 @@
 # every generator pinned to CPU 0 against one nginx worker pinned to CPU 1:
 #   closed model, 50 connections:  peakdrill vs autocannon vs raw undici Pool.dispatch
 #   pipelining 10:                 peakdrill --pipelining 10 vs autocannon -p 10 vs wrk
+#   a journey (three links, a capture, templated URLs and a JSON body, checks): peakdrill, beside quick mode
 # Prints the median req/s of each and the ratios the issue asks for.
 #   bash bench/fast-transport.sh                   # 3 rounds x 10 s
 #   RUNS=1 DURATION=5 bash bench/fast-transport.sh # quick look
@@ -19,12 +20,15 @@ RESULTS_DIR=${FAST_RESULTS_DIR:-$RESULTS_DIR}
 NGINX_PREFIX="$RESULTS_DIR/nginx-run"
 conf_dir=$(mktemp -d)
 mkdir -p "$conf_dir/nginx"
-sed "s/127.0.0.1:18080/127.0.0.1:$NGINX_PORT/" "$shared/bench/nginx/nginx.conf.tmpl" > "$conf_dir/nginx/nginx.conf.tmpl"
+# the shared static-200 nginx, plus three JSON answers for the journey's links
+sed -e "s/127.0.0.1:18080/127.0.0.1:$NGINX_PORT/" \
+  -e 's#^\(\s*\)location / {#\1location /item/ { default_type application/json; return 200 \x27{"id":"SKU-42","price":5}\x27; }\n\1location /cart/ { default_type application/json; return 200 \x27{"items":1}\x27; }\n\1location /order/ { default_type application/json; return 200 \x27{"status":"created"}\x27; }\n\1location / {#' \
+  "$shared/bench/nginx/nginx.conf.tmpl" > "$conf_dir/nginx/nginx.conf.tmpl"
 RUNS=${RUNS:-3} DURATION=${DURATION:-10} CONNS=${CONNS:-50}
 AC="$BENCH_HOME/node_modules/autocannon/autocannon.js"
 RAW="$BENCH_HOME/undici-raw.mjs"
 PD="node $here/peakdrill-rps.mjs --url $URL --connections $CONNS --workers 1 --duration ${DURATION}s ${PD_EXTRA:-}"
-TOOLS=${TOOLS:-"peakdrill peakdrill-engine peakdrill-undici autocannon undici-pool-dispatch peakdrill-p10 autocannon-p10 wrk"}
+TOOLS=${TOOLS:-"peakdrill peakdrill-engine peakdrill-undici peakdrill-journey autocannon undici-pool-dispatch peakdrill-p10 autocannon-p10 wrk"}
 
 cmd() {
   case "$1" in
@@ -34,6 +38,8 @@ cmd() {
     peakdrill-engine)     echo "node $here/generator-only.mjs --url $URL --connections $CONNS --duration $DURATION" ;;
     # the same drill forced through undici (http.transport: undici), to show what the fast transport adds
     peakdrill-undici)     echo "node $here/peakdrill-rps.mjs $undici_scenario --workers 1 ${PD_EXTRA:-}" ;;
+    # what a real drill costs: a three-link journey, requests per second over all its links
+    peakdrill-journey)    echo "node $here/peakdrill-rps.mjs $journey_scenario --workers 1 ${PD_EXTRA:-}" ;;
     autocannon)           echo "node $AC -c $CONNS -d $DURATION -j $URL" ;;
     autocannon-p10)       echo "node $AC -c $CONNS -p 10 -d $DURATION -j $URL" ;;
     undici-pool-dispatch) echo "node $RAW pool-dispatch --connections $CONNS --pipelining 1 --duration $DURATION --url $URL" ;;
@@ -62,6 +68,29 @@ shadow: { enabled: false }
 http: { connections: $CONNS, transport: undici }
 load: { model: closed, vus: $CONNS, duration: ${DURATION}s }
 requests: [{ name: "GET /", url: / }]
+YAML
+journey_scenario="$out/journey.yaml"
+cat > "$journey_scenario" <<YAML
+name: journey
+targets: { shop: "http://127.0.0.1:$NGINX_PORT" }
+shadow: { enabled: false }
+http: { connections: $CONNS }
+load: { model: closed, vus: $CONNS, duration: ${DURATION}s }
+journeys:
+  - name: buy
+    steps:
+      - name: item.detail
+        url: "/item/{{random.int 1 10000}}"
+        capture: { sku: "\$.id" }
+        check: { status: 200, json: { "\$.id": { exists: true } } }
+      - name: cart.add
+        method: POST
+        url: "/cart/{{random.int 1 100000}}/items"
+        json: { sku: "{{sku}}", qty: 1, key: "{{random.uuid}}" }
+        check: { status: 200 }
+      - name: order.view
+        url: "/order/{{sku}}"
+        check: { status: 200, json: { "\$.status": created } }
 YAML
 nginx_start 1
 trap nginx_stop EXIT
@@ -105,4 +134,5 @@ ratio("peakdrill-engine", "undici-pool-dispatch", 1.0);
 ratio("peakdrill", "undici-pool-dispatch", 1.0);
 ratio("peakdrill-p10", "autocannon-p10", 1.0);
 ratio("peakdrill-p10", "wrk");
+ratio("peakdrill-journey", "peakdrill");
 ' "$out/rps.tsv" "$DURATION"
