@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeHistogram, newHistogram, parseScenario, quickPlan, summarizeHistogram, type GeneratorMessage, type IntervalMessage, type Plan } from '@peakdrill/core';
-import { Generator } from './generator.js';
+import { Generator, PACED_WARMUP_MIN_RATE } from './generator.js';
 import { signRunId } from './shadow.js';
 import { WARMUP_REQUESTS } from './warmup.js';
 import { startTarget, type Target } from './testing.fixture.js';
@@ -238,6 +238,53 @@ describe('the start', () => {
     await drive(plan, { runId: 'run-7', secret: 's3cret' });
     expect(target.warmups).toBe(warmups);
     expect(target.received).toBe(100);
+  });
+
+  it('an open model at a high rate also warms up paced, through its own clock and pools: uncounted, untagged', { timeout: 30_000 }, async () => {
+    target = await startTarget({ headers: { 'x-peakdrill-shadow-ack': 'run-8' } });
+    const rate = PACED_WARMUP_MIN_RATE;
+    const plan = quickPlan({ url: `${target.url}/`, rate, durationMs: 1000 });
+    plan.http.connections = 20;
+    plan.shadow.enabled = true;
+    const msgs: GeneratorMessage[] = [];
+    const g: Generator = new Generator({ runId: 'run-8', plan, index: 0, count: 1, share: 1, startAtMs: 0, awaitStart: true, shadowSecret: 's3cret' }, (m) => {
+      msgs.push(m);
+      if (m.type === 'ready') g.control({ type: 'start', startAtMs: Date.now() + 20 });
+    });
+    await g.run();
+    const ready = msgs.find((m) => m.type === 'ready');
+    // more warm-up requests than the closed-loop rounds alone may send: the paced windows ran
+    expect(target.warmups).toBeGreaterThan(WARMUP_REQUESTS + plan.http.connections);
+    expect(ready?.type === 'ready' && ready.warmup.requests).toBeGreaterThan(WARMUP_REQUESTS + plan.http.connections);
+    expect(target.lastWarmupHeaders?.['x-peakdrill-shadow']).toBeUndefined();
+    // the drill itself: exactly its planned arrivals, every one tagged, nothing of the warm-up
+    expect(target.received).toBe(rate);
+    const intervals = msgs.filter((m): m is IntervalMessage => m.type === 'interval');
+    expect(intervals.flatMap((i) => i.links).reduce((a, l) => a + l.started, 0)).toBe(rate);
+    expect(intervals.flatMap((i) => i.links).reduce((a, l) => a + l.tagSent, 0)).toBe(rate);
+  });
+
+  it('a stop during the paced warm-up ends it and the generator, without a start', { timeout: 30_000 }, async () => {
+    target = await startTarget();
+    const rate = PACED_WARMUP_MIN_RATE * 2;
+    const plan = quickPlan({ url: `${target.url}/`, rate, durationMs: 5000 });
+    plan.http.connections = 20;
+    const closedLoop = WARMUP_REQUESTS + plan.http.connections;
+    const msgs: GeneratorMessage[] = [];
+    const g = new Generator({ runId: 'run-9', plan, index: 0, count: 1, share: 1, startAtMs: 0, awaitStart: true }, (m) => msgs.push(m));
+    const running = g.run();
+    const stopWhenWarming = setInterval(() => {
+      if (target!.warmups > closedLoop) {
+        clearInterval(stopWhenWarming);
+        g.stop();
+      }
+    }, 5);
+    await running;
+    // the paced window stopped at once: not even half of the first one (0.4 s at `rate`) ran
+    expect(target.warmups).toBeLessThan(closedLoop + rate * 0.2);
+    expect(target.received).toBe(0);
+    expect(msgs.map((m) => m.type)).toContain('done');
+    expect(msgs.filter((m) => m.type === 'interval').flatMap((m) => (m.type === 'interval' ? m.links : [])).reduce((a, l) => a + l.started, 0)).toBe(0);
   });
 
   it('reports ready before the clock starts, and a later step is due at the completion plus its think time', { timeout: 20_000 }, async () => {

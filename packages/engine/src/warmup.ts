@@ -13,7 +13,9 @@
 // thrown away, never counted in any figure. On the fast transport the rounds run through the
 // drill's own journey machinery (journey.ts: the same send, parse, judge and record code, on
 // a throwaway recorder), so what gets compiled is exactly what second 0 runs; undici pools
-// get plain `request()` rounds. The recorders' per-second encoding is warmed on throwaway data. `http.warmup: false` sends nothing
+// get plain `request()` rounds. The recorders' per-second encoding is warmed on throwaway data.
+// An open model at a high rate then warms up paced as well (generator.ts, `pacedWarmup`),
+// with the same requests (`warmupPlan`, `warmupHeaders`). `http.warmup: false` sends nothing
 // (connections then open on the first arrivals, and that setup time is measured as latency,
 // as it would be for any client).
 
@@ -66,8 +68,7 @@ export async function warmUp(plan: Plan, pools: Pools, now: () => number, bounds
   const t0 = now();
   if (!settings.enabled) return { requests: 0, failed: 0, ms: 0 };
   warmRecorders();
-  const headers: Record<string, string> = { ...plan.http.headers, [WARMUP_HEADER]: '1' };
-  if (!Object.keys(headers).some((k) => k.toLowerCase() === 'user-agent')) headers['user-agent'] = `${USER_AGENT} (warm-up)`;
+  const headers = warmupHeaders(plan);
   const perRound = plan.http.connections * plan.http.pipelining;
   const result: WarmupResult = { requests: 0, failed: 0, ms: 0 };
   const origins: Promise<void>[] = [];
@@ -141,14 +142,7 @@ class JourneyWarmup implements JourneyHost {
     private readonly now: () => number,
     private readonly bounds: WarmupBounds,
   ) {
-    const targets: Record<string, string> = {};
-    const journeys = origins.map((origin, i) => {
-      targets[`warm-up ${i}`] = origin;
-      const step: Step = { name: `warm-up ${i}`, target: `warm-up ${i}`, method: 'GET', path, headers, captures: [], checks: [], shed: [], stopOnFailure: true, thinkTimeMs: { minMs: 0, maxMs: 0 } };
-      return { name: `warm-up ${i}`, weight: 1, steps: [step] };
-    });
-    const warmPlan: Plan = { ...plan, targets, journeys, http: { ...plan.http, headers: {} } };
-    this.journeys = new Journeys(this, warmPlan, pools, {}, (name) => new LinkRecorder(name));
+    this.journeys = new Journeys(this, warmupPlan(plan, origins, path, headers), pools, {}, (name) => new LinkRecorder(name));
     this.sent = origins.map(() => 0);
   }
 
@@ -192,6 +186,24 @@ class JourneyWarmup implements JourneyHost {
   park(): void {}
 
   recordLate(): void {}
+}
+
+/** What every warm-up request carries: the scenario's common headers and the warm-up header. */
+export function warmupHeaders(plan: Plan): Record<string, string> {
+  const headers: Record<string, string> = { ...plan.http.headers, [WARMUP_HEADER]: '1' };
+  if (!Object.keys(headers).some((k) => k.toLowerCase() === 'user-agent')) headers['user-agent'] = `${USER_AGENT} (warm-up)`;
+  return headers;
+}
+
+/** `plan` with one journey per origin instead of its own: a single `GET <path>` carrying `headers`, nothing else. */
+export function warmupPlan(plan: Plan, origins: readonly string[], path: string, headers: Record<string, string>): Plan {
+  const targets: Record<string, string> = {};
+  const journeys = origins.map((origin, i) => {
+    targets[`warm-up ${i}`] = origin;
+    const step: Step = { name: `warm-up ${i}`, target: `warm-up ${i}`, method: 'GET', path, headers, captures: [], checks: [], shed: [], stopOnFailure: true, thinkTimeMs: { minMs: 0, maxMs: 0 } };
+    return { name: `warm-up ${i}`, weight: 1, steps: [step] };
+  });
+  return { ...plan, targets, journeys, http: { ...plan.http, headers: {} } };
 }
 
 /** Compiles the recording path (record, the per-second encoding) on throwaway data. */
