@@ -69,12 +69,15 @@ for (const store of stores) {
     it('double11: the full mix, verdicts against the targets from the hold only', async () => {
       const s = await drill(stack, 'double11', 6000);
       // Every latency and error budget holds. A throughput target may be missed only by the
-      // noise of the drill itself: a link planned at 7.5 req/s completes about 30 requests in
-      // the 4 s window, and a weighted random mix offers each link its share ±10%; a stack that
-      // falls behind misses by far more. Anything else missed fails this test.
-      const missed = s.links.flatMap((l) => (l.verdict?.budgets ?? []).filter((b) => !b.passed).map((b) => ({ link: l.name, b })));
+      // noise of the drill itself: a link planned at 7.5 req/s is offered about 30 requests in
+      // the 4 s window by a weighted random mix, a count whose spread is ±√30 ≈ ±18% (CI saw
+      // order.pay offered 6.3 req/s, -17%). So a throughput miss is the drill's when the drill
+      // offered less than the target and the stack answered what it was offered; a stack that
+      // falls behind answers less than it is offered. Anything else missed fails this test.
+      const missed = s.links.flatMap((l) => (l.verdict?.budgets ?? []).filter((b) => !b.passed).map((b) => ({ link: l.name, b, offered: l.verdict?.offeredRps })));
       const why = missed.map((m) => `${m.link}: ${m.b.reason}`).join('\n') + (s.generator?.advice ?? '');
-      expect(missed.filter((m) => m.b.unit !== 'rps' || m.b.measured < 0.85 * m.b.allowed), why).toEqual([]);
+      const drillsOwn = (m: (typeof missed)[number]): boolean => m.b.unit === 'rps' && m.offered !== undefined && m.offered < m.b.allowed && m.b.measured >= 0.9 * m.offered;
+      expect(missed.filter((m) => !drillsOwn(m)), why).toEqual([]);
       expect(s.status, why).toBe(missed.length === 0 ? 'passed' : 'failed');
       expect(s.isolation.every((c) => c.passed)).toBe(true);
       expect(s.invariants.every((c) => c.passed)).toBe(true);
