@@ -61,7 +61,8 @@ export async function runDrill(plan: Plan, flags: RunFlags, hooks: ExecuteHooks 
     onStarted: (d) => {
       control = serveControl({ apply: (cmd, who, via) => d.control(cmd, who, via), state: () => d.controlState() }, d.dir, d.runId).then(
         (api) => {
-          term.line(`control: peakdrill ctl ${d.dir} rate R | hold | resume | step +N% | stop   (API ${api.url}, docs/control.md)`);
+          // the API's address is in control.json: the last URL on the screen stays the dashboard's
+          term.line(`control: peakdrill ctl ${d.dir} rate R | hold | resume | step +N% | stop   (HTTP API: ${join(d.dir, RUN_FILES.controlEndpoint)}, docs/control.md)`);
           return api;
         },
         (err: Error) => {
