@@ -17,6 +17,11 @@ export function classifyError(err: unknown): OutcomeClass {
 }
 
 /** Errors after which a closed-model virtual user backs off briefly instead of spinning. */
+/** The request got no answer at all (the warm-ups' "failed"): timed out, or lost at the connection. */
+export function unanswered(outcome: OutcomeClass): boolean {
+  return outcome === 'timeout' || isConnectionLevel(outcome);
+}
+
 export function isConnectionLevel(outcome: OutcomeClass): boolean {
   return outcome === 'connect_refused' || outcome === 'reset' || outcome === 'other';
 }

@@ -10,8 +10,9 @@
 // journey waiting out a think time share a single wake-up, so no timer exists per request.
 
 import { performance } from 'node:perf_hooks';
-import type { ControlMessage, GeneratorMessage, IntervalJourney, IntervalLink, WorkerAssignment } from '@peakdrill/core/protocol';
+import type { ControlMessage, GeneratorMessage, IntervalJourney, IntervalLink, OutcomeClass, WorkerAssignment } from '@peakdrill/core/protocol';
 import { peakLevel, shadowTagging, totalDurationMs, type Plan } from '@peakdrill/core/plan';
+import { unanswered } from './classify.js';
 import { Clock, DueQueue } from './clock.js';
 import { Feeder, loadFeeder } from './feeder.js';
 import { SelfCheck } from './health.js';
@@ -143,7 +144,8 @@ export class Generator implements JourneyHost, ModelHost {
     const tally = { requests: 0, failed: 0 };
     const plan = this.a.plan;
     const settings = plan.http.warmup ?? { enabled: true, path: '/' };
-    if (!settings.enabled || plan.load.model !== 'open' || this.borrowedPools) return tally;
+    // (the paced generator's own plan has the warm-up off: it does not warm up in turn)
+    if (!settings.enabled || plan.load.model !== 'open') return tally;
     const peak = peakLevel(plan.load);
     const rate = peak * this.a.share;
     if (rate < PACED_WARMUP_MIN_RATE) return tally;
@@ -165,7 +167,7 @@ export class Generator implements JourneyHost, ModelHost {
       for (const l of msg.links) {
         for (const [outcome, n] of Object.entries(l.outcomes)) {
           tally.requests += n;
-          if (outcome !== 'ok' && outcome !== 'http_4xx' && outcome !== 'http_5xx') tally.failed += n;
+          if (unanswered(outcome as OutcomeClass)) tally.failed += n;
         }
       }
     };

@@ -22,7 +22,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Dispatcher } from 'undici';
 import { peakLevel, type Plan, type Step } from '@peakdrill/core/plan';
-import { isConnectionLevel } from './classify.js';
+import { unanswered } from './classify.js';
 import { Journeys, type JourneyHost, type JourneyRun } from './journey.js';
 import { LinkRecorder } from './recorder.js';
 import type { Pools } from './steps.js';
@@ -165,7 +165,7 @@ class JourneyWarmup implements JourneyHost {
   journeyEnded(run: JourneyRun): void {
     this.live--;
     const origin = run.vu;
-    const answered = run.lastOutcome !== 'timeout' && !isConnectionLevel(run.lastOutcome);
+    const answered = !unanswered(run.lastOutcome);
     if (!answered) this.failed++;
     if (answered && this.sent[origin]! < this.bounds.requests && this.now() - this.t0 < this.bounds.budgetMs) this.startOn(origin, run);
     else if (this.live === 0) this.finish();
