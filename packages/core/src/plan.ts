@@ -62,9 +62,10 @@ export interface HttpSettings {
   timeoutMs: number;
   headers: Record<string, string>;
   /**
-   * Before the clock starts each generator opens its pools' connections with untagged,
-   * uncounted requests to `path` on every target origin (see docs/scenario.md `http.warmup`).
-   * Absent in plans of older releases: treated as the default (on, `/`).
+   * Before the clock starts each generator opens its pools' connections to every target origin
+   * and runs its request path hot on untagged, uncounted requests to its own loopback server, or
+   * to `path` on every target origin when set (see docs/scenario.md `http.warmup`).
+   * Absent in plans of older releases: treated as the default (on, loopback).
    */
   warmup?: WarmupSettings;
   /**
@@ -79,8 +80,11 @@ export type HttpTransport = 'auto' | 'undici';
 
 export interface WarmupSettings {
   enabled: boolean;
-  /** Path (from the origin) of the warm-up request, e.g. `/healthz`. */
-  path: string;
+  /**
+   * Set: the warm-up requests go to this path (from the origin, e.g. `/healthz`) on the drill's
+   * targets. Unset: to the generator's loopback server, and the targets only see connections.
+   */
+  path?: string;
 }
 
 export type LoadModel = OpenModel | ClosedModel | ReplayModel;

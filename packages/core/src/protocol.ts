@@ -100,8 +100,12 @@ export interface GeneratorHealth {
 export interface ReadyMessage {
   type: 'ready';
   generator: string;
-  /** Warm-up requests sent (never counted, never tagged) and how many failed. */
-  warmup: { requests: number; failed: number; ms: number };
+  /**
+   * Warm-up requests sent (never counted, never tagged; by default to the generator's own
+   * loopback server) and how many failed; connections opened to the drill's targets, and
+   * attempts that failed.
+   */
+  warmup: { requests: number; failed: number; ms: number; connected: number; connectFailed: number };
 }
 
 export interface DoneMessage {

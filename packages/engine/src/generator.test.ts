@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { decodeHistogram, newHistogram, parseScenario, quickPlan, summarizeHistogram, type GeneratorMessage, type IntervalMessage, type Plan } from '@peakdrill/core';
+import { decodeHistogram, newHistogram, parseScenario, quickPlan, summarizeHistogram, type GeneratorMessage, type IntervalMessage, type Plan, type ReadyMessage } from '@peakdrill/core';
 import { Generator, PACED_WARMUP_MIN_RATE } from './generator.js';
 import { signRunId } from './shadow.js';
 import { WARMUP_REQUESTS } from './warmup.js';
@@ -10,6 +10,7 @@ import { startTarget, type Target } from './testing.fixture.js';
 
 interface Collected {
   intervals: IntervalMessage[];
+  ready: ReadyMessage;
   count: number;
   outcomes: Record<string, number>;
   p: (q: number) => number;
@@ -49,6 +50,7 @@ async function drive(plan: Plan, opts: { runId?: string; secret?: string; during
   }
   return {
     intervals,
+    ready: msgs.find((m): m is ReadyMessage => m.type === 'ready')!,
     count: lat.totalCount,
     outcomes,
     p: (q) => lat.getValueAtPercentile(q) / 1000,
@@ -71,6 +73,15 @@ function expectWarmupRounds(warmups: number, connections: number): void {
   expect(warmups).toBeLessThanOrEqual(WARMUP_REQUESTS + connections);
 }
 
+/** The default warm-up: the target saw its connections open, and not one request before the drill's. */
+function expectOnlyConnections(target: Target, r: Collected, connections: number): void {
+  expect(target.warmups).toBe(0);
+  expect(r.ready.warmup.connected).toBe(connections);
+  expect(target.connections).toBe(connections);
+  // the path ran hot all the same, against the generator's own loopback server
+  expectWarmupRounds(r.ready.warmup.requests, connections);
+}
+
 describe('open model', () => {
   it('sends exactly the planned number of requests and the target counts the same', async () => {
     target = await startTarget();
@@ -82,8 +93,8 @@ describe('open model', () => {
     expect(r.outcomes.ok).toBe(800);
     // one interval message per second, plus the final one
     expect(r.intervals.map((i) => i.t)).toEqual([0, 1, 2]);
-    // warm-up rounds opened the pool's connections, ran the path hot and were never counted
-    expectWarmupRounds(target.warmups, plan.http.connections);
+    // the warm-up opened the pool's connections, ran the path hot elsewhere and was never counted
+    expectOnlyConnections(target, r, plan.http.connections);
   });
 
   it('measures from the scheduled time, so a stall shows as users felt it (no coordinated omission)', async () => {
@@ -125,7 +136,7 @@ describe('replay model', () => {
       const plan = parseScenario(yaml, join(dir, 'replay.yaml'));
       plan.shadow.enabled = false;
       plan.http.connections = 5;
-      plan.http.warmup = { enabled: false, path: '/' };
+      plan.http.warmup = { enabled: false };
       let dropped = 0;
       const r = await drive(plan, {
         during: () => {
@@ -222,25 +233,51 @@ describe('shadow tagging', () => {
 });
 
 describe('the start', () => {
-  it('warm-up opens the pool before the clock: untagged, uncounted; `warmup: false` sends none', { timeout: 20_000 }, async () => {
+  it('warm-up opens the pool before the clock and sends the target nothing else; `warmup: false` opens nothing', { timeout: 20_000 }, async () => {
     target = await startTarget({ headers: { 'x-peakdrill-shadow-ack': 'run-7' } });
     const plan = quickPlan({ url: `${target.url}/`, rate: 50, durationMs: 1000 });
     plan.http.connections = 8;
     plan.shadow.enabled = true;
-    const r = await drive(plan, { runId: 'run-7', secret: 's3cret' });
-    expectWarmupRounds(target.warmups, 8);
-    const warmups = target.warmups;
-    expect(target.lastWarmupHeaders?.['x-peakdrill-shadow']).toBeUndefined();
-    expect(target.lastWarmupHeaders?.baggage).toBeUndefined();
+    let r = await drive(plan, { runId: 'run-7', secret: 's3cret' });
+    expectOnlyConnections(target, r, 8);
     expect(target.received).toBe(50);
     expect(r.tagSent).toBe(50);
-    plan.http.warmup = { enabled: false, path: '/' };
-    await drive(plan, { runId: 'run-7', secret: 's3cret' });
-    expect(target.warmups).toBe(warmups);
+    // the same through undici: its pool takes the connections opened for it
+    plan.http.transport = 'undici';
+    target.connections = 0;
+    r = await drive(plan, { runId: 'run-7', secret: 's3cret' });
+    expectOnlyConnections(target, r, 8);
+    expect(r.outcomes.ok).toBe(50);
     expect(target.received).toBe(100);
+    plan.http.warmup = { enabled: false };
+    target.connections = 0;
+    r = await drive(plan, { runId: 'run-7', secret: 's3cret' });
+    expect(r.ready.warmup).toMatchObject({ requests: 0, connected: 0 });
+    expect(target.warmups).toBe(0);
+    expect(target.received).toBe(150);
+    // undici opened connections for the drill's own arrivals only, as many as it needed
+    expect(target.connections).toBeGreaterThan(0);
+    expect(target.connections).toBeLessThanOrEqual(8);
   });
 
-  it('an open model at a high rate also warms up paced, through its own clock and pools: uncounted, untagged', { timeout: 30_000 }, async () => {
+  it('`warmup.path` sends the warm-up requests to the target instead: untagged, uncounted', { timeout: 20_000 }, async () => {
+    target = await startTarget({ headers: { 'x-peakdrill-shadow-ack': 'run-7' } });
+    const plan = quickPlan({ url: `${target.url}/`, rate: 50, durationMs: 1000 });
+    plan.http.connections = 8;
+    plan.http.warmup = { enabled: true, path: '/healthz' };
+    plan.shadow.enabled = true;
+    const r = await drive(plan, { runId: 'run-7', secret: 's3cret' });
+    expectWarmupRounds(target.warmups, 8);
+    expect(target.warmups).toBe(r.ready.warmup.requests);
+    expect(target.connections).toBe(8);
+    expect(target.lastWarmupHeaders?.['x-peakdrill-shadow']).toBeUndefined();
+    expect(target.lastWarmupHeaders?.baggage).toBeUndefined();
+    expect(target.byPath.get('/healthz')).toBeUndefined();
+    expect(target.received).toBe(50);
+    expect(r.tagSent).toBe(50);
+  });
+
+  it('an open model at a high rate also warms up paced, through its own clock: uncounted, nothing sent to the target', { timeout: 30_000 }, async () => {
     target = await startTarget({ headers: { 'x-peakdrill-shadow-ack': 'run-8' } });
     const rate = PACED_WARMUP_MIN_RATE;
     const plan = quickPlan({ url: `${target.url}/`, rate, durationMs: 1000 });
@@ -254,9 +291,9 @@ describe('the start', () => {
     await g.run();
     const ready = msgs.find((m) => m.type === 'ready');
     // more warm-up requests than the closed-loop rounds alone may send: the paced windows ran
-    expect(target.warmups).toBeGreaterThan(WARMUP_REQUESTS + plan.http.connections);
     expect(ready?.type === 'ready' && ready.warmup.requests).toBeGreaterThan(WARMUP_REQUESTS + plan.http.connections);
-    expect(target.lastWarmupHeaders?.['x-peakdrill-shadow']).toBeUndefined();
+    expect(target.warmups).toBe(0);
+    expect(target.connections).toBe(plan.http.connections);
     // the drill itself: exactly its planned arrivals, every one tagged, nothing of the warm-up
     expect(target.received).toBe(rate);
     const intervals = msgs.filter((m): m is IntervalMessage => m.type === 'interval');
@@ -269,6 +306,8 @@ describe('the start', () => {
     const rate = PACED_WARMUP_MIN_RATE * 2;
     const plan = quickPlan({ url: `${target.url}/`, rate, durationMs: 5000 });
     plan.http.connections = 20;
+    // through the target, so the test can see when the paced windows run
+    plan.http.warmup = { enabled: true, path: '/' };
     const closedLoop = WARMUP_REQUESTS + plan.http.connections;
     const msgs: GeneratorMessage[] = [];
     const g = new Generator({ runId: 'run-9', plan, index: 0, count: 1, share: 1, startAtMs: 0, awaitStart: true }, (m) => msgs.push(m));

@@ -1,8 +1,8 @@
 // The load generator: one per worker thread (or per agent worker), a thin host around a load
 // model (models/, one file per `model:` key) and the journey state machine (journey.ts).
 //
-// Its life: compile the plan, open every pool's connections with an uncounted warm-up
-// (warmup.ts), report `ready`, wait for the start instant (a `start` control message, or the
+// Its life: compile the plan, open every pool's connections and run the path hot on an uncounted
+// warm-up (warmup.ts: by default against its own loopback server), report `ready`, wait for the start instant (a `start` control message, or the
 // assignment's `startAtMs` on agents), then run the clock until the window ends, emitting one
 // IntervalMessage per second — with its own health (health.ts) — and a last one at the end.
 //
@@ -21,7 +21,7 @@ import { LOAD_MODELS, type LoadModelRunner, type ModelHost } from './models/inde
 import { LinkRecorder } from './recorder.js';
 import { shadowHeaders } from './shadow.js';
 import { Pools } from './steps.js';
-import { warmUp, warmupBounds, warmupHeaders, warmupPlan, type WarmupResult } from './warmup.js';
+import { Warmup, warmupBounds, warmupPlan, type WarmupResult, type WarmupSite } from './warmup.js';
 
 /** How long in-flight requests may finish after a stop before the pools are torn down. */
 const STOP_GRACE_MS = 1_000;
@@ -110,11 +110,18 @@ export class Generator implements JourneyHost, ModelHost {
     const done = new Promise<void>((resolve) => (this.resolveDone = resolve));
     const startWait = new Promise<number | null>((resolve) => (this.resolveStart = resolve));
     const t0 = performance.now();
-    const warm = await warmUp(this.a.plan, this.pools, () => performance.now(), warmupBounds(this.a.plan, this.a.share));
-    // a target that refused every warm-up request is not paced at: the drill will say what it answers
-    const paced = warm.requests > 0 && warm.failed === warm.requests ? { requests: 0, failed: 0 } : await this.pacedWarmup();
-    warm.requests += paced.requests;
-    warm.failed += paced.failed;
+    const warmup = new Warmup(this.a.plan, this.pools);
+    let warm: WarmupResult;
+    try {
+      warm = await warmup.run(() => performance.now(), warmupBounds(this.a.plan, this.a.share));
+      // a target that refused every warm-up request is not paced at: the drill will say what it answers
+      const refused = warm.requests > 0 && warm.failed === warm.requests;
+      const paced = refused || warmup.site === null ? { requests: 0, failed: 0 } : await this.pacedWarmup(warmup.site);
+      warm.requests += paced.requests;
+      warm.failed += paced.failed;
+    } finally {
+      await warmup.close();
+    }
     warm.ms = Math.round(performance.now() - t0);
     this.emit({ type: 'ready', generator: this.name, warmup: warm });
     if (!this.a.awaitStart) this.resolveStart?.(this.a.startAtMs);
@@ -136,29 +143,27 @@ export class Generator implements JourneyHost, ModelHost {
 
   /**
    * Open model: this generator's clock, arrival loop, journeys and recorders run at its peak
-   * rate on warm-up requests (`GET <http.warmup.path>` to every origin, the warm-up header, no
-   * shadow tag, on throwaway recorders: warmup.ts) through its own pools, in a second
-   * Generator of the same code, so the paced path is compiled before second 0.
+   * rate on warm-up requests (the closed-loop warm-up's: the warm-up header, no shadow tag, on
+   * throwaway recorders, to the same `site`: warmup.ts) in a second Generator of the same code,
+   * so the paced path is compiled before second 0.
    */
-  private async pacedWarmup(): Promise<Pick<WarmupResult, 'requests' | 'failed'>> {
+  private async pacedWarmup(site: WarmupSite): Promise<Pick<WarmupResult, 'requests' | 'failed'>> {
     const tally = { requests: 0, failed: 0 };
     const plan = this.a.plan;
-    const settings = plan.http.warmup ?? { enabled: true, path: '/' };
-    // (the paced generator's own plan has the warm-up off: it does not warm up in turn)
-    if (!settings.enabled || plan.load.model !== 'open') return tally;
+    if (plan.load.model !== 'open') return tally;
     const peak = peakLevel(plan.load);
     const rate = peak * this.a.share;
     if (rate < PACED_WARMUP_MIN_RATE) return tally;
     let ms = Math.min(PACED_WARMUP_MS, (PACED_WARMUP_MAX_REQUESTS / rate) * 1000);
     if (!this.a.awaitStart) ms = Math.min(ms, (this.a.startAtMs - Date.now() - PACED_WARMUP_MARGIN_MS) / PACED_WARMUP_ROUNDS - PACED_WARMUP_GRACE_MS);
-    const origins = [...new Set([...this.pools.all(), ...this.pools.allFast()].map(([origin]) => origin))];
-    if (!(ms >= 50) || origins.length === 0) return tally;
-    const base = warmupPlan(plan, origins, settings.path, warmupHeaders(plan));
+    if (!(ms >= 50) || site.origins.length === 0) return tally;
+    const base = warmupPlan(plan, site.origins, site.path, site.headers);
+    // (the paced generator's own plan has the warm-up off: it does not warm up in turn)
     const pacedPlan: Plan = {
       ...base,
       data: {},
       shadow: { ...plan.shadow, enabled: false },
-      http: { ...base.http, warmup: { enabled: false, path: settings.path } },
+      http: { ...base.http, warmup: { enabled: false } },
       load: { ...plan.load, startRate: peak, stages: [{ durationMs: Math.round(ms), target: peak }] },
     };
     const assignment = { runId: 'warm-up', plan: pacedPlan, index: this.a.index, count: this.a.count, share: this.a.share };
@@ -172,7 +177,7 @@ export class Generator implements JourneyHost, ModelHost {
       }
     };
     for (let round = 0; round < PACED_WARMUP_ROUNDS && !this.stoppedBeforeStart; round++) {
-      this.pacing = new Generator({ ...assignment, startAtMs: performance.timeOrigin + performance.now() + 2 }, count, this.pools);
+      this.pacing = new Generator({ ...assignment, startAtMs: performance.timeOrigin + performance.now() + 2 }, count, site.pools);
       await this.pacing.run();
       this.pacing = null;
     }

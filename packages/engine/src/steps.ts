@@ -8,6 +8,7 @@ import { LinkRecorder } from './recorder.js';
 import { compileTemplate, isStatic, type Render, type TemplateScope } from './template.js';
 import { stepTransport, type TransportName } from './transport/choose.js';
 import { FastPool } from './transport/fast-pool.js';
+import { PreopenedSockets, type Opened } from './transport/preopened.js';
 
 export interface RequestOptions {
   path: string;
@@ -60,6 +61,7 @@ export interface CompiledStep {
 export class Pools {
   private readonly byOrigin = new Map<string, Pool>();
   private readonly fastByOrigin = new Map<string, FastPool>();
+  private readonly preopened = new Map<string, PreopenedSockets>();
 
   constructor(private readonly plan: Plan) {}
 
@@ -67,12 +69,14 @@ export class Pools {
     let pool = this.byOrigin.get(origin);
     if (!pool) {
       const { connections, pipelining, timeoutMs } = this.plan.http;
+      const sockets = new PreopenedSockets(new URL(origin), Math.min(timeoutMs, 10_000));
+      this.preopened.set(origin, sockets);
       pool = new Pool(origin, {
         connections,
         pipelining,
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
-        connectTimeout: Math.min(timeoutMs, 10_000),
+        connect: sockets.connect,
         keepAliveTimeout: 60_000,
         keepAliveMaxTimeout: 600_000,
       });
@@ -102,11 +106,20 @@ export class Pools {
     return [...this.fastByOrigin];
   }
 
+  /** Opens every pool's connections (`http.connections` per origin) before the first request. */
+  async preconnect(): Promise<Opened> {
+    const n = this.plan.http.connections;
+    const all = await Promise.all([...[...this.preopened.values()].map((s) => s.open(n)), ...[...this.fastByOrigin.values()].map((p) => p.preconnect())]);
+    return { opened: all.reduce((a, o) => a + o.opened, 0), failed: all.reduce((a, o) => a + o.failed, 0) };
+  }
+
   async close(): Promise<void> {
     await Promise.all([...this.byOrigin.values(), ...this.fastByOrigin.values()].map((p) => p.close().catch(() => undefined)));
+    for (const s of this.preopened.values()) s.destroy();
   }
 
   async destroy(): Promise<void> {
+    for (const s of this.preopened.values()) s.destroy();
     await Promise.all([...this.byOrigin.values(), ...this.fastByOrigin.values()].map((p) => p.destroy().catch(() => undefined)));
   }
 }

@@ -15,6 +15,8 @@ export interface Target {
   received: number;
   /** Warm-up requests (header x-peakdrill-warmup): answered at once whatever the mode, never in `received`. */
   warmups: number;
+  /** Connections accepted. */
+  connections: number;
   /** Headers of the last warm-up request. */
   lastWarmupHeaders: IncomingMessage['headers'] | null;
   /** Requests answered with a complete HTTP response. */
@@ -44,6 +46,7 @@ export async function startTarget(init: Partial<Pick<Target, 'mode' | 'slowMs' |
     port: 0,
     received: 0,
     warmups: 0,
+    connections: 0,
     lastWarmupHeaders: null,
     answered: 0,
     byPath: new Map(),
@@ -109,6 +112,7 @@ export async function startTarget(init: Partial<Pick<Target, 'mode' | 'slowMs' |
   });
   server.keepAliveTimeout = 60_000;
   server.on('connection', (s: Socket) => {
+    t.connections++;
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });

@@ -1,32 +1,37 @@
-// Warm-up: before the clock starts, every pool opens its connections and the request path is
-// run hot, so no arrival of the drill pays for a TCP handshake, waits for a connection being
-// set up, or runs in V8's interpreter before the JIT has compiled the send and response path
-// (at 10,000/s, a cold start left the first second's p99 at 100+ ms against a target that
-// answers in microseconds).
+// Warm-up: before the clock starts, every pool opens its connections to the drill's targets and
+// the request path is run hot, so no arrival of the drill pays for a TCP handshake, waits for a
+// connection being set up, or runs in V8's interpreter before the JIT has compiled the send and
+// response path (at 10,000/s, a cold start left the first second's p99 at 100+ ms against a
+// target that answers in microseconds).
 //
-// What it sends, per generator and per target origin: rounds of `connections × pipelining`
-// concurrent `GET <http.warmup.path>` requests (default `/`), the first round opening the
-// connections, with the scenario's common `http.headers`, the header `x-peakdrill-warmup: 1`
-// and no shadow tag, until `warmupBounds` requests have been answered per origin (2,000, or half
-// a second of an open model's peak rate, up to 10,000) or its budget has passed (400 ms to 1 s;
-// at least one round). Their answers (any status, even an error) are read and
-// thrown away, never counted in any figure. On the fast transport the rounds run through the
-// drill's own journey machinery (journey.ts: the same send, parse, judge and record code, on
-// a throwaway recorder), so what gets compiled is exactly what second 0 runs; undici pools
-// get plain `request()` rounds. The recorders' per-second encoding is warmed on throwaway data.
-// An open model at a high rate then warms up paced as well (generator.ts, `pacedWarmup`),
-// with the same requests (`warmupPlan`, `warmupHeaders`). `http.warmup: false` sends nothing
-// (connections then open on the first arrivals, and that setup time is measured as latency,
-// as it would be for any client).
+// What reaches a target of the drill by default: nothing but its connections (`http.connections`
+// per generator and origin, TCP or TLS, opened and left idle). The requests that run the path hot
+// go to the generator's own loopback server (warmup-target.ts), so the target's request count is
+// the drill's. With `http.warmup.path` set they go to the drill's targets instead (to warm a
+// target's own caches and JIT too): `GET <path>` to every origin.
+//
+// The requests, per generator and per warm-up origin: rounds of `connections × pipelining`
+// concurrent `GET <path>` (default `/`), with the scenario's common `http.headers`, the header
+// `x-peakdrill-warmup: 1` and no shadow tag, until `warmupBounds` requests have been answered
+// per origin (2,000, or half a second of an open model's peak rate, up to 10,000) or its budget
+// has passed (400 ms to 1 s; at least one round). Their answers (any status, even an error) are
+// read and thrown away, never counted in any figure. On the fast transport the rounds run
+// through the drill's own journey machinery (journey.ts: the same send, parse, judge and record
+// code, on a throwaway recorder), so what gets compiled is exactly what second 0 runs; undici
+// pools get plain `request()` rounds. The recorders' per-second encoding is warmed on throwaway
+// data. An open model at a high rate then warms up paced as well (generator.ts, `pacedWarmup`),
+// with the same requests to the same place (`Warmup.site`). `http.warmup: false` sends nothing
+// and opens nothing (connections then open on the first arrivals, and that setup time is
+// measured as latency, as it would be for any client).
 
 import { performance } from 'node:perf_hooks';
 import type { Dispatcher } from 'undici';
-import { peakLevel, type Plan, type Step } from '@peakdrill/core/plan';
+import { peakLevel, type Plan, type Step, type WarmupSettings } from '@peakdrill/core/plan';
 import { unanswered } from './classify.js';
 import { Journeys, type JourneyHost, type JourneyRun } from './journey.js';
 import { LinkRecorder } from './recorder.js';
-import type { Pools } from './steps.js';
-import { USER_AGENT } from './steps.js';
+import { Pools, USER_AGENT } from './steps.js';
+import { WarmupTarget } from './warmup-target.js';
 
 export const WARMUP_HEADER = 'x-peakdrill-warmup';
 /** A warm-up request that takes longer than this is abandoned (the drill starts regardless). */
@@ -61,33 +66,84 @@ export interface WarmupResult {
   requests: number;
   failed: number;
   ms: number;
+  /** Connections opened to the drill's targets, and attempts that failed. */
+  connected: number;
+  connectFailed: number;
 }
 
-export async function warmUp(plan: Plan, pools: Pools, now: () => number, bounds: WarmupBounds): Promise<WarmupResult> {
-  const settings = plan.http.warmup ?? { enabled: true, path: '/' };
-  const t0 = now();
-  if (!settings.enabled) return { requests: 0, failed: 0, ms: 0 };
-  warmRecorders();
-  const headers = warmupHeaders(plan);
-  const perRound = plan.http.connections * plan.http.pipelining;
-  const result: WarmupResult = { requests: 0, failed: 0, ms: 0 };
-  const origins: Promise<void>[] = [];
-  for (const [, pool] of pools.all()) {
-    origins.push(rounds(perRound, t0, now, bounds, result, () => warmRound(pool, settings.path, headers, perRound)));
+/** Where the warm-up's requests go, and through which pools. */
+export interface WarmupSite {
+  pools: Pools;
+  origins: string[];
+  path: string;
+  headers: Record<string, string>;
+}
+
+export class Warmup {
+  /** Where the requests went; null when the warm-up is off. */
+  site: WarmupSite | null = null;
+  private loopback: WarmupTarget | null = null;
+
+  constructor(
+    private readonly plan: Plan,
+    private readonly pools: Pools,
+  ) {}
+
+  /** Opens the drill's connections and runs the closed-loop rounds. */
+  async run(now: () => number, bounds: WarmupBounds): Promise<WarmupResult> {
+    const plan = this.plan;
+    const settings: WarmupSettings = plan.http.warmup ?? { enabled: true };
+    const t0 = now();
+    const result: WarmupResult = { requests: 0, failed: 0, ms: 0, connected: 0, connectFailed: 0 };
+    if (!settings.enabled) return result;
+    warmRecorders();
+    const opened = await this.pools.preconnect();
+    result.connected = opened.opened;
+    result.connectFailed = opened.failed;
+    const headers = warmupHeaders(plan);
+    let undiciOrigins = this.pools.all().map(([origin]) => origin);
+    let fastOrigins = this.pools.allFast().map(([origin]) => origin);
+    if (settings.path !== undefined) {
+      this.site = { pools: this.pools, origins: drillOrigins(this.pools), path: settings.path, headers };
+    } else {
+      this.loopback = await WarmupTarget.start();
+      const here = [this.loopback.origin];
+      if (undiciOrigins.length > 0) undiciOrigins = here;
+      if (fastOrigins.length > 0) fastOrigins = here;
+      this.site = { pools: new Pools(plan), origins: here, path: '/', headers };
+    }
+    const site = this.site;
+    const perRound = plan.http.connections * plan.http.pipelining;
+    const rounds: Promise<void>[] = [];
+    for (const origin of undiciOrigins) {
+      const pool = site.pools.get(origin);
+      rounds.push(repeatRounds(perRound, t0, now, bounds, result, () => warmRound(pool, site.path, headers, perRound)));
+    }
+    // the fast transport's path is warmed through the journeys' own code
+    if (fastOrigins.length > 0) {
+      const warm = new JourneyWarmup(plan, site.pools, fastOrigins, site.path, headers, perRound, t0, now, bounds);
+      rounds.push(warm.run().then((r) => void ((result.requests += r.requests), (result.failed += r.failed))));
+    }
+    await Promise.all(rounds);
+    result.ms = Math.round(now() - t0);
+    return result;
   }
-  // the fast transport's connections are opened and warmed through the journeys' own path
-  const fastOrigins = pools.allFast().map(([origin]) => origin);
-  if (fastOrigins.length > 0) {
-    const warm = new JourneyWarmup(plan, pools, fastOrigins, settings.path, headers, perRound, t0, now, bounds);
-    origins.push(warm.run().then((r) => void ((result.requests += r.requests), (result.failed += r.failed))));
+
+  /** Closes the loopback server and its pools (the drill's pools stay open). */
+  async close(): Promise<void> {
+    if (this.loopback === null) return;
+    await this.site?.pools.destroy();
+    await this.loopback.close();
+    this.loopback = null;
   }
-  await Promise.all(origins);
-  result.ms = Math.round(now() - t0);
-  return result;
+}
+
+function drillOrigins(pools: Pools): string[] {
+  return [...new Set([...pools.all(), ...pools.allFast()].map(([origin]) => origin))];
 }
 
 /** Runs `round` (it resolves to its failures) until enough requests were sent or the budget is spent. */
-async function rounds(perRound: number, t0: number, now: () => number, bounds: WarmupBounds, into: WarmupResult, round: () => Promise<number>): Promise<void> {
+async function repeatRounds(perRound: number, t0: number, now: () => number, bounds: WarmupBounds, into: WarmupResult, round: () => Promise<number>): Promise<void> {
   let sent = 0;
   do {
     const failed = await round();

@@ -183,7 +183,7 @@ describe('peakdrill import access-log', () => {
       const plan = parseScenario(replayYaml, replayOut, { targets: { api: target.url } });
       expect(plan.load.model).toBe('replay');
       process.env['PEAKDRILL_SHADOW_SECRET'] = 'replay-test-secret';
-      plan.http.warmup = { enabled: false, path: '/' };
+      plan.http.warmup = { enabled: false };
       // The per-second claim needs sends on time to a few ms: a p99 budget of 50 ms makes the
       // generator's own lateness bound 5 ms (10% of the tightest budget), so a generator later
       // than that calls the run inconclusive instead of letting the seconds blur.

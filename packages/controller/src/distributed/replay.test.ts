@@ -57,7 +57,7 @@ function replayPlan(dir: string, url: string): Plan {
   ].join('\n');
   const plan = parseScenario(yaml, join(dir, 'replay.yaml'));
   plan.shadow.enabled = false;
-  plan.http.warmup = { enabled: false, path: '/' };
+  plan.http.warmup = { enabled: false };
   return plan;
 }
 

@@ -7,7 +7,7 @@ export const DEFAULT_HTTP: Readonly<HttpSettings> = Object.freeze({
   pipelining: 1,
   timeoutMs: 10_000,
   headers: {},
-  warmup: Object.freeze({ enabled: true, path: '/' }),
+  warmup: Object.freeze({ enabled: true }),
 });
 
 export const DEFAULT_SHADOW: Readonly<ShadowSettings> = Object.freeze({

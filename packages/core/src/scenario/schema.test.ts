@@ -17,7 +17,7 @@ describe('top level', () => {
   it('normalizes targets and defaults http and shadow', () => {
     const p = parseScenario(`name: a.b_c-1\ntargets: { gw: "http://LOCALHOST:8080/api/" }\n${REST}`, 's.yaml');
     expect(p.targets).toEqual({ gw: 'http://localhost:8080/api' });
-    expect(p.http).toEqual({ connections: 50, pipelining: 1, timeoutMs: 10_000, headers: {}, warmup: { enabled: true, path: '/' } });
+    expect(p.http).toEqual({ connections: 50, pipelining: 1, timeoutMs: 10_000, headers: {}, warmup: { enabled: true } });
     expect(p.shadow).toEqual({ enabled: true, secretEnv: 'PEAKDRILL_SHADOW_SECRET', coverageFloor: 1, preflightRequests: 3 });
     expect(p.allow).toEqual([]);
   });
@@ -28,7 +28,7 @@ describe('top level', () => {
   });
   it('reads http settings and refuses out-of-range ones', () => {
     const p = parseScenario(`name: a\ntargets: { gw: "http://127.0.0.1" }\nhttp: { connections: 10000, pipelining: 10, timeout: 2s, headers: { x-a: b } }\n${REST}`, 's.yaml');
-    expect(p.http).toEqual({ connections: 10_000, pipelining: 10, timeoutMs: 2000, headers: { 'x-a': 'b' }, warmup: { enabled: true, path: '/' } });
+    expect(p.http).toEqual({ connections: 10_000, pipelining: 10, timeoutMs: 2000, headers: { 'x-a': 'b' }, warmup: { enabled: true } });
     expect(codes(`name: a\ntargets: { gw: "http://127.0.0.1" }\nhttp: { connections: 10001, pipelining: 0, timeout: 0s, headers: { x: "{{seq}}" } }\n${REST}`)).toEqual([
       'OUT_OF_RANGE@3:22',
       'OUT_OF_RANGE@3:41',
@@ -38,8 +38,8 @@ describe('top level', () => {
   });
   it('reads http.warmup: off, another path, and refuses what is not a path', () => {
     const gw = 'name: a\ntargets: { gw: "http://127.0.0.1" }\n';
-    expect(parseScenario(`${gw}http: { warmup: false }\n${REST}`, 's.yaml').http.warmup).toEqual({ enabled: false, path: '/' });
-    expect(parseScenario(`${gw}http: { warmup: { enabled: false } }\n${REST}`, 's.yaml').http.warmup).toEqual({ enabled: false, path: '/' });
+    expect(parseScenario(`${gw}http: { warmup: false }\n${REST}`, 's.yaml').http.warmup).toEqual({ enabled: false });
+    expect(parseScenario(`${gw}http: { warmup: { enabled: false } }\n${REST}`, 's.yaml').http.warmup).toEqual({ enabled: false });
     expect(parseScenario(`${gw}http: { warmup: { path: /healthz } }\n${REST}`, 's.yaml').http.warmup).toEqual({ enabled: true, path: '/healthz' });
     expect(codes(`${gw}http: { warmup: { path: "health z", every: 1 } }\n${REST}`)).toEqual(['BAD_VALUE@3:25', 'UNKNOWN_KEY@3:37']);
   });

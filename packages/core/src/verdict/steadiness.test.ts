@@ -34,6 +34,9 @@ describe('steadiness per hold stage', () => {
       'Steadiness of the hold at 200 /s, seconds 30–40:',
       `  order.create (190/s): rate CV 10.5% (steady up to 15.1%), p99 CV 147.4% (up to 51.2%) · unsteady; seconds that broke it: 34 (rate 150/s vs median 200/s; p99 900 ms, 15× the median 60 ms, fault db-job), 35 (rate 150/s vs median 200/s; p99 900 ms, 15× the median 60 ms)`,
     ]);
+    // a steady link's outliers are named as such: they did not break it
+    const steadyWithOutlier = { ...bumpy!, links: [{ ...l, steady: true, broken: l.broken.slice(0, 1) }] };
+    expect(formatSteadiness([steadyWithOutlier])[1]).toMatch(/· steady; outlier seconds: 34 \(rate 150\/s/);
   });
 
   it('leaves out stages the run never reached, and jitter of a fast link', () => {

@@ -130,7 +130,10 @@ export function steadinessOf(load: LoadModel, lines: readonly TimeseriesLine[], 
   return out;
 }
 
-/** `order.create (12/s): rate CV 21% (steady up to 52%), p99 CV 12% (up to 64%) · steady` / `… · unsteady; seconds that broke it: 45 (p99 …)`. */
+/**
+ * `order.create (12/s): rate CV 21% (steady up to 52%), p99 CV 12% (up to 64%) · steady; outlier seconds: 45 (p99 …)` /
+ * `… · unsteady; seconds that broke it: 45 (p99 …)`: a steady link's outliers did not break it.
+ */
 export function formatSteadiness(stages: readonly StageSteadiness[]): string[] {
   const pct = (x: number): string => `${round(x * 100, 1)}%`;
   const out: string[] = [];
@@ -142,7 +145,7 @@ export function formatSteadiness(stages: readonly StageSteadiness[]): string[] {
       const limits = l.rateCvLimit !== undefined && l.p99CvLimit !== undefined;
       const rate = `rate CV ${pct(l.rateCv)}${limits ? ` (steady up to ${pct(l.rateCvLimit!)})` : ''}`;
       const p99 = `p99 CV ${pct(l.p99Cv)}${limits ? ` (up to ${pct(l.p99CvLimit!)})` : ''}`;
-      out.push(`  ${l.link}${l.perSecond !== undefined ? ` (${round(l.perSecond, 1)}/s)` : ''}: ${rate}, ${p99} · ${l.steady ? 'steady' : 'unsteady'}${l.broken.length ? `; seconds that broke it: ${marks.join(', ')}${more}` : ''}`);
+      out.push(`  ${l.link}${l.perSecond !== undefined ? ` (${round(l.perSecond, 1)}/s)` : ''}: ${rate}, ${p99} · ${l.steady ? 'steady' : 'unsteady'}${l.broken.length ? `; ${l.steady ? 'outlier seconds' : 'seconds that broke it'}: ${marks.join(', ')}${more}` : ''}`);
     }
   }
   return out;

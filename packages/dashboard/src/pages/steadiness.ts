@@ -1,6 +1,6 @@
 // The run page's steadiness section: per hold stage and link, the coefficient of variation of
-// the per-second achieved rate and p99, and the seconds that broke it (also ticked in red under
-// every time chart by assets/charts.js).
+// the per-second achieved rate and p99, and the link's outlier seconds (those broke it when it
+// is unsteady; they are also ticked in red under every time chart by assets/charts.js).
 
 import type { Summary } from '@peakdrill/core';
 import { formatRatio } from '@peakdrill/core';
@@ -14,7 +14,7 @@ export function steadinessSection(s: Summary): SafeHtml | '' {
   return html`<section class="card" data-testid="steadiness">
 <h2>Smooth curves</h2>
 <p class="small muted">Per hold stage: the coefficient of variation (spread over mean) of each link's per-second achieved rate and p99. Steady: rate CV ≤ 10% and p99 CV ≤ 50%, plus the sampling noise expected at the link's own rate (about 1/√n at n requests a second), shown as "up to". A second breaks it when its rate is more than 15% (or three times the noise) off the stage's median or its p99 is above twice the median; those seconds are ticked in red under the charts.</p>
-<table><thead><tr><th>Stage</th><th>Link</th><th class="num">Rate CV</th><th class="num">p99 CV</th><th>Steady</th><th>Seconds that broke it</th></tr></thead><tbody>
+<table><thead><tr><th>Stage</th><th>Link</th><th class="num">Rate CV</th><th class="num">p99 CV</th><th>Steady</th><th>Outlier seconds (they broke an unsteady link)</th></tr></thead><tbody>
 ${stages.flatMap((st) => st.links.map((l) => html`<tr class="${l.steady ? '' : 'failed-row'}" data-steadiness="${l.link}">
 <td class="small">hold at ${st.rate}/s · s ${st.fromS}–${st.toS}</td><td><b>${l.link}</b></td><td class="num">${formatRatio(l.rateCv)}${upTo(l.rateCvLimit)}</td><td class="num">${formatRatio(l.p99Cv)}${upTo(l.p99CvLimit)}</td>
 <td>${l.steady ? 'steady' : html`<span class="bad">unsteady</span>`}</td>

@@ -42,6 +42,7 @@ export class FastConnection implements ResponseSink {
   idleLimitMs = Infinity;
   private readonly socket: Socket;
   private goneWaiters: (() => void)[] = [];
+  private connectWaiters: ((connected: boolean) => void)[] = [];
   private readonly parser: ResponseParser;
   private error: Error | null = null;
   private gone = false;
@@ -96,6 +97,12 @@ export class FastConnection implements ResponseSink {
     if (this.error === null) this.error = err;
     this.closing = true;
     this.socket.destroy();
+  }
+
+  /** Calls `fn` with true once the socket has connected, or with false if it closed first. */
+  whenConnected(fn: (connected: boolean) => void): void {
+    if (this.connected || this.gone) fn(this.connected);
+    else this.connectWaiters.push(fn);
   }
 
   /** Calls `fn` once the socket has closed (at once if it has). */
@@ -162,6 +169,7 @@ export class FastConnection implements ResponseSink {
 
   private readonly onConnect = (): void => {
     this.connected = true;
+    for (const fn of this.connectWaiters.splice(0)) fn(true);
   };
 
   /** Returns true: reading goes on (false would pause the socket). */
@@ -202,5 +210,6 @@ export class FastConnection implements ResponseSink {
     this.pool.removed(this, err, this.connected);
     for (const h of handlers) h.onError(err);
     for (const fn of this.goneWaiters.splice(0)) fn();
+    for (const fn of this.connectWaiters.splice(0)) fn(false);
   };
 }

@@ -18,6 +18,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Pool } from 'undici';
 import { codedError, FastConnection } from './fast-connection.js';
+import { tallyOpened, type Opened } from './preopened.js';
 import { requestProblem, serializeRequest, type WireRequest } from './wire.js';
 
 /** The handler calls peakdrill's pooled `Call` implements (undici's DispatchHandler subset). */
@@ -113,6 +114,18 @@ export class FastPool {
     if (conn !== null) conn.send(req.wire, handler, req.wantsBody);
     else this.enqueue(handler, req.wire, req.wantsBody);
     return true;
+  }
+
+  /** Opens the pool's connections before any request (the warm-up); resolves once each connected or failed. */
+  preconnect(): Promise<Opened> {
+    const opening: Promise<boolean>[] = [];
+    while (!this.closed && this.conns.size < this.opts.connections) {
+      const c = this.open();
+      c.inFree = true;
+      this.free.push(c);
+      opening.push(new Promise((resolve) => c.whenConnected(resolve)));
+    }
+    return Promise.all(opening).then(tallyOpened);
   }
 
   /** One-off requests (preflight) are not the fast path: they go through undici. */
@@ -218,8 +231,7 @@ export class FastPool {
       c.inFree = false;
     }
     if (this.conns.size < this.opts.connections) {
-      const c = new FastConnection(this, this.hostname, this.port, [...this.wanted]);
-      this.conns.add(c);
+      const c = this.open();
       if (depth > 1) {
         c.inFree = true;
         this.free.push(c);
@@ -227,6 +239,12 @@ export class FastPool {
       return c;
     }
     return null;
+  }
+
+  private open(): FastConnection {
+    const c = new FastConnection(this, this.hostname, this.port, [...this.wanted]);
+    this.conns.add(c);
+    return c;
   }
 
   private enqueue(handler: FastHandler, wire: Buffer, wants: boolean): void {

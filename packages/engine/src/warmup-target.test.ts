@@ -1,0 +1,43 @@
+import { connect } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { WarmupTarget } from './warmup-target.js';
+
+let target: WarmupTarget | null = null;
+afterEach(async () => {
+  await target?.close();
+  target = null;
+});
+
+/** Writes `chunks` one by one on one connection; resolves with everything read once `responses` answers arrived. */
+function exchange(origin: string, chunks: string[], responses: number): Promise<string> {
+  const url = new URL(origin);
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: url.hostname, port: Number(url.port) });
+    let got = '';
+    socket.on('error', reject);
+    socket.on('data', (d) => {
+      got += d.toString('latin1');
+      if (got.split('HTTP/1.1 200 OK').length - 1 === responses) {
+        socket.destroy();
+        resolve(got);
+      }
+    });
+    socket.on('connect', async () => {
+      for (const c of chunks) {
+        socket.write(c);
+        await new Promise((r) => setImmediate(r));
+      }
+    });
+  });
+}
+
+describe('the warm-up target', () => {
+  it('answers pipelined requests in order, and a request whose end is split across reads once', { timeout: 10_000 }, async () => {
+    target = await WarmupTarget.start();
+    const req = 'GET / HTTP/1.1\r\nhost: x\r\nx-peakdrill-warmup: 1\r\n\r\n';
+    const got = await exchange(target.origin, [req + req + req.slice(0, -3), req.slice(-3), req.slice(0, -1), '\n'], 4);
+    expect(got.split('HTTP/1.1 200 OK').length - 1).toBe(4);
+    expect(got.endsWith('\r\n\r\nok')).toBe(true);
+    expect(target.answered).toBe(4);
+  });
+});

@@ -1,0 +1,67 @@
+// The warm-up's own target: an HTTP/1.1 server on 127.0.0.1 (port 0) in the generator's thread,
+// so the request path can run hot before the clock starts without one request reaching a target
+// of the drill (a user comparing peakdrill's count with the target's own sees the same number).
+// It answers every request with the same small 200, keep-alive, in order, however many are
+// pipelined. It reads only what the warm-up sends: GETs without a body, so a request ends at its
+// blank line.
+
+import { createServer, type Server, type Socket } from 'node:net';
+
+const RESPONSE = Buffer.from('HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 2\r\nserver-timing: app;dur=0.1\r\n\r\nok');
+const END = Buffer.from('\r\n\r\n');
+
+export class WarmupTarget {
+  /** Requests answered. */
+  answered = 0;
+  private readonly sockets = new Set<Socket>();
+
+  private constructor(
+    private readonly server: Server,
+    readonly origin: string,
+  ) {}
+
+  static async start(): Promise<WarmupTarget> {
+    const server = createServer({ noDelay: true });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => resolve());
+    });
+    const addr = server.address();
+    const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
+    const target = new WarmupTarget(server, `http://127.0.0.1:${port}`);
+    server.on('connection', (s) => target.serve(s));
+    return target;
+  }
+
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      this.server.close(() => resolve());
+      for (const s of this.sockets) s.destroy();
+    });
+  }
+
+  private serve(socket: Socket): void {
+    this.sockets.add(socket);
+    socket.on('close', () => this.sockets.delete(socket));
+    socket.on('error', () => undefined);
+    // the bytes of a request end that began in the previous chunk
+    let carry: Buffer | null = null;
+    socket.on('data', (chunk: Buffer) => {
+      const data = carry === null ? chunk : Buffer.concat([carry, chunk]);
+      let n = 0;
+      for (let at = data.indexOf(END); at !== -1; at = data.indexOf(END, at + END.length)) n++;
+      const lastEnd = data.lastIndexOf(END);
+      const rest = lastEnd === -1 ? data : data.subarray(lastEnd + END.length);
+      carry = rest.length === 0 ? null : Buffer.from(rest.subarray(Math.max(0, rest.length - (END.length - 1))));
+      if (n === 0) return;
+      this.answered += n;
+      if (n === 1) {
+        socket.write(RESPONSE);
+        return;
+      }
+      socket.cork();
+      for (let i = 0; i < n; i++) socket.write(RESPONSE);
+      socket.uncork();
+    });
+  }
+}
