@@ -57,9 +57,9 @@ load: { rate: ${rate}, duration: ${DURATION}s }
 journeys:
   - name: browse
     steps:
-      - { name: home, target: web, path: /, think: 5ms }
-      - { name: item, target: web, path: /item, think: 5ms }
-      - { name: cart, target: web, path: /cart }
+      - { name: home, target: web, url: /, think: 5ms }
+      - { name: item, target: web, url: /item, think: 5ms }
+      - { name: cart, target: web, url: /cart }
 YAML
   echo "$f"
 }
@@ -69,7 +69,8 @@ pd_run() {
   local rate=$1 out="$work/runs-$1"
   local args=(run --url "$URL" --rate "$rate")
   [ "$JOURNEY" = 1 ] && args=(run "$(scenario_for "$rate")")
-  pin node "$root/packages/cli/bin/peakdrill.js" "${args[@]}" --duration "${DURATION}s" --workers "$WORKERS" --out "$out" --quiet --json 2>/dev/null >"$work/pd.json" || true
+  pin node "$root/packages/cli/bin/peakdrill.js" "${args[@]}" --duration "${DURATION}s" --workers "$WORKERS" --out "$out" --quiet --json 2>"$work/pd.err" >"$work/pd.json" || true
+  [ -s "$work/pd.json" ] || { echo "peakdrill wrote no summary at ${rate}/s:" >&2; cat "$work/pd.err" >&2; exit 1; }
   node -e '
     const fs = require("fs"); const path = require("path");
     const s = JSON.parse(fs.readFileSync(process.argv[1], "utf8"));

@@ -1,13 +1,19 @@
 // The warm-up's own target: an HTTP/1.1 server on 127.0.0.1 (port 0) in the generator's thread,
 // so the request path can run hot before the clock starts without one request reaching a target
 // of the drill (a user comparing peakdrill's count with the target's own sees the same number).
-// It answers every request with the same small 200, keep-alive, in order, however many are
-// pipelined. It reads only what the warm-up sends: GETs without a body, so a request ends at its
-// blank line.
+// It answers every request with a small 200, keep-alive, in order, however many are pipelined,
+// in turn in the shapes real targets answer with (nginx's, a node service's chunked one with
+// Server-Timing, a bare one), so that V8 has seen each branch of the response path before second
+// 0: a branch first taken in the drill deoptimises the code that runs it. It reads only what the
+// warm-up sends: GETs without a body, so a request ends at its blank line.
 
 import { createServer, type Server, type Socket } from 'node:net';
 
-const RESPONSE = Buffer.from('HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 2\r\nserver-timing: app;dur=0.1\r\n\r\nok');
+const RESPONSES = [
+  'HTTP/1.1 200 OK\r\nServer: nginx\r\nDate: Fri, 04 Dec 2026 00:00:00 GMT\r\nContent-Type: text/plain\r\nContent-Length: 3\r\nConnection: keep-alive\r\n\r\nok\n',
+  'HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nserver-timing: app;dur=0.1, db;dur=0.05\r\nDate: Fri, 04 Dec 2026 00:00:00 GMT\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n\r\nb\r\n{"ok":true}\r\n0\r\n\r\n',
+  'HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok',
+].map((r) => Buffer.from(r, 'latin1'));
 const END = Buffer.from('\r\n\r\n');
 
 export class WarmupTarget {
@@ -46,6 +52,7 @@ export class WarmupTarget {
     socket.on('error', () => undefined);
     // the bytes of a request end that began in the previous chunk
     let carry: Buffer | null = null;
+    let turn = 0;
     socket.on('data', (chunk: Buffer) => {
       const data = carry === null ? chunk : Buffer.concat([carry, chunk]);
       let n = 0;
@@ -55,12 +62,8 @@ export class WarmupTarget {
       carry = rest.length === 0 ? null : Buffer.from(rest.subarray(Math.max(0, rest.length - (END.length - 1))));
       if (n === 0) return;
       this.answered += n;
-      if (n === 1) {
-        socket.write(RESPONSE);
-        return;
-      }
       socket.cork();
-      for (let i = 0; i < n; i++) socket.write(RESPONSE);
+      for (let i = 0; i < n; i++) socket.write(RESPONSES[turn++ % RESPONSES.length]!);
       socket.uncork();
     });
   }

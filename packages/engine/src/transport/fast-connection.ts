@@ -152,6 +152,9 @@ export class FastConnection implements ResponseSink {
       // keepAliveTimeoutThreshold does the same)
       this.idleSince = performance.now();
       this.idleLimitMs = Math.max(0, this.parser.keepAliveHintMs - 1_000);
+    } else if (this.parser.keepAliveHintMs < 0) {
+      // no hint: the limit of a connection opened ahead no longer applies once it has answered
+      this.idleLimitMs = Infinity;
     }
     if (!keepAlive) {
       // RFC 9112 §9.6: a server that sends `Connection: close` processes no later request on

@@ -5,7 +5,7 @@
 
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer, type Server, type Socket } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { OutcomeClass } from '@peakdrill/core';
 import { classifyError } from '../classify.js';
 import { FastPool, type FastHandler, type FastPoolOptions } from './fast-pool.js';
@@ -186,6 +186,31 @@ describe('fast transport', () => {
     for (let i = 0; i < 3; i++) expect((await send(p, 1))[0]!.status).toBe(200);
     // timeout=1 s leaves no idle time to use (a second of margin): every request takes a fresh connection
     expect(connections).toBe(3);
+  });
+
+  it('preconnect opens the connections before any request and the requests take them; one unused past its limit is retired', async () => {
+    let accepted = 0;
+    const server = createHttpServer((_req, res) => res.end('ok'));
+    server.on('connection', () => accepted++);
+    const port = await listen(server);
+    const p = pool(port, { connections: 3 });
+    expect(await p.preconnect()).toEqual({ opened: 3, failed: 0 });
+    // (the server may see a connection a moment after the client does)
+    await vi.waitFor(() => expect(accepted).toBe(3), { timeout: 5_000 });
+    expect((await send(p, 3)).map((a) => a.status)).toEqual([200, 200, 200]);
+    expect(accepted).toBe(3);
+    // a server may have closed a connection that waited too long: it is not written into
+    const stale = pool(port, { connections: 1, unusedIdleLimitMs: 0 });
+    expect(await stale.preconnect()).toEqual({ opened: 1, failed: 0 });
+    await vi.waitFor(() => expect(accepted).toBe(4), { timeout: 5_000 });
+    expect((await send(stale, 1))[0]!.status).toBe(200);
+    expect(accepted).toBe(5);
+    // nothing listening: every attempt fails, and says so
+    const gone = createServer();
+    const closedPort = await listen(gone);
+    await new Promise<void>((r) => gone.close(() => r()));
+    servers.splice(servers.indexOf(gone), 1);
+    expect(await pool(closedPort, { connections: 2 }).preconnect()).toEqual({ opened: 0, failed: 2 });
   });
 
   it('close() waits for requests in flight, then ends the connections', async () => {

@@ -18,7 +18,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Pool } from 'undici';
 import { codedError, FastConnection } from './fast-connection.js';
-import { tallyOpened, type Opened } from './preopened.js';
+import { tallyOpened, UNUSED_IDLE_LIMIT_MS, type Opened } from './preopened.js';
 import { requestProblem, serializeRequest, type WireRequest } from './wire.js';
 
 /** The handler calls peakdrill's pooled `Call` implements (undici's DispatchHandler subset). */
@@ -44,6 +44,8 @@ export interface FastPoolOptions {
   pipelining: number;
   timeoutMs: number;
   connectTimeoutMs: number;
+  /** How long a connection opened ahead may wait for its first request (default UNUSED_IDLE_LIMIT_MS). */
+  unusedIdleLimitMs?: number;
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -121,6 +123,8 @@ export class FastPool {
     const opening: Promise<boolean>[] = [];
     while (!this.closed && this.conns.size < this.opts.connections) {
       const c = this.open();
+      c.idleSince = performance.now();
+      c.idleLimitMs = this.opts.unusedIdleLimitMs ?? UNUSED_IDLE_LIMIT_MS;
       c.inFree = true;
       this.free.push(c);
       opening.push(new Promise((resolve) => c.whenConnected(resolve)));

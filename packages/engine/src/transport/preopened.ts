@@ -1,10 +1,19 @@
 // Connections an undici pool takes before it opens its own: undici opens a connection only when
 // a request needs one, so the warm-up opens the pool's connections itself, through the same
 // connector undici would use (TCP or TLS, the same options), and hands them over from the
-// pool's `connect` hook. A socket that died while it waited is skipped.
+// pool's `connect` hook. A socket that died while it waited, or waited longer than a server may
+// keep an idle connection (UNUSED_IDLE_LIMIT_MS), is closed and skipped.
 
 import type { Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { buildConnector } from 'undici';
+
+/**
+ * A connection opened ahead (preconnect) has no keep-alive hint from its server yet: it is not
+ * used after this long idle, the shortest common server default (node's http: 5 s) less 1 s,
+ * so no request is written into the server's close of an idle connection.
+ */
+export const UNUSED_IDLE_LIMIT_MS = 4_000;
 
 export interface Opened {
   opened: number;
@@ -22,11 +31,13 @@ export class PreopenedSockets {
   readonly connect: buildConnector.connector;
   private readonly base: buildConnector.connector;
   private readonly waiting: Socket[] = [];
+  private readonly openedAt: number[] = [];
   private closed = false;
 
   constructor(
     private readonly origin: URL,
     connectTimeoutMs: number,
+    private readonly unusedIdleLimitMs = UNUSED_IDLE_LIMIT_MS,
   ) {
     this.base = buildConnector({ timeout: connectTimeoutMs });
     this.connect = (opts, callback) => {
@@ -53,6 +64,7 @@ export class PreopenedSockets {
             }
             socket.on('error', ignore);
             this.waiting.push(socket);
+            this.openedAt.push(performance.now());
             resolve(true);
           }),
         ),
@@ -65,12 +77,15 @@ export class PreopenedSockets {
   destroy(): void {
     this.closed = true;
     for (const s of this.waiting.splice(0)) s.destroy();
+    this.openedAt.length = 0;
   }
 
   private take(): Socket | null {
+    const now = performance.now();
     for (let s = this.waiting.pop(); s !== undefined; s = this.waiting.pop()) {
+      const at = this.openedAt.pop()!;
       s.off('error', ignore);
-      if (!s.destroyed && s.readyState === 'open') return s;
+      if (!s.destroyed && s.readyState === 'open' && now - at <= this.unusedIdleLimitMs) return s;
       s.destroy();
     }
     return null;
