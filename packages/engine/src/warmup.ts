@@ -106,7 +106,9 @@ export class Warmup {
     if (settings.path !== undefined) {
       this.site = { pools: this.pools, origins: drillOrigins(this.pools), path: settings.path, headers };
     } else {
-      this.loopback = await WarmupTarget.start();
+      this.loopback = await WarmupTarget.start().catch(() => null);
+      // no loopback port to be had: the connections are open, the path runs cold
+      if (this.loopback === null) return { ...result, ms: Math.round(now() - t0) };
       const here = [this.loopback.origin];
       if (undiciOrigins.length > 0) undiciOrigins = here;
       if (fastOrigins.length > 0) fastOrigins = here;
