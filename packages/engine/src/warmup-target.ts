@@ -1,6 +1,10 @@
-// The warm-up's own target: an HTTP/1.1 server on 127.0.0.1 (port 0) in the generator's thread,
-// so the request path can run hot before the clock starts without one request reaching a target
-// of the drill (a user comparing peakdrill's count with the target's own sees the same number).
+// The warm-up's own target: an HTTP/1.1 server on 127.0.0.1 (port 0) in a thread of its own
+// (warmup-target-thread.ts), so the request path can run hot before the clock starts without one
+// request reaching a target of the drill (a user comparing peakdrill's count with the target's
+// own sees the same number). Its own thread, because the generator's event loop should handle
+// what it handles in the drill, client sockets only: with the server's sockets on the same loop
+// V8 compiled node's read path for both kinds, and second 0 at 20,000–30,000/s paid 3–19 ms of
+// p99 for it (bench/RESULTS.md §8e).
 // It answers every request with a small 200, keep-alive, in order, however many are pipelined,
 // in turn in the shapes real targets answer with (nginx's, a node service's chunked one with
 // Server-Timing, a bare one), so that V8 has seen each branch of the response path before second
@@ -8,6 +12,9 @@
 // warm-up sends: GETs without a body, so a request ends at its blank line.
 
 import { createServer, type Server, type Socket } from 'node:net';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 
 const RESPONSES = [
   'HTTP/1.1 200 OK\r\nServer: nginx\r\nDate: Fri, 04 Dec 2026 00:00:00 GMT\r\nContent-Type: text/plain\r\nContent-Length: 3\r\nConnection: keep-alive\r\n\r\nok\n',
@@ -16,7 +23,39 @@ const RESPONSES = [
 ].map((r) => Buffer.from(r, 'latin1'));
 const END = Buffer.from('\r\n\r\n');
 
+/** The warm-up target's thread: started, it answers until closed. */
 export class WarmupTarget {
+  private constructor(
+    private readonly worker: Worker,
+    readonly origin: string,
+  ) {}
+
+  static async start(): Promise<WarmupTarget> {
+    const worker = new Worker(threadUrl());
+    const origin = await new Promise<string>((resolve, reject) => {
+      worker.once('message', (m: { origin: string }) => resolve(m.origin));
+      worker.once('error', reject);
+      worker.once('exit', (code) => reject(new Error(`the warm-up target's thread exited (${code})`)));
+    });
+    worker.removeAllListeners();
+    worker.on('error', () => undefined);
+    worker.unref();
+    return new WarmupTarget(worker, origin);
+  }
+
+  async close(): Promise<void> {
+    await this.worker.terminate();
+  }
+}
+
+function threadUrl(): URL {
+  const here = new URL('./warmup-target-thread.js', import.meta.url);
+  // tests run the sources; the thread runs the build
+  return existsSync(fileURLToPath(here)) ? here : new URL('../dist/warmup-target-thread.js', import.meta.url);
+}
+
+/** The server itself, in whichever thread calls `start`. */
+export class LoopbackServer {
   /** Requests answered. */
   answered = 0;
   private readonly sockets = new Set<Socket>();
@@ -26,7 +65,7 @@ export class WarmupTarget {
     readonly origin: string,
   ) {}
 
-  static async start(): Promise<WarmupTarget> {
+  static async start(): Promise<LoopbackServer> {
     const server = createServer({ noDelay: true });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -34,7 +73,7 @@ export class WarmupTarget {
     });
     const addr = server.address();
     const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
-    const target = new WarmupTarget(server, `http://127.0.0.1:${port}`);
+    const target = new LoopbackServer(server, `http://127.0.0.1:${port}`);
     server.on('connection', (s) => target.serve(s));
     return target;
   }

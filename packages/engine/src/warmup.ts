@@ -116,16 +116,13 @@ export class Warmup {
     }
     const site = this.site;
     const perRound = plan.http.connections * plan.http.pipelining;
-    const rounds: Promise<void>[] = [];
-    for (const origin of undiciOrigins) {
-      const pool = site.pools.get(origin);
-      rounds.push(repeatRounds(perRound, t0, now, bounds, result, () => warmRound(pool, site.path, headers, perRound)));
-    }
+    const undiciPools = undiciOrigins.map((origin) => site.pools.get(origin));
     // the fast transport's path is warmed through the journeys' own code
-    if (fastOrigins.length > 0) {
-      const warm = new JourneyWarmup(plan, site.pools, fastOrigins, site.path, headers, perRound, t0, now, bounds);
-      rounds.push(warm.run().then((r) => void ((result.requests += r.requests), (result.failed += r.failed))));
-    }
+    const journeys = fastOrigins.length > 0 ? new JourneyWarmup(plan, site.pools, fastOrigins, site.path, headers, perRound, t0, now, bounds) : null;
+    // the loopback's connections are opened ahead too, so they go through the states the drill's do
+    if (site.pools !== this.pools) await site.pools.preconnect();
+    const rounds: Promise<void>[] = undiciPools.map((pool) => repeatRounds(perRound, t0, now, bounds, result, () => warmRound(pool, site.path, headers, perRound)));
+    if (journeys !== null) rounds.push(journeys.run().then((r) => void ((result.requests += r.requests), (result.failed += r.failed))));
     await Promise.all(rounds);
     result.ms = Math.round(now() - t0);
     return result;
