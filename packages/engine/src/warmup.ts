@@ -118,11 +118,13 @@ export class Warmup {
     const perRound = plan.http.connections * plan.http.pipelining;
     const undiciPools = undiciOrigins.map((origin) => site.pools.get(origin));
     // the fast transport's path is warmed through the journeys' own code
-    const journeys = fastOrigins.length > 0 ? new JourneyWarmup(plan, site.pools, fastOrigins, site.path, headers, perRound, t0, now, bounds) : null;
+    const journeys = fastOrigins.length > 0 ? new JourneyWarmup(plan, site.pools, fastOrigins, site.path, headers, perRound, now, bounds) : null;
     // the loopback's connections are opened ahead too, so they go through the states the drill's do
     if (site.pools !== this.pools) await site.pools.preconnect();
-    const rounds: Promise<void>[] = undiciPools.map((pool) => repeatRounds(perRound, t0, now, bounds, result, () => warmRound(pool, site.path, headers, perRound)));
-    if (journeys !== null) rounds.push(journeys.run().then((r) => void ((result.requests += r.requests), (result.failed += r.failed))));
+    // the rounds' budget starts now: opening connections and the loopback's thread took some of it
+    const t1 = now();
+    const rounds: Promise<void>[] = undiciPools.map((pool) => repeatRounds(perRound, t1, now, bounds, result, () => warmRound(pool, site.path, headers, perRound)));
+    if (journeys !== null) rounds.push(journeys.run(t1).then((r) => void ((result.requests += r.requests), (result.failed += r.failed))));
     await Promise.all(rounds);
     result.ms = Math.round(now() - t0);
     return result;
@@ -183,6 +185,7 @@ class JourneyWarmup implements JourneyHost {
   private readonly sent: number[];
   private readonly answered: number[] = [];
   private live = 0;
+  private t0 = 0;
   private done: ((r: { requests: number; failed: number }) => void) | null = null;
   private failed = 0;
 
@@ -193,7 +196,6 @@ class JourneyWarmup implements JourneyHost {
     path: string,
     headers: Record<string, string>,
     private readonly perRound: number,
-    private readonly t0: number,
     private readonly now: () => number,
     private readonly bounds: WarmupBounds,
   ) {
@@ -201,7 +203,9 @@ class JourneyWarmup implements JourneyHost {
     this.sent = origins.map(() => 0);
   }
 
-  run(): Promise<{ requests: number; failed: number }> {
+  /** Runs the rounds, their budget counted from `t0`. */
+  run(t0: number): Promise<{ requests: number; failed: number }> {
+    this.t0 = t0;
     const out = new Promise<{ requests: number; failed: number }>((resolve) => (this.done = resolve));
     for (let i = 0; i < this.origins.length; i++) {
       for (let k = 0; k < this.perRound; k++) this.startOn(i, this.journeys.newRun());
