@@ -2,9 +2,10 @@
 // model (models/, one file per `model:` key) and the journey state machine (journey.ts).
 //
 // Its life: compile the plan, open every pool's connections and run the path hot on an uncounted
-// warm-up (warmup.ts: by default against its own loopback server), report `ready`, wait for the start instant (a `start` control message, or the
-// assignment's `startAtMs` on agents), then run the clock until the window ends, emitting one
-// IntervalMessage per second — with its own health (health.ts) — and a last one at the end.
+// warm-up (warmup.ts: by default against a loopback server of its own), report `ready`, wait
+// for the start instant (a `start` control message, or the assignment's `startAtMs` on agents),
+// then run the clock until the window ends, emitting one IntervalMessage per second — with its
+// own health (health.ts) — and a last one at the end.
 //
 // The host owns the one Clock and DueQueue (clock.ts): the model's next arrival and every
 // journey waiting out a think time share a single wake-up, so no timer exists per request.

@@ -69,7 +69,7 @@ const DEFAULT_LOSS_AFTER_MS = 3_000;
 const CONTROLLER_HEARTBEAT_MS = 500;
 const WATCH_MS = 250;
 const ASSIGN_TIMEOUT_MS = 10_000;
-/** From "agents claimed" to second 0: ship the plan, spin up the agents' threads, warm up (up to 400 ms, engine warmup.ts). */
+/** From "agents claimed" to second 0: ship the plan, spin up the agents' threads, warm up (open connections, then 400 ms to 1 s of rounds and at high rates the paced windows: engine warmup.ts). */
 const START_DELAY_MS = 2_000;
 
 /**
