@@ -101,7 +101,9 @@ describe('a fault on the drill timeline against the reference stack', () => {
     const { summary, dir: runDir } = await runDrill(plan, { out: dir, quiet: true, workers: '1', target: [], header: [], budget: [], allow: [] });
     const map = chainMap(summary, readTimeseries(join(runDir, 'timeseries.ndjson')));
     const services = map.nodes.filter((n) => n.kind !== 'dependency').map((n) => n.id).sort();
-    expect(services).toEqual(['cart', 'catalog', 'gateway', 'inventory', 'order', 'payment']);
+    // a service missing from the map: say what each link got, so a failure names its cause
+    const perLink = summary.links.map((l) => ({ link: l.name, count: l.count, errors: l.errors, outcomes: l.outcomes, hops: l.hops.map((h) => h.name) }));
+    expect(services, JSON.stringify(perLink)).toEqual(['cart', 'catalog', 'gateway', 'inventory', 'order', 'payment']);
     expect(map.edges).toContainEqual(expect.objectContaining({ from: 'order', to: 'inventory' }));
     expect(map.edges).toContainEqual(expect.objectContaining({ from: 'gateway', to: 'order' }));
     expect(map.nodes.find((n) => n.id === 'inventory')!.flags).toContain('no-owner');
