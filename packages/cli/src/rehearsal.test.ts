@@ -14,7 +14,8 @@ import { runDrill } from './execute.js';
 let stack: TestStack;
 beforeAll(async () => {
   process.env['PEAKDRILL_SHADOW_SECRET'] = SECRET;
-  stack = await testStack('pglite', { seed: { skus: 20, users: 20 } });
+  // the demo's seed: double11's SKUs and users exist, so its drill is not aborted by its own 404s
+  stack = await testStack('pglite', { seed: { skus: 3000, users: 1000 } });
 }, 60_000); // PGlite boots its WASM PostgreSQL: seconds on a busy 2-core machine
 afterAll(async () => {
   await stack?.close();
@@ -103,6 +104,8 @@ describe('a fault on the drill timeline against the reference stack', () => {
     const services = map.nodes.filter((n) => n.kind !== 'dependency').map((n) => n.id).sort();
     // a service missing from the map: say what each link got, so a failure names its cause
     const perLink = summary.links.map((l) => ({ link: l.name, count: l.count, errors: l.errors, outcomes: l.outcomes, hops: l.hops.map((h) => h.name) }));
+    // an aborted drill may end before a checkout reaches the order service
+    expect(summary.status, JSON.stringify({ abort: summary.abort, perLink })).not.toBe('aborted');
     expect(services, JSON.stringify(perLink)).toEqual(['cart', 'catalog', 'gateway', 'inventory', 'order', 'payment']);
     expect(map.edges).toContainEqual(expect.objectContaining({ from: 'order', to: 'inventory' }));
     expect(map.edges).toContainEqual(expect.objectContaining({ from: 'gateway', to: 'order' }));

@@ -4,7 +4,8 @@
 
 import type { Schema } from './db.js';
 import { shadowResetRoute } from './audit.js';
-import { type Ctx, ok, pathParam, queryInt, type Reply, requireAdmin, type Service, SKU_RE } from './http.js';
+import { requireService } from './credential.js';
+import { type Ctx, HttpError, ok, pathParam, queryInt, type Reply, requireAdmin, type Service, SKU_RE } from './http.js';
 import { Metrics } from './metrics.js';
 import type { Kv } from './redis.js';
 
@@ -47,14 +48,16 @@ export function catalog(opts: CatalogOptions): Service {
     now = Date.now();
   }, 50);
   clock.unref();
+  /** Adds the reads counted since the last flush to the shared counts in Redis. */
+  async function flushToKv(kv: Kv, s: Schema): Promise<void> {
+    const p = pending[s];
+    if (p.size === 0) return;
+    pending[s] = new Map();
+    await kv.zincr(kv.key(s, 'hot'), p);
+  }
   const flush = opts.kv
     ? setInterval(() => {
-        for (const s of ['public', 'shadow'] as const) {
-          const p = pending[s];
-          if (p.size === 0) continue;
-          pending[s] = new Map();
-          opts.kv?.zincr(opts.kv.key(s, 'hot'), p).catch(() => {});
-        }
+        for (const s of ['public', 'shadow'] as const) if (opts.kv) flushToKv(opts.kv, s).catch(() => {});
       }, 1000)
     : null;
   flush?.unref();
@@ -67,13 +70,30 @@ export function catalog(opts: CatalogOptions): Service {
     [{ result: 'miss' }, cacheMisses],
   ]);
 
-  function count(schema: Schema, sku: string): void {
+  function count(schema: Schema, sku: string, n = 1): void {
     const h = hits[schema];
-    h.set(sku, (h.get(sku) ?? 0) + 1);
+    h.set(sku, (h.get(sku) ?? 0) + n);
     if (opts.kv) {
       const p = pending[schema];
-      p.set(sku, (p.get(sku) ?? 0) + 1);
+      p.set(sku, (p.get(sku) ?? 0) + n);
     }
+  }
+
+  /** The item reads the gateway's micro-cache answered (edge-cache.ts), added to the hot-key counts. */
+  function gatewayReads(ctx: Ctx): Reply {
+    requireService(ctx);
+    const b = ctx.json();
+    if (b['kind'] !== 'production' && b['kind'] !== 'shadow') throw new HttpError(400, 'BAD_FIELD', '"kind" must be "production" or "shadow".', { field: 'kind' });
+    const schema: Schema = b['kind'] === 'shadow' ? 'shadow' : 'public';
+    const reads = b['reads'];
+    if (reads === null || typeof reads !== 'object' || Array.isArray(reads)) throw new HttpError(400, 'BAD_FIELD', '"reads" must map SKUs to read counts.', { field: 'reads' });
+    let skus = 0;
+    for (const [sku, n] of Object.entries(reads as Record<string, unknown>)) {
+      if (!SKU_RE.test(sku) || typeof n !== 'number' || !Number.isInteger(n) || n < 1) throw new HttpError(400, 'BAD_FIELD', `"reads" must map SKUs to positive integers ("${sku.slice(0, 64)}" does not).`, { field: 'reads' });
+      count(schema, sku, n);
+      skus++;
+    }
+    return ok({ skus });
   }
 
   // One store read per SKU at a time: a hot key's expiry must not send every buyer who
@@ -141,6 +161,7 @@ export function catalog(opts: CatalogOptions): Service {
     const schema = ctx.schema;
     if (opts.kv) {
       try {
+        await flushToKv(opts.kv, schema); // this process's latest reads count too
         const top = await opts.kv.top(opts.kv.key(schema, 'hot'), limit);
         return ok({ source: 'redis', items: top.map((t) => ({ sku: t.member, requests: t.score })) });
       } catch {
@@ -157,6 +178,7 @@ export function catalog(opts: CatalogOptions): Service {
       { method: 'GET', pattern: '/items/:sku', handler: item },
       { method: 'GET', pattern: '/items', handler: list },
       { method: 'GET', pattern: '/hot', handler: hot },
+      { method: 'POST', pattern: '/admin/hot/reads', handler: gatewayReads },
       {
         // the hottest SKUs of shadow traffic, from this process's own counts, for the gateway's audit
         method: 'GET',

@@ -31,7 +31,11 @@ describe('internal endpoints', () => {
       expect(unhold.status).toBe(403);
       const held = await call(s.urls.inventory!, 'POST', '/inventory/reserve', { orderId: 'X-3', items: [{ sku: 'SKU-000002', qty: 1 }], held: true }, headers);
       expect(held.status).toBe(403);
+      // the gateway's cached reads count in the hot-key report: nobody else may inflate it
+      const reads = await call(s.urls.catalog!, 'POST', '/admin/hot/reads', { kind: 'production', reads: { 'SKU-000004': 1000 } }, headers);
+      expect(reads.status).toBe(403);
     }
+    expect((await call(s.gw, 'GET', '/api/hot')).body['items']).toEqual([]);
     // nothing moved: the order is still unpaid and its stock still held
     expect((await call(s.gw, 'GET', `/api/orders/${id}`)).body['status']).toBe('created');
     expect((await call(s.gw, 'GET', '/api/inventory/SKU-000001')).body['available']).toBe(9_999);

@@ -22,7 +22,8 @@ const stores: Array<{ store: StoreKind; run: boolean }> = [
 describe.each(stores)('gateway on $store', ({ store, run }) => {
   let s: TestStack;
   beforeAll(async () => {
-    if (run) s = await testStack(store, { rateLimit: { globalRps: 0, skuRps: 5 } });
+    // an item cache that outlives the test: a busy machine's pause between two reads is no miss
+    if (run) s = await testStack(store, { rateLimit: { globalRps: 0, skuRps: 5 }, gatewayCache: { itemCacheMs: 600_000 } });
   });
   afterAll(async () => {
     await s?.close();
@@ -190,15 +191,43 @@ describe.each(stores)('gateway on $store', ({ store, run }) => {
     expect(await metric(s.urls.catalog!, 'peakdrill_stack_db_pool_connections', { state: 'total' })).toBeGreaterThanOrEqual(1);
   });
 
-  it.skipIf(!run)('reports the hottest SKUs', async () => {
+  it.skipIf(!run)('reports the hottest SKUs, counting the reads its micro-cache answered', async () => {
     for (let i = 0; i < 30; i++) await call(s.gw, 'GET', '/api/items/SKU-000042');
     const hot = await call(s.gw, 'GET', '/api/hot?limit=1');
-    expect(hot.body['items']).toEqual([{ sku: 'SKU-000042', requests: expect.any(Number) }]);
+    expect(hot.body['items']).toEqual([{ sku: 'SKU-000042', requests: 30 }]);
     // the audit names the hot keys of test traffic only, from the stack's own counts
     for (let i = 0; i < 12; i++) await call(s.gw, 'GET', '/api/items/SKU-000043', undefined, shadowHeaders('hot-run'));
     const audit = (await call(s.gw, 'GET', '/admin/audit?run=hot-run')).body as unknown as { hot: Array<{ sku: string; requests: number }> };
     expect(audit.hot[0]).toEqual({ sku: 'SKU-000043', requests: 12 });
     expect(audit.hot.some((h) => h.sku === 'SKU-000042')).toBe(false);
+  });
+
+  it.skipIf(!run)('answers a hot item itself while it is fresh, per traffic kind, and says so in Server-Timing', async () => {
+    const sku = 'SKU-000077';
+    const hops = (a: { headers: Headers }) => (a.headers.get('server-timing') ?? '').split(', ').map((e) => e.slice(0, e.indexOf(';')));
+    const catalogItemReads = () => metric(s.urls.catalog!, 'peakdrill_stack_requests_total', { route: '/items/:sku', kind: 'production', code: '200' });
+    const before = await catalogItemReads();
+    const first = await call(s.gw, 'GET', `/api/items/${sku}`);
+    const second = await call(s.gw, 'GET', `/api/items/${sku}`);
+    expect(first.body).toMatchObject({ sku });
+    expect(second.body).toEqual(first.body);
+    expect(hops(first)).toContain('catalog');
+    // the second answer never reached the catalog, and its timing says where it came from
+    expect(hops(second)).toEqual(['gateway.cache', 'total']);
+    expect(await catalogItemReads()).toBe(before + 1);
+    // a drill's read is a miss of its own: shadow traffic is never answered with production's entry
+    const shadow = await call(s.gw, 'GET', `/api/items/${sku}`, undefined, shadowHeaders('edge-run'));
+    expect(hops(shadow)).toContain('catalog');
+    expect(shadow.headers.get('x-peakdrill-shadow-ack')).toBe('edge-run');
+    const shadowAgain = await call(s.gw, 'GET', `/api/items/${sku}`, undefined, shadowHeaders('edge-run'));
+    expect(hops(shadowAgain)).toEqual(['gateway.cache', 'total']);
+    expect(shadowAgain.headers.get('x-peakdrill-shadow-ack')).toBe('edge-run');
+    // an unknown SKU's 404 is kept as well, so a flood of made-up SKUs stops at the gateway
+    expect((await call(s.gw, 'GET', '/api/items/SKU-NOPE')).status).toBe(404);
+    const again = await call(s.gw, 'GET', '/api/items/SKU-NOPE');
+    expect(again.status).toBe(404);
+    expect(hops(again)).toEqual(['gateway.cache', 'total']);
+    expect(await metric(s.gw, 'peakdrill_stack_gateway_item_cache_lookups', { result: 'hit' })).toBeGreaterThanOrEqual(3);
   });
 
   it.skipIf(!run)('resets the shadow data of a drill without touching production', async () => {

@@ -4,8 +4,10 @@
 // are small JSON, and buffering lets it set Server-Timing and the shadow ack in the head.
 
 import { type Audit, mergeAudit, runParam, type RunWindow, type SuspectCounts, type TableAudit } from './audit.js';
-import { parseJson } from './downstream.js';
-import { type Ctx, HttpError, ok, type Reply, requireAdmin, type Route, type Service, type ServiceName } from './http.js';
+import { parseJson, send } from './downstream.js';
+import { EdgeCache, type EdgeCacheOptions } from './edge-cache.js';
+import { type Ctx, HttpError, ok, type Reply, requireAdmin, type Route, type Runtime, SERVICE_TOKEN_HEADER, type Service, type ServiceName } from './http.js';
+import type { TrafficKind } from './metrics.js';
 import { Metrics } from './metrics.js';
 import { adminMetrics } from './usage.js';
 import type { AuditedTable } from './schema.js';
@@ -106,7 +108,12 @@ function adminHeaders(ctx: Ctx): Record<string, string> {
   return ctx.rt.adminToken ? { 'x-admin-token': ctx.rt.adminToken } : {};
 }
 
-export interface GatewayOptions extends RateLimitOptions, ShieldOptions {}
+export interface GatewayOptions extends RateLimitOptions, ShieldOptions, EdgeCacheOptions {}
+
+/** An item read the gateway answered from its micro-cache: its own dependency in the chain map. */
+const EDGE_HIT_TIMING = 'gateway.cache;dur=0.0';
+/** How often the reads answered at the gateway reach the catalog's hot-key counts. */
+const HOT_READS_EVERY_MS = 1000;
 
 export function gateway(opts: GatewayOptions = {}): Service {
   const metrics = new Metrics('gateway');
@@ -116,6 +123,9 @@ export function gateway(opts: GatewayOptions = {}): Service {
   const global = globalRps > 0 ? new Bucket(globalRps, performance.now()) : null;
   const perSku = new Map<string, Bucket>();
   const shield = new Shield(opts);
+  const edge = new EdgeCache(opts);
+  let runtime: Runtime | null = null;
+  let hotReadsTimer: NodeJS.Timeout | null = null;
   const suspects = new Suspects();
   // Per run, the first and last tagged request seen: the window of its production delta.
   const windows = new Map<string, RunWindow>();
@@ -166,6 +176,46 @@ export function gateway(opts: GatewayOptions = {}): Service {
     };
   }
 
+  /** An item read: answered from the micro-cache while fresh, else by the catalog (and kept). */
+  function item(): (ctx: Ctx) => Promise<Reply> {
+    const forward = proxy('catalog');
+    return async (ctx) => {
+      if (!edge.enabled || ctx.search !== '') return forward(ctx);
+      const sku = ctx.param('sku');
+      const kind = ctx.kind;
+      const now = performance.now();
+      const hit = edge.lookup(kind, sku, now);
+      if (hit === undefined) {
+        const reply = await forward(ctx);
+        // a shadow answer the catalog did not acknowledge is never served again
+        if (ctx.acked) edge.store(kind, sku, reply, performance.now());
+        return reply;
+      }
+      if (global && !global.take(now)) throw limited('global');
+      ctx.timing.push(EDGE_HIT_TIMING);
+      return hit;
+    };
+  }
+
+  /** Hands the reads answered here to the catalog's hot-key counts; kept for the next try when it cannot take them. */
+  async function flushHotReads(rt: Runtime): Promise<void> {
+    const base = rt.peers.catalog;
+    if (!base) return;
+    for (const kind of ['production', 'shadow'] as const satisfies readonly TrafficKind[]) {
+      const reads = edge.takeReads(kind);
+      if (reads.size === 0) continue;
+      const payload = Buffer.from(JSON.stringify({ kind, reads: Object.fromEntries(reads) }));
+      const headers = { 'content-type': 'application/json', 'content-length': String(payload.length), [SERVICE_TOKEN_HEADER]: rt.serviceToken };
+      try {
+        const d = await send(rt.agent, `${base}/admin/hot/reads`, 'POST', headers, payload, 'catalog');
+        if (d.status !== 200) throw new Error(`catalog answered ${d.status}`);
+      } catch (err) {
+        edge.putBack(kind, reads);
+        throw err;
+      }
+    }
+  }
+
   /** `sku`: the order creation's SKU when the caller parsed it already. */
   function proxy(hop: ServiceName, limitSku = false): (ctx: Ctx, sku?: string | null) => Promise<Reply> {
     return async (ctx, parsed) => {
@@ -200,6 +250,15 @@ export function gateway(opts: GatewayOptions = {}): Service {
     };
   }
 
+  /** The hot keys, with every read the micro-cache answered counted first. */
+  function hot(): (ctx: Ctx) => Promise<Reply> {
+    const forward = proxy('catalog');
+    return async (ctx) => {
+      await flushHotReads(ctx.rt).catch(() => {});
+      return forward(ctx);
+    };
+  }
+
   async function audit(ctx: Ctx): Promise<Reply> {
     requireAdmin(ctx);
     const run = runParam(ctx);
@@ -213,6 +272,7 @@ export function gateway(opts: GatewayOptions = {}): Service {
         return parseJson<{ tables: Partial<Record<AuditedTable, TableAudit>> }>(d).tables;
       }),
     );
+    await flushHotReads(ctx.rt).catch(() => {}); // the report then counts what it can; the reads stay for the next flush
     const h = await ctx.call('catalog', 'GET', '/admin/hot?limit=5', undefined, adminHeaders(ctx));
     if (h.status !== 200) throw new HttpError(502, 'AUDIT_FAILED', `The catalog service did not answer its hot keys (${h.status}).`, { service: 'catalog' });
     const hot = parseJson<{ items: Audit['hot'] }>(h).items;
@@ -229,13 +289,14 @@ export function gateway(opts: GatewayOptions = {}): Service {
       }),
     );
     shield.forget('shadow');
+    edge.forget('shadow');
     return ok({ reset: true });
   }
 
   const routes: Route[] = [
-    { method: 'GET', pattern: '/api/items/:sku', handler: proxy('catalog') },
+    { method: 'GET', pattern: '/api/items/:sku', handler: item() },
     { method: 'GET', pattern: '/api/items', handler: proxy('catalog') },
-    { method: 'GET', pattern: '/api/hot', handler: proxy('catalog') },
+    { method: 'GET', pattern: '/api/hot', handler: hot() },
     { method: 'POST', pattern: '/api/cart/:userId/items', handler: proxy('cart') },
     { method: 'GET', pattern: '/api/cart/:userId', handler: proxy('cart') },
     { method: 'DELETE', pattern: '/api/cart/:userId/items/:sku', handler: proxy('cart') },
@@ -248,10 +309,25 @@ export function gateway(opts: GatewayOptions = {}): Service {
     { method: 'POST', pattern: '/admin/shadow/reset', handler: reset },
     { method: 'GET', pattern: '/admin/metrics', handler: adminMetrics },
   ];
+  metrics.gauge('gateway_item_cache_lookups', 'Item reads looked up in the gateway micro-cache since start, by result.', () => [
+    [{ result: 'hit' }, edge.hits],
+    [{ result: 'miss' }, edge.misses],
+  ]);
   return {
     name: 'gateway',
     metrics,
     routes,
+    async start(rt) {
+      runtime = rt;
+      if (!edge.enabled) return;
+      hotReadsTimer = setInterval(() => {
+        if (runtime) flushHotReads(runtime).catch(() => {});
+      }, HOT_READS_EVERY_MS);
+      hotReadsTimer.unref();
+    },
+    async close() {
+      if (hotReadsTimer) clearInterval(hotReadsTimer);
+    },
     suspect(sus) {
       metrics.inc('shadow_suspect_total', 'Requests that claimed to be test traffic but failed verification, by reason.', { reason: sus.reason });
       suspects.add(sus);

@@ -18,6 +18,7 @@ import { natsQueue, type NatsQueueOptions } from './nats-queue.js';
 import { embeddedQueue, type OrderQueue } from './order-queue.js';
 import { ShadowVerifier, signShadowTag } from './shadow.js';
 import type { ShieldOptions } from './shield.js';
+import type { EdgeCacheOptions } from './edge-cache.js';
 
 export interface StackOptions {
   /** Port of the first service started; the others follow on port+1, … in SERVICE_NAMES order. 0: each gets a free port (default). */
@@ -51,6 +52,8 @@ export interface StackOptions {
   rateLimit?: RateLimitOptions;
   /** The gateway's flash-sale shield: sold-out marks and per-SKU in-flight caps. */
   shield?: ShieldOptions;
+  /** How long the gateway answers an item read itself (`itemCacheMs`, default 250 ms; 0: every read goes to the catalog). */
+  gatewayCache?: EdgeCacheOptions;
   /** TTL of catalog's in-process item cache (default 1000 ms). */
   catalogCacheTtlMs?: number;
   /** Which services to start here (default all). */
@@ -207,7 +210,7 @@ export async function startServices(opts: StackOptions, inner: Inner = {}): Prom
       localMetrics: {},
     };
     const build: Record<ServiceName, () => Service> = {
-      gateway: () => gateway({ ...opts.rateLimit, ...opts.shield }),
+      gateway: () => gateway({ ...opts.rateLimit, ...opts.shield, ...opts.gatewayCache }),
       catalog: () => catalog({ kv, ...(opts.catalogCacheTtlMs !== undefined ? { cacheTtlMs: opts.catalogCacheTtlMs } : {}) }),
       cart: () => cart(),
       inventory: () => inventory({ kv }),

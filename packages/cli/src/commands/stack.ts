@@ -19,6 +19,7 @@ interface Flags {
   rateLimit?: string;
   skuRateLimit?: string;
   soldOutTtl?: string;
+  itemCache?: string;
   skuInFlight?: string;
   skus?: string;
   flashStock?: string;
@@ -73,6 +74,7 @@ export function stackOptions(f: Flags): StackOptions {
   const skuRps = num('sku-rate-limit', f.skuRateLimit, 0, 10_000_000);
   const soldOutTtlMs = num('sold-out-ttl', f.soldOutTtl, 0, 3_600_000);
   const maxInFlight = num('sku-in-flight', f.skuInFlight, 0, 1_000_000);
+  const itemCacheMs = num('item-cache', f.itemCache, 0, 3_600_000);
   const skus = num('skus', f.skus, 0, 999_999);
   const flashStock = num('flash-stock', f.flashStock, 0, 1_000_000_000);
   return {
@@ -90,6 +92,7 @@ export function stackOptions(f: Flags): StackOptions {
     ...(failure !== undefined ? { paymentFailureRate: failure } : {}),
     rateLimit: { ...(globalRps !== undefined ? { globalRps } : {}), ...(skuRps !== undefined ? { skuRps } : {}) },
     shield: { ...(soldOutTtlMs !== undefined ? { soldOutTtlMs } : {}), ...(maxInFlight !== undefined ? { maxInFlight } : {}) },
+    ...(itemCacheMs !== undefined ? { gatewayCache: { itemCacheMs } } : {}),
     seed: { ...(skus !== undefined ? { skus } : {}), ...(flashStock !== undefined ? { flashStock } : {}) },
   };
 }
@@ -125,6 +128,7 @@ export function register(program: Command): void {
     .option('--sku-rate-limit <rps>', 'gateway order creations per second per SKU (0: off; default 2000)')
     .option('--sold-out-ttl <ms>', 'how long the gateway answers a sold-out SKU itself before it looks again (0: off; default 1000)')
     .option('--sku-in-flight <n>', 'order creations of one SKU inside the stack at once; more are shed with 429 (0: off; default 64)')
+    .option('--item-cache <ms>', 'how long the gateway answers an item read itself before it asks the catalog again (0: off; default 250)')
     .option('--skus <n>', 'regular SKUs to seed into an empty store (default 3000)')
     .option('--flash-stock <n>', 'stock of FLASH-1 seeded into an empty store (default 100)');
   // Nothing calls the gateway, so it needs no URL flag.
