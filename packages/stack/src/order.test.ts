@@ -36,6 +36,18 @@ describe.each(stores)('orders and payments on $store', ({ store, run }) => {
     expect(reused.body['code']).toBe('IDEMPOTENCY_KEY_REUSED');
   });
 
+  it.skipIf(!run)('prices from what it read within the second, and still refuses an unknown user or SKU beside a known one', async () => {
+    const first = await call(s.gw, 'POST', '/api/orders', { userId: 'U-00011', sku: 'SKU-000011', qty: 1 });
+    expect(first.status).toBe(201);
+    const second = await call(s.gw, 'POST', '/api/orders', { userId: 'U-00012', sku: 'SKU-000011', qty: 3 });
+    expect(second.status).toBe(201);
+    expect(second.body['totalCents']).toBe(3 * Number(first.body['totalCents']));
+    const unknownUser = await call(s.gw, 'POST', '/api/orders', { userId: 'U-99998', sku: 'SKU-000011', qty: 1 });
+    expect([unknownUser.status, unknownUser.body['code']]).toEqual([404, 'USER_NOT_FOUND']);
+    const unknownSku = await call(s.gw, 'POST', '/api/orders', { userId: 'U-00011', sku: 'SKU-NOPE-11', qty: 1 });
+    expect([unknownSku.status, unknownSku.body['code']]).toEqual([404, 'ITEM_NOT_FOUND']);
+  });
+
   it.skipIf(!run)('30 concurrent pays of one order charge it once and all see the same payment', async () => {
     const o = await call(s.gw, 'POST', '/api/orders', { userId: 'U-00004', sku: 'SKU-000009', qty: 1 });
     expect(o.status).toBe(201);

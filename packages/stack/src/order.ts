@@ -127,6 +127,51 @@ async function replay(ctx: Ctx, key: string, hash: string): Promise<Reply | null
   }
 }
 
+/** How long the order service trusts a price or a user it read (the catalog's item cache is as old). */
+const REFERENCE_TTL_MS = 1000;
+const REFERENCE_MAX = 100_000;
+
+/**
+ * Prices and known users, read once a second rather than once an order: in a flash sale every
+ * buyer names the same SKU, and on the embedded store each query waits behind the others.
+ */
+class ReferenceData {
+  readonly #prices: Record<'public' | 'shadow', Map<string, { cents: number; until: number }>> = { public: new Map(), shadow: new Map() };
+  readonly #users: Record<'public' | 'shadow', Map<string, number>> = { public: new Map(), shadow: new Map() };
+
+  /** The price of each SKU; 404 for an unknown user or SKU. One round trip when anything is not fresh. */
+  async prices(ctx: Ctx, userId: string, skus: readonly string[]): Promise<Map<string, number>> {
+    const s = ctx.schema;
+    const now = performance.now();
+    const out = new Map<string, number>();
+    let fresh = (this.#users[s].get(userId) ?? 0) > now;
+    for (const sku of skus) {
+      const p = this.#prices[s].get(sku);
+      if (p !== undefined && p.until > now) out.set(sku, p.cents);
+      else fresh = false;
+    }
+    if (fresh) return out;
+    const found = await ctx.sql<{ sku: string; price_cents: number; user_ok: boolean }>(
+      `SELECT sku, price_cents, EXISTS (SELECT 1 FROM ${s}.users WHERE user_id = $2) AS user_ok FROM ${s}.items WHERE sku = ANY($1::text[])`,
+      [skus, userId],
+    );
+    if (found[0] && !found[0].user_ok) throw new HttpError(404, 'USER_NOT_FOUND', `No user ${userId}.`, { userId });
+    const until = performance.now() + REFERENCE_TTL_MS;
+    const prices = this.#prices[s];
+    if (prices.size >= REFERENCE_MAX) prices.clear();
+    out.clear();
+    for (const r of found) {
+      out.set(r.sku, r.price_cents);
+      prices.set(r.sku, { cents: r.price_cents, until });
+    }
+    for (const sku of skus) if (!out.has(sku)) throw new HttpError(404, 'ITEM_NOT_FOUND', `No item ${sku}.`, { sku });
+    const users = this.#users[s];
+    if (users.size >= REFERENCE_MAX) users.clear();
+    users.set(userId, until);
+    return out;
+  }
+}
+
 interface Priced {
   key: string | null;
   hash: string;
@@ -138,7 +183,7 @@ interface Priced {
 }
 
 /** The common start of both paths: the body checked, an idempotent replay answered, the lines priced. */
-async function prepare(ctx: Ctx): Promise<Priced | Reply> {
+async function prepare(ctx: Ctx, reference: ReferenceData): Promise<Priced | Reply> {
   const key = idempotencyKey(ctx);
   const body = ctx.json();
   const userId = field(body, 'userId', USER_RE);
@@ -150,16 +195,8 @@ async function prepare(ctx: Ctx): Promise<Priced | Reply> {
     if (r) return r;
   }
   const lines = await linesOf(ctx, body, userId);
-  const s = ctx.schema;
   const skus = lines.map((l) => l.sku);
-  // One round trip for the prices and the user check; the common path makes four in all.
-  const found = await ctx.sql<{ sku: string; price_cents: number; user_ok: boolean }>(
-    `SELECT sku, price_cents, EXISTS (SELECT 1 FROM ${s}.users WHERE user_id = $2) AS user_ok FROM ${s}.items WHERE sku = ANY($1::text[])`,
-    [skus, userId],
-  );
-  const prices = new Map(found.map((r) => [r.sku, r.price_cents]));
-  if (found[0] && !found[0].user_ok) throw new HttpError(404, 'USER_NOT_FOUND', `No user ${userId}.`, { userId });
-  for (const sku of skus) if (!prices.has(sku)) throw new HttpError(404, 'ITEM_NOT_FOUND', `No item ${sku}.`, { sku });
+  const prices = await reference.prices(ctx, userId, skus);
   const priced = lines.map((l) => ({ sku: l.sku, qty: l.qty, priceCents: prices.get(l.sku)! }));
   const total = priced.reduce((t, l) => t + l.qty * l.priceCents, 0);
   return { key, hash, userId, fromCart: body['fromCart'] === true, lines, priced, total };
@@ -203,8 +240,8 @@ function soldOutFrom(d: Downstream): never {
   throw e;
 }
 
-async function create(ctx: Ctx): Promise<Reply> {
-  const p = await prepare(ctx);
+async function create(ctx: Ctx, reference: ReferenceData): Promise<Reply> {
+  const p = await prepare(ctx, reference);
   if ('status' in p) return p;
   const { userId, lines } = p;
   const s = ctx.schema;
@@ -257,8 +294,8 @@ function preference(ctx: Ctx): { async: boolean; waitS: number } {
  * as `queued` and published; the buyer gets 202 at once, or with `wait=N` the consumer's
  * confirmation (201, or 409 should the store find the stock gone) if it comes in time.
  */
-async function createQueued(ctx: Ctx, confirmer: OrderConfirmer, waitS: number): Promise<Reply> {
-  const p = await prepare(ctx);
+async function createQueued(ctx: Ctx, reference: ReferenceData, confirmer: OrderConfirmer, waitS: number): Promise<Reply> {
+  const p = await prepare(ctx, reference);
   if ('status' in p) return p;
   const s = ctx.schema;
   const id = `O-${randomUUID()}`;
@@ -347,6 +384,7 @@ export interface OrderOptions {
 export function order(opts: OrderOptions = {}): Service {
   const metrics = new Metrics('order');
   const confirmer = new OrderConfirmer(opts.queue ?? embeddedQueue(), metrics, opts.confirmConcurrency);
+  const reference = new ReferenceData();
   return {
     name: 'order',
     metrics,
@@ -358,7 +396,7 @@ export function order(opts: OrderOptions = {}): Service {
         pattern: '/orders',
         handler: (ctx) => {
           const pref = preference(ctx);
-          return pref.async ? createQueued(ctx, confirmer, pref.waitS) : create(ctx);
+          return pref.async ? createQueued(ctx, reference, confirmer, pref.waitS) : create(ctx, reference);
         },
       },
       { method: 'GET', pattern: '/orders/:id', handler: (ctx) => get(ctx, confirmer) },
