@@ -127,13 +127,16 @@ async function replay(ctx: Ctx, key: string, hash: string): Promise<Reply | null
   }
 }
 
-/** How long the order service trusts a price or a user it read (the catalog's item cache is as old). */
-const REFERENCE_TTL_MS = 1000;
+/** How long the order service trusts a price it read (the catalog's item cache is as old). */
+const PRICE_TTL_MS = 1000;
+/** A user once found stays known this long: the stack never deletes one, and a flash sale's buyers are new each time. */
+const USER_TTL_MS = 60_000;
 const REFERENCE_MAX = 100_000;
 
 /**
- * Prices and known users, read once a second rather than once an order: in a flash sale every
- * buyer names the same SKU, and on the embedded store each query waits behind the others.
+ * Prices read once a second and known users once a minute rather than once an order: in a
+ * flash sale every buyer names the same SKU, and on the embedded store each query waits
+ * behind the others.
  */
 class ReferenceData {
   readonly #prices: Record<'public' | 'shadow', Map<string, { cents: number; until: number }>> = { public: new Map(), shadow: new Map() };
@@ -156,7 +159,8 @@ class ReferenceData {
       [skus, userId],
     );
     if (found[0] && !found[0].user_ok) throw new HttpError(404, 'USER_NOT_FOUND', `No user ${userId}.`, { userId });
-    const until = performance.now() + REFERENCE_TTL_MS;
+    const t = performance.now();
+    const until = t + PRICE_TTL_MS;
     const prices = this.#prices[s];
     if (prices.size >= REFERENCE_MAX) prices.clear();
     out.clear();
@@ -167,7 +171,7 @@ class ReferenceData {
     for (const sku of skus) if (!out.has(sku)) throw new HttpError(404, 'ITEM_NOT_FOUND', `No item ${sku}.`, { sku });
     const users = this.#users[s];
     if (users.size >= REFERENCE_MAX) users.clear();
-    users.set(userId, until);
+    users.set(userId, t + USER_TTL_MS);
     return out;
   }
 }
