@@ -1,6 +1,6 @@
-// catalog — item detail and listing. Item answers are cached in process for a short TTL (the
-// hot-key defence of peak days: a flash-sale item is read thousands of times a second), and
-// reads per SKU are counted to report the hottest keys on /hot.
+// catalog — item detail and listing. Item answers and listing pages are cached in process for a
+// short TTL (the hot-key defence of peak days: a flash-sale item is read thousands of times a
+// second), and reads per SKU are counted to report the hottest keys on /hot.
 
 import type { Schema } from './db.js';
 import { shadowResetRoute } from './audit.js';
@@ -11,7 +11,7 @@ import type { Kv } from './redis.js';
 
 export interface CatalogOptions {
   kv: Kv | null;
-  /** How long an item answer is served from memory (default 1000 ms). */
+  /** How long an item answer or a listing page is served from memory (default 1000 ms). */
   cacheTtlMs?: number;
 }
 
@@ -61,7 +61,7 @@ export function catalog(opts: CatalogOptions): Service {
       }, 1000)
     : null;
   flush?.unref();
-  metrics.gauge('catalog_cache_entries', 'Item answers held in the in-process cache.', () => [
+  metrics.gauge('catalog_cache_entries', 'Item answers and listing pages held in the in-process cache.', () => [
     [{ kind: 'production' }, cache.public.size],
     [{ kind: 'shadow' }, cache.shadow.size],
   ]);
@@ -96,63 +96,72 @@ export function catalog(opts: CatalogOptions): Service {
     return ok({ skus });
   }
 
-  // One store read per SKU at a time: a hot key's expiry must not send every buyer who
+  // One store read per key at a time: a hot key's expiry must not send every buyer who
   // arrives before the read returns to the store as well (a cache stampede).
   const loading: Record<Schema, Map<string, Promise<Reply>>> = { public: new Map(), shadow: new Map() };
 
-  function load(ctx: Ctx, schema: Schema, sku: string): Promise<Reply> {
-    let p = loading[schema].get(sku);
+  function load(schema: Schema, key: string, read: () => Promise<Reply>): Promise<Reply> {
+    let p = loading[schema].get(key);
     if (p) return p;
     cacheMisses++;
-    p = ctx
-      .sql<ItemRow>(`SELECT sku, name, category, price_cents, flash FROM ${schema}.items WHERE sku = $1`, [sku])
-      .then(([row]) => {
-        // Unknown SKUs are cached too, so a flood of bad keys cannot reach the database either.
-        const reply: Reply = row
-          ? ok({ sku: row.sku, name: row.name, category: row.category, priceCents: row.price_cents, flash: row.flash })
-          : { status: 404, body: { code: 'ITEM_NOT_FOUND', message: `No item ${sku}.`, sku } };
+    p = read()
+      .then((reply) => {
         if (cache[schema].size >= CACHE_MAX) cache[schema].clear();
-        cache[schema].set(sku, { at: now, reply });
+        cache[schema].set(key, { at: now, reply });
         return reply;
       })
-      .finally(() => loading[schema].delete(sku));
-    loading[schema].set(sku, p);
+      .finally(() => loading[schema].delete(key));
+    loading[schema].set(key, p);
     return p;
+  }
+
+  /**
+   * A cached read: fresh, answered; stale, answered all the same while one read refreshes it
+   * behind (stale-while-revalidate), so a hot key's readers never wait for the store.
+   */
+  function cached(schema: Schema, key: string, read: () => Promise<Reply>): Reply | Promise<Reply> {
+    const c = cache[schema].get(key);
+    if (!c) return load(schema, key, read);
+    cacheHits++;
+    if (now - c.at >= ttl) load(schema, key, read).catch(() => {});
+    return c.reply;
   }
 
   async function item(ctx: Ctx): Promise<Reply> {
     const sku = pathParam(ctx, 'sku', SKU_RE);
     const schema = ctx.schema;
-    const c = cache[schema].get(sku);
-    if (c) {
-      // Fresh: answer. Stale: answer it all the same and refresh behind it (stale-while-revalidate),
-      // so the hot item's readers never wait for the store.
-      cacheHits++;
-      if (now - c.at >= ttl) load(ctx, schema, sku).catch(() => {});
-      if (c.reply.status === 200) count(schema, sku);
-      return c.reply;
-    }
-    const reply = await load(ctx, schema, sku);
+    // Unknown SKUs are cached too, so a flood of bad keys cannot reach the database either.
+    const reply = await cached(schema, `item:${sku}`, async () => {
+      const [row] = await ctx.sql<ItemRow>(`SELECT sku, name, category, price_cents, flash FROM ${schema}.items WHERE sku = $1`, [sku]);
+      return row
+        ? ok({ sku: row.sku, name: row.name, category: row.category, priceCents: row.price_cents, flash: row.flash })
+        : { status: 404, body: { code: 'ITEM_NOT_FOUND', message: `No item ${sku}.`, sku } };
+    });
     if (reply.status === 200) count(schema, sku);
     return reply;
   }
 
+  // A page of the listing is cached like an item: browsing is most of a peak day's reads, and
+  // on the embedded store each listing query held the one connection every order waits for.
   async function list(ctx: Ctx): Promise<Reply> {
     const q = ctx.query();
     const page = queryInt(q, 'page', 1, 1, 1_000_000);
     const size = queryInt(q, 'size', 20, 1, 100);
-    const rows = await ctx.sql<ItemRow & { total: number }>(
-      `SELECT sku, name, category, price_cents, flash, count(*) OVER ()::int AS total
-         FROM ${ctx.schema}.items ORDER BY sku LIMIT $1 OFFSET $2`,
-      [size, (page - 1) * size],
-    );
-    let total = rows[0]?.total;
-    if (total === undefined) [{ total } = { total: 0 }] = await ctx.sql<{ total: number }>(`SELECT count(*)::int AS total FROM ${ctx.schema}.items`);
-    return ok({
-      page,
-      size,
-      total,
-      items: rows.map((r) => ({ sku: r.sku, name: r.name, category: r.category, priceCents: r.price_cents, flash: r.flash })),
+    const schema = ctx.schema;
+    return cached(schema, `list:${page}:${size}`, async () => {
+      const rows = await ctx.sql<ItemRow & { total: number }>(
+        `SELECT sku, name, category, price_cents, flash, count(*) OVER ()::int AS total
+           FROM ${schema}.items ORDER BY sku LIMIT $1 OFFSET $2`,
+        [size, (page - 1) * size],
+      );
+      let total = rows[0]?.total;
+      if (total === undefined) [{ total } = { total: 0 }] = await ctx.sql<{ total: number }>(`SELECT count(*)::int AS total FROM ${schema}.items`);
+      return ok({
+        page,
+        size,
+        total,
+        items: rows.map((r) => ({ sku: r.sku, name: r.name, category: r.category, priceCents: r.price_cents, flash: r.flash })),
+      });
     });
   }
 

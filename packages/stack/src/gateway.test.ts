@@ -230,6 +230,20 @@ describe.each(stores)('gateway on $store', ({ store, run }) => {
     expect(await metric(s.gw, 'peakdrill_stack_gateway_item_cache_lookups', { result: 'hit' })).toBeGreaterThanOrEqual(3);
   });
 
+  it.skipIf(!run)('lists items from the catalog\'s cache: a page read again does not reach the store', async () => {
+    const hops = (a: { headers: Headers }) => (a.headers.get('server-timing') ?? '').split(', ').map((e) => e.slice(0, e.indexOf(';')));
+    const first = await call(s.gw, 'GET', '/api/items?page=7&size=3');
+    const again = await call(s.gw, 'GET', '/api/items?page=7&size=3');
+    expect(first.body).toMatchObject({ page: 7, size: 3, total: 201 });
+    expect(first.body['items']).toHaveLength(3);
+    expect(again.body).toEqual(first.body);
+    expect(hops(first)).toContain('catalog.db');
+    expect(hops(again)).toContain('catalog');
+    expect(hops(again)).not.toContain('catalog.db');
+    // another page is another key
+    expect(hops(await call(s.gw, 'GET', '/api/items?page=8&size=3'))).toContain('catalog.db');
+  });
+
   it.skipIf(!run)('resets the shadow data of a drill without touching production', async () => {
     const h = shadowHeaders('reset-run');
     expect((await call(s.gw, 'POST', '/api/orders', { userId: 'U-00001', sku: 'FLASH-1', qty: 1 }, h)).status).toBe(201);
