@@ -55,9 +55,10 @@ export function catalog(opts: CatalogOptions): Service {
     pending[s] = new Map();
     await kv.zincr(kv.key(s, 'hot'), p);
   }
-  const flush = opts.kv
+  const kv = opts.kv;
+  const flush = kv
     ? setInterval(() => {
-        for (const s of ['public', 'shadow'] as const) if (opts.kv) flushToKv(opts.kv, s).catch(() => {});
+        for (const s of ['public', 'shadow'] as const) flushToKv(kv, s).catch(() => {});
       }, 1000)
     : null;
   flush?.unref();

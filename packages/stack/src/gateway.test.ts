@@ -6,6 +6,9 @@ import { call, hasPg, metric, SECRET, shadowHeaders, type StoreKind, type TestSt
 
 const AUDITED = ['cart_items', 'orders', 'order_items', 'payments', 'stock_movements'];
 
+/** The hop names of an answer's Server-Timing, in order. */
+const hops = (a: { headers: Headers }) => (a.headers.get('server-timing') ?? '').split(', ').map((e) => e.slice(0, e.indexOf(';')));
+
 interface AuditBody {
   tables: Record<string, { production: number; shadow: number; leaked: number; run?: number }>;
   leaked: { total: number; rows: number; requests: number; byReason: Record<string, number> };
@@ -204,7 +207,6 @@ describe.each(stores)('gateway on $store', ({ store, run }) => {
 
   it.skipIf(!run)('answers a hot item itself while it is fresh, per traffic kind, and says so in Server-Timing', async () => {
     const sku = 'SKU-000077';
-    const hops = (a: { headers: Headers }) => (a.headers.get('server-timing') ?? '').split(', ').map((e) => e.slice(0, e.indexOf(';')));
     const catalogItemReads = () => metric(s.urls.catalog!, 'peakdrill_stack_requests_total', { route: '/items/:sku', kind: 'production', code: '200' });
     const before = await catalogItemReads();
     const first = await call(s.gw, 'GET', `/api/items/${sku}`);
@@ -231,7 +233,6 @@ describe.each(stores)('gateway on $store', ({ store, run }) => {
   });
 
   it.skipIf(!run)('lists items from the catalog\'s cache: a page read again does not reach the store', async () => {
-    const hops = (a: { headers: Headers }) => (a.headers.get('server-timing') ?? '').split(', ').map((e) => e.slice(0, e.indexOf(';')));
     const first = await call(s.gw, 'GET', '/api/items?page=7&size=3');
     const again = await call(s.gw, 'GET', '/api/items?page=7&size=3');
     expect(first.body).toMatchObject({ page: 7, size: 3, total: 201 });

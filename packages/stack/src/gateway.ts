@@ -4,9 +4,9 @@
 // are small JSON, and buffering lets it set Server-Timing and the shadow ack in the head.
 
 import { type Audit, mergeAudit, runParam, type RunWindow, type SuspectCounts, type TableAudit } from './audit.js';
-import { parseJson, send } from './downstream.js';
+import { parseJson } from './downstream.js';
 import { EdgeCache, type EdgeCacheOptions } from './edge-cache.js';
-import { type Ctx, HttpError, ok, type Reply, requireAdmin, type Route, type Runtime, SERVICE_TOKEN_HEADER, type Service, type ServiceName } from './http.js';
+import { callPeer, type Ctx, HttpError, ok, type Reply, requireAdmin, type Route, type Runtime, type Service, type ServiceName } from './http.js';
 import type { TrafficKind } from './metrics.js';
 import { Metrics } from './metrics.js';
 import { adminMetrics } from './usage.js';
@@ -199,15 +199,12 @@ export function gateway(opts: GatewayOptions = {}): Service {
 
   /** Hands the reads answered here to the catalog's hot-key counts; kept for the next try when it cannot take them. */
   async function flushHotReads(rt: Runtime): Promise<void> {
-    const base = rt.peers.catalog;
-    if (!base) return;
+    if (!rt.peers.catalog) return;
     for (const kind of ['production', 'shadow'] as const satisfies readonly TrafficKind[]) {
       const reads = edge.takeReads(kind);
       if (reads.size === 0) continue;
-      const payload = Buffer.from(JSON.stringify({ kind, reads: Object.fromEntries(reads) }));
-      const headers = { 'content-type': 'application/json', 'content-length': String(payload.length), [SERVICE_TOKEN_HEADER]: rt.serviceToken };
       try {
-        const d = await send(rt.agent, `${base}/admin/hot/reads`, 'POST', headers, payload, 'catalog');
+        const d = await callPeer(rt, 'catalog', 'POST', '/admin/hot/reads', { kind, reads: Object.fromEntries(reads) });
         if (d.status !== 200) throw new Error(`catalog answered ${d.status}`);
       } catch (err) {
         edge.putBack(kind, reads);

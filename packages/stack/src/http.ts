@@ -169,9 +169,7 @@ export class Ctx {
 
   /** Calls a downstream service, passing the shadow tag on, and records the hop in Server-Timing. */
   async call(hop: ServiceName, method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Downstream> {
-    const base = this.rt.peers[hop];
-    if (!base) throw new HttpError(503, 'UPSTREAM_UNAVAILABLE', `The ${hop} service is not configured.`, { hop });
-    const h: Record<string, string> = { ...headers, [SERVICE_TOKEN_HEADER]: this.rt.serviceToken };
+    const h: Record<string, string> = { ...headers };
     if (this.#tag !== undefined && this.runId !== null) {
       h[SHADOW_HEADER] = this.#tag;
       h['baggage'] = `peakdrill-shadow=${this.runId}`;
@@ -179,20 +177,32 @@ export class Ctx {
       // the claim travels on as baggage does, so each service records it on what it writes
       h['baggage'] = `peakdrill-shadow=${this.claimedRun}`;
     }
-    let payload: Buffer | undefined;
-    if (body !== undefined) {
-      payload = Buffer.isBuffer(body) ? body : Buffer.from(JSON.stringify(body));
-      h['content-type'] ??= 'application/json';
-      h['content-length'] = String(payload.length);
-    }
     const t0 = performance.now();
-    const res = await send(this.rt.agent, base + path, method, h, payload, hop);
+    const res = await callPeer(this.rt, hop, method, path, body, h);
     this.timing.push(`${hop};dur=${(performance.now() - t0).toFixed(1)}`);
     const st = res.headers['server-timing'];
     if (typeof st === 'string' && st.length > 0) this.timing.push(st.replace(/(^|,\s*)/g, `$1${hop}.`));
     if (this.runId !== null && res.headers[SHADOW_ACK_HEADER] !== this.runId) this.acked = false;
     return res;
   }
+}
+
+/**
+ * One service calling another with the stack's service credential, the body as given (a Buffer)
+ * or as JSON. `Ctx.call` adds a request's shadow tag and timing; background work (the order
+ * queue's consumer, the gateway's hot-key hand-over) calls this directly.
+ */
+export function callPeer(rt: Runtime, hop: ServiceName, method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Downstream> {
+  const base = rt.peers[hop];
+  if (!base) return Promise.reject(new HttpError(503, 'UPSTREAM_UNAVAILABLE', `The ${hop} service is not configured.`, { hop }));
+  const h: Record<string, string> = { ...headers, [SERVICE_TOKEN_HEADER]: rt.serviceToken };
+  let payload: Buffer | undefined;
+  if (body !== undefined) {
+    payload = Buffer.isBuffer(body) ? body : Buffer.from(JSON.stringify(body));
+    h['content-type'] ??= 'application/json';
+    h['content-length'] = String(payload.length);
+  }
+  return send(rt.agent, base + path, method, h, payload, hop);
 }
 
 function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {

@@ -7,9 +7,8 @@
 // stock movement is already recorded (a consumer that crashed between the two steps).
 // Buyers that asked to wait (`Prefer: wait=N`) are told here in-process; the others poll.
 
-import { type Downstream, send } from './downstream.js';
-import type { Runtime } from './http.js';
-import { SERVICE_TOKEN_HEADER } from './http.js';
+import type { Downstream } from './downstream.js';
+import { callPeer, type Runtime } from './http.js';
 import type { Metrics } from './metrics.js';
 import { type Delivery, type OrderMessage, type OrderQueue, schemaOf } from './order-queue.js';
 import { SHADOW_HEADER } from './shadow.js';
@@ -127,16 +126,13 @@ export class OrderConfirmer {
   }
 
   #inventory(rt: Runtime, msg: OrderMessage, body: unknown): Promise<Downstream> {
-    const base = rt.peers.inventory;
-    if (!base) return Promise.reject(new Error('inventory is not configured'));
-    const payload = Buffer.from(JSON.stringify(body));
-    const h: Record<string, string> = { [SERVICE_TOKEN_HEADER]: rt.serviceToken, 'content-type': 'application/json', 'content-length': String(payload.length) };
+    const h: Record<string, string> = {};
     if (msg.runId !== null) {
       const tag = rt.signTag(msg.runId);
       if (tag === null) return Promise.reject(new Error('a shadow order needs the shadow secret to be confirmed'));
       h[SHADOW_HEADER] = tag;
       h['baggage'] = `peakdrill-shadow=${msg.runId}`;
     }
-    return send(rt.agent, `${base}/inventory/reserve`, 'POST', h, payload, 'inventory');
+    return callPeer(rt, 'inventory', 'POST', '/inventory/reserve', body, h);
   }
 }
