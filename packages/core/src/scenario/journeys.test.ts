@@ -53,6 +53,19 @@ describe('requests', () => {
       { kind: 'bodyContains', text: 'yes' },
     ]);
   });
+  it('refuses a JSON check equal to an infinite or NaN number, in both forms (the plan reaches the workers as JSON)', () => {
+    const ps = problems('requests:\n  - { name: a, url: /, check: { json: { "$.a": .inf, "$.b": { equals: .nan }, "$.c": 1.5 } } }\n');
+    expect(ps.map((p) => [p.code, p.at])).toEqual([
+      ['BAD_VALUE', '6:48'],
+      ['BAD_VALUE', '6:71'],
+    ]);
+    expect(ps[0]!.message).toContain('is not a value a check can be equal to');
+    expect(plan('requests:\n  - { name: a, url: /, check: { json: { "$.c": 1.5, "$.d": null } } }\n').journeys[0]!.steps[0]!.checks).toEqual([
+      { kind: 'json', path: '$.c', equals: 1.5 },
+      { kind: 'json', path: '$.d', equals: null },
+    ]);
+  });
+
   it('refuses what a request cannot have, with hints', () => {
     const ps = problems('requests:\n  - { name: a, url: /, capture: { x: $.x } }\n');
     expect(ps).toEqual([expect.objectContaining({ code: 'UNKNOWN_KEY', at: '6:24', message: expect.stringContaining('journey') as string })]);

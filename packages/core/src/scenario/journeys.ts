@@ -12,7 +12,7 @@ import { jsonPathProblem } from './jsonpath.js';
 import { headerBytes, kib, MAX_BODY_BYTES, MAX_HEADER_BYTES } from './limits.js';
 import { readThink } from './load-model.js';
 import type { Ranged } from './problems.js';
-import { put, bool, entries, fields, isEmpty, list, num, offsetWithin, str, val, wrongType, type Ctx, type Val } from './reader.js';
+import { put, bool, entries, expectedValue, fields, isEmpty, list, num, offsetWithin, str, val, wrongType, type Ctx, type Val } from './reader.js';
 import { didYouMean } from './suggest.js';
 import { checkTemplateNames, RESERVED_NAMES, scanTemplate, VAR_NAME, type TemplateScope } from './template.js';
 
@@ -202,21 +202,16 @@ function readChecks(ctx: Ctx, v: Val): Check[] {
         const ex = g.get('exists');
         if (eq && ex) ctx.p.add('CONFLICT', `${e.value.path}: give \`equals\` or \`exists\`, not both`, ex.at);
         else if (eq) {
-          const s = isScalar(eq.node) ? eq.node.value : undefined;
-          if (s === undefined || (s !== null && typeof s === 'object') || typeof s === 'bigint') wrongType(ctx, eq, 'a single value');
-          else out.push({ kind: 'json', path: e.key, equals: s as string | number | boolean | null });
+          const s = expectedValue(ctx, eq, 'a single value', false);
+          if (s !== undefined) out.push({ kind: 'json', path: e.key, equals: s });
         } else if (ex) {
           const b = bool(ctx, ex);
           if (b !== undefined) out.push({ kind: 'json', path: e.key, exists: b });
         } else ctx.p.add('MISSING_KEY', `${e.value.path} needs \`equals:\` or \`exists:\``, e.value.at);
         continue;
       }
-      const s = isScalar(n) ? n.value : n === null ? null : undefined;
-      if (s === undefined || (s !== null && typeof s === 'object') || typeof s === 'bigint') {
-        wrongType(ctx, e.value, 'the expected value (text, number, true/false or null) or `{exists: true}`');
-        continue;
-      }
-      out.push({ kind: 'json', path: e.key, equals: s as string | number | boolean | null });
+      const s = expectedValue(ctx, e.value, 'the expected value (text, number, true/false or null) or `{exists: true}`', true);
+      if (s !== undefined) out.push({ kind: 'json', path: e.key, equals: s });
     }
   }
   const headerV = f.get('header');

@@ -3,13 +3,12 @@
 // test data reached production; invariants prove the business rules held (never oversold,
 // orders created = checkouts completed).
 
-import { isScalar } from 'yaml';
 import type { Expectation, PostCheck } from '../plan.js';
 import { urlProblem } from './allowlist.js';
 import { DEFAULT_SQL_URL_ENV } from './defaults.js';
 import { jsonPathProblem } from './jsonpath.js';
 import type { Ranged } from './problems.js';
-import { fields, isEmpty, list, num, str, wrongType, type Ctx, type Val } from './reader.js';
+import { expectedValue, fields, isEmpty, list, num, str, wrongType, type Ctx, type Val } from './reader.js';
 import { didYouMean } from './suggest.js';
 import { resolveTargetUrl } from './target-url.js';
 
@@ -62,17 +61,9 @@ function readExpectation(ctx: Ctx, f: Map<string, Val>, at: Val, refs: CheckRefs
     return undefined;
   }
   if (eqV) {
-    const n = eqV.node;
-    const x = n === null ? null : isScalar(n) ? n.value : undefined;
-    if (x === undefined || (x !== null && typeof x === 'object') || typeof x === 'bigint') {
-      wrongType(ctx, eqV, 'a single value');
-      return undefined;
-    }
-    if (typeof x === 'number' && !Number.isFinite(x)) {
-      ctx.p.add('BAD_VALUE', `${eqV.path}: ${x} is not a value a check can be equal to (write a finite number, a string, true, false or null)`, eqV.at);
-      return undefined;
-    }
-    e.equals = x as string | number | boolean | null;
+    const x = expectedValue(ctx, eqV, 'a single value', true);
+    if (x === undefined) return undefined;
+    e.equals = x;
   }
   if (minV) {
     const x = num(ctx, minV);

@@ -92,6 +92,25 @@ export function wrongType(ctx: Ctx, v: Val, want: string): void {
   ctx.p.add('WRONG_TYPE', `${v.path} must be ${want}, got ${describe(v)}`, v.at);
 }
 
+/**
+ * A value a check can be equal to: text, a finite number, true/false or null (`.inf` and `.nan`
+ * would not survive the plan's trip to the workers as JSON). `emptyIsNull`: a key with nothing
+ * after it means null. Undefined after a problem.
+ */
+export function expectedValue(ctx: Ctx, v: Val, want: string, emptyIsNull: boolean): string | number | boolean | null | undefined {
+  const n = v.node;
+  const x = n === null ? (emptyIsNull ? null : undefined) : isScalar(n) ? n.value : undefined;
+  if (x === undefined || (x !== null && typeof x === 'object') || typeof x === 'bigint') {
+    wrongType(ctx, v, want);
+    return undefined;
+  }
+  if (typeof x === 'number' && !Number.isFinite(x)) {
+    ctx.p.add('BAD_VALUE', `${v.path}: ${x} is not a value a check can be equal to (write a finite number, a string, true, false or null)`, v.at);
+    return undefined;
+  }
+  return x as string | number | boolean | null;
+}
+
 export type Fields = Map<string, Val>;
 
 export interface FieldSpec {
